@@ -1,0 +1,499 @@
+//! Turning the [`Plan`] into rows: regions with codes, paths, polygons and head
+//! counts; the organisations of every level; the demo staff accounts.
+
+use crate::lattice::Lattice;
+use crate::names::{self, CITY_CODE, CITY_NAME, COUNTIES, stem};
+use crate::plan::{self, Plan};
+use crate::units::{self, Place, Setting};
+use crate::{DEMO_PASSWORD, Scale, Stage, stage_rng};
+use pingan_domain::Role;
+use pingan_domain::account::hash_password;
+use pingan_domain::geometry::Ring;
+use pingan_domain::org::{DEPARTMENTS, INDUSTRIES, OrgKind, TOWNSHIP_BODIES};
+use pingan_domain::region::{RegionCode, RegionLevel, RegionPath};
+use pingan_store::rows::{AccountRow, CityRows, OrgRow, RegionRow};
+use rand::Rng;
+use rand::distributions::{Distribution, WeightedIndex};
+use rand::seq::SliceRandom;
+
+/// Community grids are denser than village grids: relative chance of holding a social unit.
+const COMMUNITY_GRID_UNIT_WEIGHT: f64 = 4.0;
+
+impl Scale {
+    /// Red stations: the programme's 1,480 at full scale, one per nine grids otherwise.
+    fn red_stations(self, grids: usize) -> usize {
+        match self {
+            Scale::Full => 1_480.min(grids),
+            Scale::Small => grids.div_ceil(9),
+        }
+    }
+
+    /// Social units in safe-unit creation: "50,000+" at full scale.
+    fn social_units(self) -> usize {
+        match self {
+            Scale::Full => 50_500,
+            Scale::Small => 1_500,
+        }
+    }
+
+    /// Whether every village and grid gets a demo account, or only those of the
+    /// first county (to keep a full city's account table modest).
+    fn staff_everywhere(self) -> bool {
+        self == Scale::Small
+    }
+}
+
+/// Region ids: the city is 1, then all counties, townships, villages and grids in
+/// code order, so that parents always come before their children.
+struct Ids {
+    township0: i64,
+    village0: i64,
+    grid0: i64,
+}
+
+impl Ids {
+    const CITY: i64 = 1;
+
+    fn new(plan: &Plan) -> Self {
+        let township0 = 2 + COUNTIES.len() as i64;
+        let village0 = township0 + plan.townships.len() as i64;
+        Ids { township0, village0, grid0: village0 + plan.villages.len() as i64 }
+    }
+
+    fn county(&self, i: usize) -> i64 {
+        2 + i as i64
+    }
+
+    fn township(&self, i: usize) -> i64 {
+        self.township0 + i as i64
+    }
+
+    fn village(&self, i: usize) -> i64 {
+        self.village0 + i as i64
+    }
+
+    fn grid(&self, i: usize) -> i64 {
+        self.grid0 + i as i64
+    }
+}
+
+pub(crate) fn build(seed: u64, scale: Scale) -> CityRows {
+    let (cols, rows) = scale.lattice_size();
+    let lattice = Lattice::new(cols, rows, &mut stage_rng(seed, Stage::Lattice));
+    let plan = plan::plan(scale, lattice, &mut stage_rng(seed, Stage::Hierarchy), &mut stage_rng(seed, Stage::Names));
+    let ids = Ids::new(&plan);
+    let regions = regions(&plan, &ids, &mut stage_rng(seed, Stage::Households));
+    let orgs = Orgs::build(&plan, &ids, scale, &mut stage_rng(seed, Stage::Orgs));
+    let accounts = accounts(&plan, &ids, &orgs.city_departments, scale, &mut stage_rng(seed, Stage::Accounts));
+    tracing::debug!(
+        regions = regions.len(),
+        orgs = orgs.rows.len(),
+        accounts = accounts.len(),
+        "generated the synthetic city"
+    );
+    CityRows { regions, orgs: orgs.rows, accounts }
+}
+
+fn region_code(level: RegionLevel, code: &str, parent: &RegionCode) -> RegionCode {
+    RegionCode::parse_under(level, code, parent).unwrap_or_else(|e| panic!("generated code {code}: {e}"))
+}
+
+/// Households and residents of one grid (DOMAIN §2): an urban grid holds 300–500
+/// households and at most 2,500 residents; a rural grid is a natural village,
+/// here 80–260 households, so that the city totals come near Dezhou's 5.6 million.
+fn grid_head_count(rng: &mut impl Rng, community: bool) -> (i64, i64) {
+    if community {
+        let households = rng.gen_range(300..=500);
+        let residents = (households as f64 * rng.gen_range(2.3..2.9)).round() as i64;
+        (households, residents.min(2_500))
+    } else {
+        let households = rng.gen_range(80..=260);
+        (households, (households as f64 * rng.gen_range(2.7..3.3)).round() as i64)
+    }
+}
+
+fn regions(plan: &Plan, ids: &Ids, rng: &mut impl Rng) -> Vec<RegionRow> {
+    // Head counts start at the grids and roll up level by level.
+    let grid_counts: Vec<(i64, i64)> =
+        plan.grids.iter().map(|g| grid_head_count(rng, plan.villages[g.village].community)).collect();
+    let mut village_counts = vec![(0, 0); plan.villages.len()];
+    for (g, (h, p)) in plan.grids.iter().zip(&grid_counts) {
+        village_counts[g.village].0 += h;
+        village_counts[g.village].1 += p;
+    }
+    let mut township_counts = vec![(0, 0); plan.townships.len()];
+    for (v, (h, p)) in plan.villages.iter().zip(&village_counts) {
+        township_counts[v.township].0 += h;
+        township_counts[v.township].1 += p;
+    }
+    let mut county_counts = [(0, 0); COUNTIES.len()];
+    for (t, (h, p)) in plan.townships.iter().zip(&township_counts) {
+        county_counts[t.county].0 += h;
+        county_counts[t.county].1 += p;
+    }
+    let city_counts = county_counts.iter().fold((0, 0), |acc, (h, p)| (acc.0 + h, acc.1 + p));
+
+    let mut out =
+        Vec::with_capacity(1 + COUNTIES.len() + plan.townships.len() + plan.villages.len() + plan.grids.len());
+    let row = |id, parent_id, level, code, name: &str, path, (households, population), polygon| RegionRow {
+        id,
+        parent_id,
+        level,
+        code,
+        name: name.to_owned(),
+        path,
+        polygon,
+        households,
+        population,
+    };
+
+    let city_code = RegionCode::parse(RegionLevel::City, CITY_CODE).expect("德州市's code is well-formed");
+    let city_path = RegionPath::root(Ids::CITY);
+    out.push(row(
+        Ids::CITY,
+        None,
+        RegionLevel::City,
+        city_code.clone(),
+        CITY_NAME,
+        city_path.clone(),
+        city_counts,
+        None,
+    ));
+
+    let mut county_keys = Vec::with_capacity(COUNTIES.len());
+    for (i, county) in COUNTIES.iter().enumerate() {
+        let code = region_code(RegionLevel::County, county.code, &city_code);
+        let path = city_path.child(ids.county(i));
+        out.push(row(
+            ids.county(i),
+            Some(Ids::CITY),
+            RegionLevel::County,
+            code.clone(),
+            county.name,
+            path.clone(),
+            county_counts[i],
+            None,
+        ));
+        county_keys.push((code, path));
+    }
+
+    let mut township_keys = Vec::with_capacity(plan.townships.len());
+    for (i, t) in plan.townships.iter().enumerate() {
+        let (parent_code, parent_path) = &county_keys[t.county];
+        let code = region_code(RegionLevel::Township, &t.code, parent_code);
+        let path = parent_path.child(ids.township(i));
+        let parent = Some(ids.county(t.county));
+        out.push(row(
+            ids.township(i),
+            parent,
+            RegionLevel::Township,
+            code.clone(),
+            &t.name,
+            path.clone(),
+            township_counts[i],
+            None,
+        ));
+        township_keys.push((code, path));
+    }
+
+    let mut village_keys = Vec::with_capacity(plan.villages.len());
+    for (i, v) in plan.villages.iter().enumerate() {
+        let (parent_code, parent_path) = &township_keys[v.township];
+        let code = region_code(RegionLevel::Village, &v.code, parent_code);
+        let path = parent_path.child(ids.village(i));
+        let parent = Some(ids.township(v.township));
+        out.push(row(
+            ids.village(i),
+            parent,
+            RegionLevel::Village,
+            code.clone(),
+            &v.name,
+            path.clone(),
+            village_counts[i],
+            None,
+        ));
+        village_keys.push((code, path));
+    }
+
+    for (i, g) in plan.grids.iter().enumerate() {
+        let (parent_code, parent_path) = &village_keys[g.village];
+        let code = region_code(RegionLevel::Grid, &format!("{parent_code}{:03}", g.number), parent_code);
+        let ring = Ring::new(plan.lattice.ring(g.cell)).expect("a lattice cell has at least four distinct corners");
+        let name = format!("第{}網(wǎng)格", g.number);
+        let parent = Some(ids.village(g.village));
+        let path = parent_path.child(ids.grid(i));
+        out.push(row(ids.grid(i), parent, RegionLevel::Grid, code, &name, path, grid_counts[i], Some(ring)));
+    }
+    out
+}
+
+/// The organisation rows, and the city departments' ids for the handlers' accounts.
+struct Orgs {
+    rows: Vec<OrgRow>,
+    /// `(department code, org id)` of the city's departments.
+    city_departments: Vec<(&'static str, i64)>,
+}
+
+impl Orgs {
+    fn build(plan: &Plan, ids: &Ids, scale: Scale, rng: &mut impl Rng) -> Self {
+        let mut orgs = Orgs { rows: Vec::new(), city_departments: Vec::new() };
+        orgs.departments(ids, rng);
+        orgs.township_bodies(plan, ids, rng);
+        orgs.village_bodies(plan, ids, rng);
+        orgs.grid_party_orgs(plan, ids, rng);
+        orgs.red_stations(plan, ids, scale, rng);
+        orgs.social_units(plan, ids, scale, rng);
+        orgs
+    }
+
+    /// Append a row with the next id; the fields not given are empty.
+    fn push(&mut self, kind: OrgKind, name: String, region_id: i64, fill: impl FnOnce(&mut OrgRow)) -> i64 {
+        let id = self.rows.len() as i64 + 1;
+        let mut row = OrgRow {
+            id,
+            kind,
+            name,
+            region_id,
+            dept: None,
+            industry: None,
+            parent_org_id: None,
+            address: None,
+            phone: None,
+            lon: None,
+            lat: None,
+            opening_hours: None,
+        };
+        fill(&mut row);
+        self.rows.push(row);
+        id
+    }
+
+    /// Every department for the city and each county.
+    fn departments(&mut self, ids: &Ids, rng: &mut impl Rng) {
+        let regions = std::iter::once((Ids::CITY, CITY_NAME, ""))
+            .chain(COUNTIES.iter().enumerate().map(|(i, c)| (ids.county(i), c.name, c.name)));
+        for (region_id, region_name, county) in regions {
+            for &(code, dept, _) in DEPARTMENTS {
+                let name = department_name(region_name, dept, region_id == Ids::CITY);
+                let address = names::address(rng, county, "");
+                let phone = names::office_phone(rng);
+                let id = self.push(OrgKind::Department, name, region_id, |o| {
+                    o.dept = Some(code.to_owned());
+                    o.address = Some(address);
+                    o.phone = Some(phone);
+                });
+                if region_id == Ids::CITY {
+                    self.city_departments.push((code, id));
+                }
+            }
+        }
+    }
+
+    fn township_bodies(&mut self, plan: &Plan, ids: &Ids, rng: &mut impl Rng) {
+        for (i, t) in plan.townships.iter().enumerate() {
+            let county = COUNTIES[t.county].name;
+            for &(code, body, _) in TOWNSHIP_BODIES {
+                let address = names::address(rng, county, &t.name);
+                let phone = names::office_phone(rng);
+                self.push(OrgKind::TownshipBody, format!("{}{body}", t.name), ids.township(i), |o| {
+                    o.dept = Some(code.to_owned());
+                    o.address = Some(address);
+                    o.phone = Some(phone);
+                });
+            }
+        }
+    }
+
+    /// Each village's committee and mediation committee; in every other community
+    /// (counting from the seat community) a property company with its owners' committees.
+    fn village_bodies(&mut self, plan: &Plan, ids: &Ids, rng: &mut impl Rng) {
+        let mut community_ordinal = 0;
+        for (i, v) in plan.villages.iter().enumerate() {
+            let region = ids.village(i);
+            let committee = if v.community { "居民委員會" } else { "村民委員會" };
+            let phone = names::office_phone(rng);
+            self.push(OrgKind::VillageCommittee, format!("{}{committee}", v.name), region, |o| o.phone = Some(phone));
+            let phone = names::office_phone(rng);
+            self.push(OrgKind::MediationCommittee, format!("{}人民調(diào)解委員會", v.name), region, |o| {
+                o.phone = Some(phone)
+            });
+
+            if !v.community {
+                continue;
+            }
+            let first_of_township = i == 0 || plan.villages[i - 1].township != v.township;
+            community_ordinal = if first_of_township { 0 } else { community_ordinal + 1 };
+            if community_ordinal % 2 == 1 {
+                continue;
+            }
+            let t = &plan.townships[v.township];
+            let address = names::address(rng, COUNTIES[t.county].name, &t.name);
+            let phone = names::office_phone(rng);
+            let company = self.push(
+                OrgKind::PropertyCompany,
+                format!("德州{}物業(yè)服務有限公司", names::brand(rng)),
+                region,
+                |o| {
+                    o.address = Some(address);
+                    o.phone = Some(phone);
+                },
+            );
+            for _ in 0..rng.gen_range(1..=2) {
+                let estate = format!(
+                    "{}{}",
+                    names::brand(rng),
+                    ["家園", "花園", "小區(qū)", "苑"].choose(rng).expect("non-empty")
+                );
+                // An owners' committee is reached through its director's mobile.
+                let phone = names::mobile(rng);
+                self.push(OrgKind::OwnersCommittee, format!("{estate}業(yè)主委員會"), region, |o| {
+                    o.parent_org_id = Some(company);
+                    o.phone = Some(phone);
+                });
+            }
+        }
+    }
+
+    fn grid_party_orgs(&mut self, plan: &Plan, ids: &Ids, rng: &mut impl Rng) {
+        for (i, g) in plan.grids.iter().enumerate() {
+            let name = format!("{}第{}網(wǎng)格黨支部", plan.villages[g.village].name, g.number);
+            // The branch secretary's mobile.
+            let phone = names::mobile(rng);
+            self.push(OrgKind::GridPartyOrg, name, ids.grid(i), |o| o.phone = Some(phone));
+        }
+    }
+
+    /// Red stations in distinct grids chosen at random, each at its grid's middle.
+    fn red_stations(&mut self, plan: &Plan, ids: &Ids, scale: Scale, rng: &mut impl Rng) {
+        let mut chosen =
+            rand::seq::index::sample(rng, plan.grids.len(), scale.red_stations(plan.grids.len())).into_vec();
+        chosen.sort_unstable();
+        let mut previous_village = None;
+        for g in chosen {
+            let grid = &plan.grids[g];
+            let village = &plan.villages[grid.village];
+            let t = &plan.townships[village.township];
+            // A village's first station carries its name; further ones their grid's too.
+            let name = if previous_village == Some(grid.village) {
+                format!("{}第{}網(wǎng)格紅色驛站", village.name, grid.number)
+            } else {
+                format!("{}紅色驛站", village.name)
+            };
+            previous_village = Some(grid.village);
+            let [lon, lat] = plan.lattice.interior_point(grid.cell, 0.5, 0.5);
+            let address = names::address(rng, COUNTIES[t.county].name, &t.name);
+            let phone = names::office_phone(rng);
+            let hours = names::OPENING_HOURS.choose(rng).expect("non-empty");
+            self.push(OrgKind::RedStation, name, ids.grid(g), |o| {
+                o.address = Some(address);
+                o.phone = Some(phone);
+                o.lon = Some(lon);
+                o.lat = Some(lat);
+                o.opening_hours = Some((*hours).to_owned());
+            });
+        }
+    }
+
+    /// Social units over all 34 industries, each at a random point inside a grid.
+    fn social_units(&mut self, plan: &Plan, ids: &Ids, scale: Scale, rng: &mut impl Rng) {
+        let grid_weight = |g: &plan::GridPlan| {
+            if plan.villages[g.village].community { COMMUNITY_GRID_UNIT_WEIGHT } else { 1.0 }
+        };
+        let anywhere = WeightedIndex::new(plan.grids.iter().map(grid_weight)).expect("positive weights");
+        let (urban, rural): (Vec<usize>, Vec<usize>) =
+            (0..plan.grids.len()).partition(|&g| plan.villages[plan.grids[g].village].community);
+        let industries = WeightedIndex::new(units::weights()).expect("positive weights");
+
+        let count = scale.social_units();
+        let mut units: Vec<(usize, usize)> = (0..count)
+            .map(|n| {
+                // One of each industry first, so that every scale covers all 34.
+                let industry = if n < INDUSTRIES.len() { n } else { industries.sample(rng) };
+                let pool: &[usize] = match units::setting(industry) {
+                    Setting::Urban => &urban,
+                    Setting::Rural => &rural,
+                    Setting::Anywhere => &[],
+                };
+                let grid = pool.choose(rng).copied().unwrap_or_else(|| anywhere.sample(rng));
+                (grid, industry)
+            })
+            .collect();
+        // Grouped by grid, so that a grid's units have neighbouring ids.
+        units.sort_by_key(|&(grid, _)| grid);
+
+        for (g, industry) in units {
+            let grid = &plan.grids[g];
+            let village = &plan.villages[grid.village];
+            let t = &plan.townships[village.township];
+            let county = COUNTIES[t.county].name;
+            let place = Place { county, township: stem(&t.name), village: stem(&village.name) };
+            let name = units::name(rng, industry, &place);
+            let [lon, lat] = plan.lattice.interior_point(grid.cell, rng.gen_range(0.3..=0.7), rng.gen_range(0.3..=0.7));
+            let address = names::address(rng, county, &t.name);
+            let phone = if rng.gen_bool(0.6) { names::office_phone(rng) } else { names::mobile(rng) };
+            self.push(OrgKind::SocialUnit, name, ids.grid(g), |o| {
+                o.industry = Some(INDUSTRIES[industry].0.to_owned());
+                o.address = Some(address);
+                o.phone = Some(phone);
+                o.lon = Some(lon);
+                o.lat = Some(lat);
+            });
+        }
+    }
+}
+
+/// 德州市公安局, 德城區(qū)公安局; the fire and traffic police detachments (支隊) of the
+/// city are brigades (大隊) in the counties; the party committee's commission is 市委/區(qū)委政法委.
+fn department_name(region: &str, dept: &str, city: bool) -> String {
+    if dept == "黨委政法委" {
+        return format!("{region}委政法委");
+    }
+    if city { format!("{region}{dept}") } else { format!("{region}{}", dept.replace("支隊", "大隊")) }
+}
+
+fn accounts(
+    plan: &Plan,
+    ids: &Ids,
+    city_departments: &[(&str, i64)],
+    scale: Scale,
+    rng: &mut impl Rng,
+) -> Vec<AccountRow> {
+    // One argon2 hash shared by every demo account: hashing thousands of accounts
+    // separately would take minutes, and they all have the same published password
+    // anyway. Its salt is random, so this is the one field the seed does not decide.
+    let password_hash = hash_password(DEMO_PASSWORD);
+    let mut out = Vec::new();
+    let mut add = |username: String, role: Role, region_id: i64, org_id: Option<i64>| {
+        out.push(AccountRow {
+            id: out.len() as i64 + 1,
+            username,
+            display_name: names::person(rng),
+            role,
+            region_id,
+            org_id,
+            phone: Some(names::mobile(rng)),
+            password_hash: Some(password_hash.clone()),
+        });
+    };
+
+    add("admin".into(), Role::Admin, Ids::CITY, None);
+    add("leader".into(), Role::Leader, Ids::CITY, None);
+    add("supervisor".into(), Role::Supervisor, Ids::CITY, None);
+    for &(code, org) in city_departments {
+        add(format!("dept.{code}"), Role::DeptHandler, Ids::CITY, Some(org));
+    }
+    let first_county = COUNTIES[0].code;
+    add(format!("admin.{first_county}"), Role::Admin, ids.county(0), None);
+    add(format!("leader.{first_county}"), Role::Leader, ids.county(0), None);
+    for (i, t) in plan.townships.iter().enumerate() {
+        add(format!("dispatch.{}", t.code), Role::TownshipDispatcher, ids.township(i), None);
+    }
+    let staffed = |township: usize| scale.staff_everywhere() || plan.townships[township].county == 0;
+    for (i, v) in plan.villages.iter().enumerate().filter(|(_, v)| staffed(v.township)) {
+        add(format!("cadre.{}", v.code), Role::VillageCadre, ids.village(i), None);
+    }
+    for (i, g) in plan.grids.iter().enumerate().filter(|(_, g)| staffed(plan.villages[g.village].township)) {
+        add(format!("grid.{}{:03}", plan.villages[g.village].code, g.number), Role::GridWorker, ids.grid(i), None);
+    }
+    out
+}

@@ -1,0 +1,294 @@
+//! Accounts, sessions and sign-in throttling.
+
+use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool};
+use pingan_domain::Role;
+use pingan_domain::access::{Actor, Scope};
+use pingan_domain::region::RegionPath;
+use rand::RngCore;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// What sign-in needs to know about an account.
+#[derive(Debug, Clone)]
+pub struct LoginAccount {
+    pub id: i64,
+    pub password_hash: Option<String>,
+    pub disabled: bool,
+    pub actor: Actor,
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRecord {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    org_id: Option<i64>,
+    password_hash: Option<String>,
+    disabled: bool,
+    region_path: String,
+}
+
+impl TryFrom<AccountRecord> for LoginAccount {
+    type Error = StoreError;
+    fn try_from(r: AccountRecord) -> Result<LoginAccount> {
+        let role =
+            Role::parse(&r.role).ok_or_else(|| StoreError::Corrupt(format!("account {} role '{}'", r.id, r.role)))?;
+        let region = RegionPath::parse(&r.region_path)
+            .ok_or_else(|| StoreError::Corrupt(format!("account {} region path", r.id)))?;
+        Ok(LoginAccount {
+            id: r.id,
+            password_hash: r.password_hash,
+            disabled: r.disabled,
+            actor: Actor {
+                account_id: r.id,
+                username: r.username,
+                display_name: r.display_name,
+                role,
+                scope: Scope { region, org_id: r.org_id },
+            },
+        })
+    }
+}
+
+const ACCOUNT_SELECT: &str = "SELECT a.id, a.username, a.display_name, a.role, a.org_id, a.password_hash, a.disabled,
+    r.path AS region_path FROM accounts a JOIN regions r ON r.id = a.region_id";
+
+/// A row of the account list (phone masked by the caller's view).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AccountListItem {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub region_name: String,
+    pub phone: Option<String>,
+    pub disabled: bool,
+}
+
+/// A new session: the cookie value (only its hash is stored) and the CSRF token.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+}
+
+/// Session lifetimes (DOMAIN §9: idle logout).
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    pub idle_ms: i64,
+    pub absolute_ms: i64,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy { idle_ms: 30 * 60 * 1000, absolute_ms: 12 * 3600 * 1000 }
+    }
+}
+
+/// Sign-in throttling: after `max_failures` within `window_ms` the key is locked for `lock_ms`.
+#[derive(Debug, Clone, Copy)]
+pub struct ThrottlePolicy {
+    pub max_failures: i64,
+    pub window_ms: i64,
+    pub lock_ms: i64,
+}
+
+impl Default for ThrottlePolicy {
+    fn default() -> Self {
+        ThrottlePolicy { max_failures: 5, window_ms: 15 * 60 * 1000, lock_ms: 15 * 60 * 1000 }
+    }
+}
+
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+impl Store {
+    /// System job (sign-in): the account behind a username, whatever its scope.
+    pub async fn login_account(&self, username: &str) -> Result<Option<LoginAccount>> {
+        let sql = format!("{ACCOUNT_SELECT} WHERE a.username = $1");
+        let rec: Option<AccountRecord> =
+            on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(username).fetch_optional(pool).await)?;
+        rec.map(LoginAccount::try_from).transpose()
+    }
+
+    /// System job (citizen sign-in): the citizen account for a phone number.
+    pub async fn citizen_by_phone(&self, phone: &str) -> Result<Option<LoginAccount>> {
+        let sql = format!("{ACCOUNT_SELECT} WHERE a.phone = $1 AND a.role = 'citizen'");
+        let rec: Option<AccountRecord> =
+            on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(phone).fetch_optional(pool).await)?;
+        rec.map(LoginAccount::try_from).transpose()
+    }
+
+    pub async fn create_session(&self, account_id: i64, policy: &SessionPolicy) -> Result<NewSession> {
+        let s = NewSession { token: random_token(), csrf_token: random_token() };
+        let now = now_ms();
+        on_pool!(&self.db, |pool| sqlx::query(
+            "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, last_seen_at, expires_at)
+             VALUES ($1, $2, $3, $4, $4, $5)"
+        )
+        .bind(token_hash(&s.token))
+        .bind(account_id)
+        .bind(&s.csrf_token)
+        .bind(now)
+        .bind(now + policy.absolute_ms)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+        Ok(s)
+    }
+
+    /// The actor and CSRF token of a live session. Expired or idle sessions are
+    /// deleted and yield `None`; a live one has its idle clock reset (at most once a minute,
+    /// to spare the database a write per request).
+    pub async fn session(&self, token: &str, policy: &SessionPolicy) -> Result<Option<(Actor, String)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            account_id: i64,
+            csrf_token: String,
+            last_seen_at: i64,
+            expires_at: i64,
+        }
+        let hash = token_hash(token);
+        let row: Option<Row> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT account_id, csrf_token, last_seen_at, expires_at FROM sessions WHERE token_hash = $1"
+        )
+        .bind(&hash)
+        .fetch_optional(pool)
+        .await)?;
+        let Some(row) = row else { return Ok(None) };
+        let now = now_ms();
+        if now >= row.expires_at || now - row.last_seen_at >= policy.idle_ms {
+            self.delete_session(token).await?;
+            return Ok(None);
+        }
+        if now - row.last_seen_at > 60_000 {
+            on_pool!(&self.db, |pool| sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                .bind(now)
+                .bind(&hash)
+                .execute(pool)
+                .await
+                .map(|_| ()))?;
+        }
+        let sql = format!("{ACCOUNT_SELECT} WHERE a.id = $1");
+        let rec: Option<AccountRecord> =
+            on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(row.account_id).fetch_optional(pool).await)?;
+        match rec.map(LoginAccount::try_from).transpose()? {
+            Some(acc) if !acc.disabled => Ok(Some((acc.actor, row.csrf_token))),
+            _ => Ok(None),
+        }
+    }
+
+    pub async fn delete_session(&self, token: &str) -> Result<()> {
+        on_pool!(&self.db, |pool| sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash(token))
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// If `key` is locked out, until when (ms).
+    pub async fn login_locked_until(&self, key: &str) -> Result<Option<i64>> {
+        let until: Option<i64> =
+            on_pool!(&self.db, |pool| sqlx::query_scalar("SELECT locked_until FROM login_failures WHERE key = $1")
+                .bind(key)
+                .fetch_optional(pool)
+                .await)?;
+        Ok(until.filter(|&u| u > now_ms()))
+    }
+
+    /// Count a failed sign-in; returns the lock deadline if this failure triggered one.
+    pub async fn login_failed(&self, key: &str, policy: &ThrottlePolicy) -> Result<Option<i64>> {
+        let now = now_ms();
+        let locked: Option<i64> = on_pool!(&self.db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let row: Option<(i64, i64)> =
+                sqlx::query_as("SELECT failures, first_at FROM login_failures WHERE key = $1")
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let (failures, first_at) = match row {
+                Some((n, first)) if now - first < policy.window_ms => (n + 1, first),
+                _ => (1, now),
+            };
+            let locked_until = if failures >= policy.max_failures { now + policy.lock_ms } else { 0 };
+            sqlx::query(
+                "INSERT INTO login_failures (key, failures, first_at, locked_until) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (key) DO UPDATE SET failures = $2, first_at = $3, locked_until = $4",
+            )
+            .bind(key)
+            .bind(if locked_until > 0 { 0 } else { failures })
+            .bind(first_at)
+            .bind(locked_until)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            (locked_until > 0).then_some(locked_until)
+        });
+        Ok(locked)
+    }
+
+    pub async fn login_succeeded(&self, key: &str) -> Result<()> {
+        on_pool!(&self.db, |pool| sqlx::query("DELETE FROM login_failures WHERE key = $1")
+            .bind(key)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Accounts whose scope root lies in the caller's scope.
+    pub async fn accounts(&self, scope: &Scope, limit: i64, offset: i64) -> Result<(Vec<AccountListItem>, i64)> {
+        let lo = scope.region.as_str();
+        let hi = scope.region.subtree_end();
+        let (rows, total) = on_pool!(&self.db, |pool| {
+            let rows: Vec<AccountListItem> = sqlx::query_as(
+                "SELECT a.id, a.username, a.display_name, a.role, r.name AS region_name, a.phone, a.disabled
+                 FROM accounts a JOIN regions r ON r.id = a.region_id
+                 WHERE r.path >= $1 AND r.path < $2 ORDER BY a.id LIMIT $3 OFFSET $4",
+            )
+            .bind(lo)
+            .bind(&hi)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool)
+            .await?;
+            let total: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM accounts a JOIN regions r ON r.id = a.region_id WHERE r.path >= $1 AND r.path < $2",
+            )
+            .bind(lo)
+            .bind(&hi)
+            .fetch_one(pool)
+            .await?;
+            (rows, total)
+        });
+        Ok((rows, total))
+    }
+}
+
+impl Store {
+    /// System job (demo banner): the first account of each role, with its scope's name.
+    pub async fn first_account_per_role(&self) -> Result<Vec<(String, Role, String)>> {
+        let rows: Vec<(String, String, String)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT a.username, a.role, r.name FROM accounts a JOIN regions r ON r.id = a.region_id
+             WHERE a.id IN (SELECT min(id) FROM accounts WHERE password_hash IS NOT NULL GROUP BY role) ORDER BY a.id"
+        )
+        .fetch_all(pool)
+        .await)?;
+        rows.into_iter()
+            .map(|(u, role, region)| {
+                let role =
+                    Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("account {u} role '{role}'")))?;
+                Ok((u, role, region))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,169 @@
+//! Sign-in, sessions and CSRF.
+//!
+//! Sessions are rows in the database (only a hash of the cookie value is kept),
+//! so any instance behind a load balancer can serve any request. Each session has
+//! a CSRF token: forms carry it in a hidden `_csrf` field, API clients that use the
+//! session cookie send it in the `X-CSRF-Token` header.
+
+use crate::AppState;
+use crate::error::AppError;
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use pingan_domain::Actor;
+use pingan_domain::audit::AuditEvent;
+use pingan_store::accounts::NewSession;
+
+pub const SESSION_COOKIE: &str = "pingan_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Read one cookie from the request headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// A `Set-Cookie` value. `Secure` follows the configuration: government
+/// intranets often serve plain HTTP behind their own gateway.
+pub fn set_cookie(name: &str, value: &str, max_age_s: i64, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The signed-in account behind a request; rejects with 401 when there is none.
+#[derive(Debug, Clone)]
+pub struct CurrentActor {
+    pub actor: Actor,
+    pub csrf_token: String,
+}
+
+impl CurrentActor {
+    /// Compare a submitted CSRF token with the session's, in constant time.
+    pub fn check_csrf(&self, submitted: Option<&str>) -> Result<(), AppError> {
+        let ok = submitted.is_some_and(|s| {
+            s.len() == self.csrf_token.len()
+                && s.bytes().zip(self.csrf_token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        });
+        if ok {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "表單已過期或來源不明,請刷新頁面后重試 / stale or foreign form: reload the page and try again".into(),
+            ))
+        }
+    }
+
+    /// For API writes: the token must come in the `X-CSRF-Token` header.
+    pub fn check_csrf_header(&self, headers: &HeaderMap) -> Result<(), AppError> {
+        self.check_csrf(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()))
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentActor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
+        let (actor, csrf_token) =
+            state.store.session(&token, &state.config.session).await?.ok_or(AppError::Unauthenticated)?;
+        if !actor.role.is_staff() {
+            // Citizens have their own pages (a later issue); staff routes are closed to them.
+            return Err(AppError::Forbidden("此功能僅限工作人員 / staff only".into()));
+        }
+        Ok(CurrentActor { actor, csrf_token })
+    }
+}
+
+/// Password sign-in shared by the form and the API.
+pub async fn password_login(state: &AppState, username: &str, password: &str) -> Result<(Actor, NewSession), AppError> {
+    let username = username.trim().to_ascii_lowercase();
+    let key = format!("user:{username}");
+    if state.store.login_locked_until(&key).await?.is_some() {
+        return Err(AppError::TooManyRequests(
+            "登錄失敗次數(shù)過多,請 15 分鐘后再試 / too many failed sign-ins, try again in 15 minutes".into(),
+        ));
+    }
+    let account = state.store.login_account(&username).await?;
+    let hash = account.as_ref().and_then(|a| a.password_hash.clone());
+    let password = password.to_owned();
+    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+    // Unknown users are checked against a dummy hash so timing does not reveal them.
+    let verified = tokio::task::spawn_blocking(move || match hash {
+        Some(h) => pingan_domain::account::verify_password(&password, &h),
+        None => {
+            pingan_domain::account::verify_password(&password, DUMMY_HASH);
+            false
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let now = chrono::Utc::now().timestamp_millis();
+    match account {
+        Some(acc) if verified && !acc.disabled => {
+            state.store.login_succeeded(&key).await?;
+            let session = state.store.create_session(acc.id, &state.config.session).await?;
+            let event = AuditEvent {
+                at_ms: now,
+                actor_id: Some(acc.id),
+                actor_name: acc.actor.username.clone(),
+                action: "account.login".into(),
+                target_kind: "account".into(),
+                target_id: Some(acc.id),
+                success: true,
+                before: serde_json::Value::Null,
+                after: serde_json::Value::Null,
+            };
+            state.store.record_audit(&event, acc.actor.scope.region.as_str()).await?;
+            Ok((acc.actor, session))
+        }
+        other => {
+            state.store.login_failed(&key, &state.config.throttle).await?;
+            let event = AuditEvent {
+                at_ms: now,
+                actor_id: other.as_ref().map(|a| a.id),
+                actor_name: username.clone(),
+                action: "account.login".into(),
+                target_kind: "account".into(),
+                target_id: other.as_ref().map(|a| a.id),
+                success: false,
+                before: serde_json::Value::Null,
+                after: serde_json::Value::Null,
+            };
+            let region =
+                other.map(|a| a.actor.scope.region.as_str().to_owned()).unwrap_or_else(|| state.root_path.clone());
+            state.store.record_audit(&event, &region).await?;
+            Err(AppError::BadCredentials("用戶名或密碼錯誤 / wrong username or password".into()))
+        }
+    }
+}
+
+/// An argon2id hash of a random string, for constant-time rejection of unknown users.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5gq3XbpTn1AoFqAUFNb5+4gOiLwQZ/vCjUYT2Xg2bB8";
+
+pub async fn logout(state: &AppState, current: &CurrentActor, headers: &HeaderMap) -> Result<(), AppError> {
+    if let Some(token) = cookie(headers, SESSION_COOKIE) {
+        state.store.delete_session(&token).await?;
+    }
+    let event = AuditEvent {
+        at_ms: chrono::Utc::now().timestamp_millis(),
+        actor_id: Some(current.actor.account_id),
+        actor_name: current.actor.username.clone(),
+        action: "account.logout".into(),
+        target_kind: "account".into(),
+        target_id: Some(current.actor.account_id),
+        success: true,
+        before: serde_json::Value::Null,
+        after: serde_json::Value::Null,
+    };
+    state.store.record_audit(&event, current.actor.scope.region.as_str()).await?;
+    Ok(())
+}

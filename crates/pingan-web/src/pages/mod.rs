@@ -1,0 +1,514 @@
+//! Server-rendered pages (askama), zh-CN by default, phone-sized first.
+
+mod map;
+
+use crate::AppState;
+use crate::auth::{CurrentActor, SESSION_COOKIE, cookie, password_login, set_cookie};
+use crate::error::{AppError, PageError, PageResult};
+use crate::i18n::{LANG_COOKIE, Lang};
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use pingan_domain::access::{Action, Resource};
+use pingan_domain::org::{OrgKind, OrgPatch};
+use pingan_domain::region::RegionLevel;
+use pingan_domain::{Actor, FieldError};
+use pingan_store::audit::AuditFilter;
+use pingan_store::orgs::{Org, OrgFilter};
+use pingan_store::regions::{Region, RegionSummary};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/home") }))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", axum::routing::post(logout_submit))
+        .route("/lang/{code}", get(switch_lang))
+        .route("/home", get(home))
+        .route("/regions", get(regions_root))
+        .route("/regions/{id}", get(region_page))
+        .route("/map", get(map_root))
+        .route("/map/{id}", get(map::map_page))
+        .route("/orgs", get(orgs_page))
+        .route("/orgs/{id}", get(org_edit_page).post(org_edit_submit))
+        .route("/audit", get(audit_page))
+}
+
+/// What every page's frame needs: language, the signed-in account, the CSRF token.
+pub struct Ui {
+    pub lang: Lang,
+    pub actor: Option<Actor>,
+    pub csrf: String,
+}
+
+impl Ui {
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+
+    pub fn can_audit(&self) -> bool {
+        self.actor.as_ref().is_some_and(|a| a.permits(Action::Read, Resource::Audit))
+    }
+
+    fn for_actor(headers: &HeaderMap, current: &CurrentActor) -> Ui {
+        Ui { lang: Lang::from_headers(headers), actor: Some(current.actor.clone()), csrf: current.csrf_token.clone() }
+    }
+
+    pub fn level_name(&self, level: RegionLevel) -> &'static str {
+        match self.lang {
+            Lang::Zh => level.zh(),
+            Lang::En => level.en(),
+        }
+    }
+}
+
+/// The signed-in staff member for a page; without a session, a redirect to sign-in.
+pub struct PageActor(pub CurrentActor);
+
+impl FromRequestParts<AppState> for PageActor {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(PageActor(CurrentActor::from_request_parts(parts, state).await?))
+    }
+}
+
+fn render(t: impl Template) -> PageResult<Html<String>> {
+    Ok(Html(t.render()?))
+}
+
+// ---- sign-in -------------------------------------------------------------
+
+/// Before a session exists, the login form is protected by a double-submit token:
+/// a random value in a cookie that the form must repeat.
+const LOGIN_CSRF_COOKIE: &str = "pingan_login_csrf";
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    ui: Ui,
+    error: Option<String>,
+    username: String,
+}
+
+async fn login_page(headers: HeaderMap, State(state): State<AppState>) -> PageResult<Response> {
+    let token = pingan_store::accounts::random_token();
+    let ui = Ui { lang: Lang::from_headers(&headers), actor: None, csrf: token.clone() };
+    let page = render(LoginPage { ui, error: None, username: String::new() })?;
+    let c = set_cookie(LOGIN_CSRF_COOKIE, &token, 3600, state.config.cookie_secure);
+    Ok(([(header::SET_COOKIE, c)], page).into_response())
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<axum::Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> PageResult<Response> {
+    let lang = Lang::from_headers(&headers);
+    let axum::Form(form) = form?;
+    let fresh_token = pingan_store::accounts::random_token();
+    let again = |status: StatusCode, error: String, username: String| -> PageResult<Response> {
+        let ui = Ui { lang, actor: None, csrf: fresh_token.clone() };
+        let page = render(LoginPage { ui, error: Some(error), username })?;
+        let c = set_cookie(LOGIN_CSRF_COOKIE, &fresh_token, 3600, state.config.cookie_secure);
+        Ok((status, [(header::SET_COOKIE, c)], page).into_response())
+    };
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE);
+    if expected.is_none() || expected.as_deref() != Some(form.csrf.as_str()) {
+        return again(StatusCode::FORBIDDEN, lang.t("login.stale").into(), form.username);
+    }
+    match password_login(&state, &form.username, &form.password).await {
+        Ok((_actor, session)) => {
+            let c = set_cookie(
+                SESSION_COOKIE,
+                &session.token,
+                state.config.session.absolute_ms / 1000,
+                state.config.cookie_secure,
+            );
+            Ok(([(header::SET_COOKIE, c)], Redirect::to("/home")).into_response())
+        }
+        Err(AppError::BadCredentials(_)) => {
+            again(StatusCode::UNAUTHORIZED, lang.t("login.failed").into(), form.username)
+        }
+        Err(AppError::TooManyRequests(_)) => {
+            again(StatusCode::TOO_MANY_REQUESTS, lang.t("login.locked").into(), form.username)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+async fn logout_submit(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> PageResult<Response> {
+    current.check_csrf(Some(&form.csrf))?;
+    crate::auth::logout(&state, &current, &headers).await?;
+    let c = set_cookie(SESSION_COOKIE, "", 0, state.config.cookie_secure);
+    Ok(([(header::SET_COOKIE, c)], Redirect::to("/login")).into_response())
+}
+
+async fn switch_lang(State(state): State<AppState>, Path(code): Path<String>, headers: HeaderMap) -> Response {
+    let lang = Lang::parse(&code).unwrap_or_default();
+    // Only same-site referers, so the switch cannot be used as an open redirect.
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()))
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| "/home".into());
+    let mut c = set_cookie(LANG_COOKIE, lang.code(), 365 * 24 * 3600, state.config.cookie_secure);
+    c = c.replace("; HttpOnly", "");
+    ([(header::SET_COOKIE, c)], Redirect::to(&back)).into_response()
+}
+
+// ---- home ----------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    ui: Ui,
+    actor: Actor,
+    role_name: &'static str,
+    scope: Region,
+    counts: Vec<(&'static str, i64)>,
+    org_total: i64,
+    tasks: Vec<(String, &'static str)>,
+}
+
+async fn home(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+) -> PageResult<Html<String>> {
+    let ui = Ui::for_actor(&headers, &current);
+    let actor = current.actor.clone();
+    let scope = state.store.scope_root(&actor.scope).await?;
+    let by_level = state.store.level_counts(&actor.scope).await?;
+    let counts = [RegionLevel::County, RegionLevel::Township, RegionLevel::Village, RegionLevel::Grid]
+        .into_iter()
+        .filter(|l| *l > scope.level)
+        .map(|l| (ui.t(&format!("level.{}", l.as_str())), by_level.get(&l).copied().unwrap_or(0)))
+        .collect();
+    let (_, org_total) = state.store.orgs(&actor.scope, &OrgFilter { limit: 1, ..Default::default() }).await?;
+    let mut tasks = vec![
+        (format!("/regions/{}", scope.id), ui.t("nav.regions")),
+        (format!("/map/{}", scope.id), ui.t("nav.map")),
+        ("/orgs".to_owned(), ui.t("nav.orgs")),
+        ("/orgs?kind=red_station".to_owned(), if ui.lang == Lang::Zh { "紅色驛站" } else { "Red stations" }),
+    ];
+    if ui.can_audit() {
+        tasks.push(("/audit".into(), ui.t("nav.audit")));
+    }
+    let role_name = match ui.lang {
+        Lang::Zh => actor.role.zh(),
+        Lang::En => actor.role.en(),
+    };
+    render(HomePage { ui, actor, role_name, scope, counts, org_total, tasks })
+}
+
+// ---- regions -------------------------------------------------------------
+
+async fn regions_root(PageActor(current): PageActor) -> Redirect {
+    Redirect::to(&format!("/regions/{}", current.actor.scope.region.id()))
+}
+
+async fn map_root(PageActor(current): PageActor) -> Redirect {
+    Redirect::to(&format!("/map/{}", current.actor.scope.region.id()))
+}
+
+#[derive(Template)]
+#[template(path = "region.html")]
+struct RegionPage {
+    ui: Ui,
+    region: Region,
+    level_name: &'static str,
+    ancestors: Vec<Region>,
+    children: Vec<RegionSummary>,
+}
+
+/// Ancestors that are inside the actor's scope (links above the scope root would only 404).
+pub(crate) async fn visible_ancestors(state: &AppState, actor: &Actor, region: &Region) -> PageResult<Vec<Region>> {
+    let all = state.store.ancestors(region).await?;
+    Ok(all.into_iter().filter(|a| a.id != region.id && actor.scope.covers_region(&a.path)).collect())
+}
+
+async fn region_page(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> PageResult<Html<String>> {
+    current.actor.require(Action::Read, Resource::Region)?;
+    let region = state.store.region(&current.actor.scope, id).await?;
+    let ancestors = visible_ancestors(&state, &current.actor, &region).await?;
+    let children = state.store.children(&current.actor.scope, id).await?;
+    let ui = Ui::for_actor(&headers, &current);
+    let level_name = ui.level_name(region.level);
+    render(RegionPage { ui, region, level_name, ancestors, children })
+}
+
+// ---- organisations -------------------------------------------------------
+
+#[derive(Deserialize)]
+struct OrgQuery {
+    kind: Option<String>,
+    q: Option<String>,
+    region_id: Option<i64>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "orgs.html")]
+struct OrgsPage {
+    ui: Ui,
+    orgs: Vec<crate::api::OrgDto>,
+    total: i64,
+    kinds: Vec<(&'static str, &'static str)>,
+    kind: String,
+    q: String,
+    region_id: Option<i64>,
+    can_edit: bool,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+const PAGE_SIZE: i64 = 50;
+
+async fn orgs_page(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Query(p): Query<OrgQuery>,
+) -> PageResult<Html<String>> {
+    current.actor.require(Action::Read, Resource::Org)?;
+    let page = p.page.unwrap_or(1).max(1);
+    let kind_str = p.kind.clone().unwrap_or_default();
+    let kind = match kind_str.as_str() {
+        "" => None,
+        k => Some(
+            OrgKind::parse(k)
+                .ok_or_else(|| AppError::BadRequest(format!("未知的機構(gòu)類型 '{k}' / unknown kind")))?,
+        ),
+    };
+    let filter = OrgFilter {
+        kind,
+        region_id: p.region_id,
+        q: p.q.clone(),
+        industry: None,
+        limit: PAGE_SIZE,
+        offset: (page - 1) * PAGE_SIZE,
+    };
+    let (orgs, total) = state.store.orgs(&current.actor.scope, &filter).await?;
+    let ui = Ui::for_actor(&headers, &current);
+    let href = |n: i64| {
+        let mut s = format!("/orgs?page={n}&kind={kind_str}&q={}", urlencode(p.q.as_deref().unwrap_or("")));
+        if let Some(r) = p.region_id {
+            s.push_str(&format!("&region_id={r}"));
+        }
+        s
+    };
+    let kinds = OrgKind::ALL.iter().map(|k| (k.as_str(), if ui.lang == Lang::Zh { k.zh() } else { k.en() })).collect();
+    render(OrgsPage {
+        can_edit: current.actor.permits(Action::Update, Resource::Org),
+        orgs: orgs.iter().map(crate::api::OrgDto::from).collect(),
+        total,
+        kinds,
+        kind: kind_str.clone(),
+        q: p.q.clone().unwrap_or_default(),
+        region_id: p.region_id,
+        prev: (page > 1).then(|| href(page - 1)),
+        next: (page * PAGE_SIZE < total).then(|| href(page + 1)),
+        ui,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "org_edit.html")]
+struct OrgEditPage {
+    ui: Ui,
+    org: Org,
+    kind_name: &'static str,
+    saved: bool,
+    errors: Vec<FieldError>,
+}
+
+#[derive(Deserialize)]
+struct SavedQuery {
+    saved: Option<u8>,
+}
+
+async fn org_edit_page(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(q): Query<SavedQuery>,
+) -> PageResult<Html<String>> {
+    current.actor.require(Action::Update, Resource::Org)?;
+    let org = state.store.org(&current.actor.scope, id).await?;
+    let ui = Ui::for_actor(&headers, &current);
+    let kind_name = if ui.lang == Lang::Zh { org.kind.zh() } else { org.kind.en() };
+    render(OrgEditPage { ui, org, kind_name, saved: q.saved.is_some(), errors: vec![] })
+}
+
+#[derive(Deserialize)]
+struct OrgForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    name: Option<String>,
+    address: Option<String>,
+    phone: Option<String>,
+    opening_hours: Option<String>,
+}
+
+async fn org_edit_submit(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    form: Result<axum::Form<OrgForm>, axum::extract::rejection::FormRejection>,
+) -> PageResult<Response> {
+    let axum::Form(form) = form?;
+    current.check_csrf(Some(&form.csrf))?;
+    let patch =
+        OrgPatch { name: form.name, address: form.address, phone: form.phone, opening_hours: form.opening_hours };
+    match patch.checked() {
+        Ok(patch) => {
+            state.store.update_org(&current.actor, id, &patch).await?;
+            Ok(Redirect::to(&format!("/orgs/{id}?saved=1")).into_response())
+        }
+        Err(errors) => {
+            let org = state.store.org(&current.actor.scope, id).await?;
+            let ui = Ui::for_actor(&headers, &current);
+            let kind_name = if ui.lang == Lang::Zh { org.kind.zh() } else { org.kind.en() };
+            let page = render(OrgEditPage { ui, org, kind_name, saved: false, errors })?;
+            Ok((StatusCode::BAD_REQUEST, page).into_response())
+        }
+    }
+}
+
+// ---- audit ---------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    action: Option<String>,
+    actor: Option<String>,
+    page: Option<i64>,
+}
+
+pub struct AuditRow {
+    time: String,
+    actor: String,
+    action: String,
+    target: String,
+    success: bool,
+    change: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    ui: Ui,
+    events: Vec<AuditRow>,
+    total: i64,
+    action: String,
+    actor_filter: String,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+async fn audit_page(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Query(q): Query<AuditQuery>,
+) -> PageResult<Html<String>> {
+    current.actor.require(Action::Read, Resource::Audit)?;
+    let page = q.page.unwrap_or(1).max(1);
+    let action = q.action.clone().unwrap_or_default();
+    let actor_filter = q.actor.clone().unwrap_or_default();
+    let filter = AuditFilter {
+        action_prefix: Some(action.clone()).filter(|s| !s.is_empty()),
+        actor_name: Some(actor_filter.clone()).filter(|s| !s.is_empty()),
+        limit: PAGE_SIZE,
+        offset: (page - 1) * PAGE_SIZE,
+        ..Default::default()
+    };
+    let (records, total) = state.store.audit_events(&current.actor.scope, &filter).await?;
+    let events = records
+        .into_iter()
+        .map(|r| AuditRow {
+            time: format_time(r.event.at_ms),
+            actor: r.event.actor_name,
+            action: r.event.action,
+            target: format!("{} {}", r.event.target_kind, r.event.target_id.map(|i| i.to_string()).unwrap_or_default()),
+            success: r.event.success,
+            change: summarize_change(&r.event.before, &r.event.after),
+        })
+        .collect();
+    let href = |n: i64| format!("/audit?page={n}&action={}&actor={}", urlencode(&action), urlencode(&actor_filter));
+    render(AuditPage {
+        ui: Ui::for_actor(&headers, &current),
+        events,
+        total,
+        prev: (page > 1).then(|| href(page - 1)),
+        next: (page * PAGE_SIZE < total).then(|| href(page + 1)),
+        action: action.clone(),
+        actor_filter: actor_filter.clone(),
+    })
+}
+
+/// "field: old → new" for the fields that changed.
+fn summarize_change(before: &serde_json::Value, after: &serde_json::Value) -> String {
+    match (before.as_object(), after.as_object()) {
+        (Some(b), Some(a)) => a
+            .iter()
+            .filter(|(k, v)| b.get(*k) != Some(v))
+            .map(|(k, v)| format!("{k}: {} → {}", b.get(k).unwrap_or(&serde_json::Value::Null), v))
+            .collect::<Vec<_>>()
+            .join("; "),
+        (None, Some(_)) => after.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Beijing time; China has one time zone and no daylight saving.
+pub fn format_time(ms: i64) -> String {
+    let tz = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

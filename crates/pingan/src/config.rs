@@ -1,0 +1,114 @@
+//! Configuration: an optional TOML file, then environment variables on top.
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://PATH` or `postgres://USER@HOST/DB`.
+    #[serde(default = "default_database_url")]
+    pub database_url: String,
+    /// Address to listen on.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Mark cookies Secure (when served over HTTPS).
+    #[serde(default)]
+    pub cookie_secure: bool,
+    /// `pretty` for people, `json` for log collectors.
+    #[serde(default = "default_log_format")]
+    pub log_format: String,
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u32,
+}
+
+fn default_database_url() -> String {
+    "sqlite://pingan.db".into()
+}
+fn default_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+fn default_log_format() -> String {
+    "pretty".into()
+}
+fn default_max_connections() -> u32 {
+    10
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults parse")
+    }
+}
+
+impl Config {
+    /// Read `file` if given, then apply `PINGAN_DATABASE_URL`, `PINGAN_LISTEN`,
+    /// `PINGAN_LOG_FORMAT` and `PINGAN_COOKIE_SECURE`.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read config file '{}'", path.display()))?;
+                toml::from_str::<Config>(&text)
+                    .map_err(|e| anyhow::anyhow!("config file '{}' is not valid: {}", path.display(), e.message()))?
+            }
+            None => Config::default(),
+        };
+        if let Ok(v) = std::env::var("PINGAN_DATABASE_URL") {
+            config.database_url = v;
+        }
+        if let Ok(v) = std::env::var("PINGAN_LISTEN") {
+            config.listen = v;
+        }
+        if let Ok(v) = std::env::var("PINGAN_LOG_FORMAT") {
+            config.log_format = v;
+        }
+        if let Ok(v) = std::env::var("PINGAN_COOKIE_SECURE") {
+            config.cookie_secure = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if !matches!(self.log_format.as_str(), "pretty" | "json") {
+            bail!("log_format must be 'pretty' or 'json', not '{}'", self.log_format);
+        }
+        if self.max_connections == 0 {
+            bail!("max_connections must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(toml::from_str::<Config>("databse_url = 'x'").is_err());
+    }
+}

@@ -1,0 +1,6 @@
+//! The `pingan` binary's library half: configuration, start-up wiring and the
+//! command-line tools. Business rules live in the other crates.
+
+pub mod config;
+pub mod demo;
+pub mod startup;

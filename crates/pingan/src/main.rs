@@ -1,0 +1,103 @@
+//! `pingan`: the command-line entry point.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use pingan::config::Config;
+use pingan::startup::{Server, open_store, shutdown_signal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// 平安德州: city-wide safety and grassroots governance platform.
+#[derive(Parser)]
+#[command(name = "pingan", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the demo: an embedded SQLite city (./pingan-demo.db), created on first run.
+    Demo {
+        /// Size of the synthetic city.
+        #[arg(long, value_enum, default_value_t = ScaleArg::Full)]
+        scale: ScaleArg,
+        /// Port on 127.0.0.1.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// SQLite file of the demo.
+        #[arg(long, default_value = "pingan-demo.db")]
+        db: PathBuf,
+    },
+    /// Run the server for production (database from the config file or PINGAN_DATABASE_URL).
+    Serve {
+        /// TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ScaleArg {
+    /// A few hundred grids, for trying things out and for tests.
+    Small,
+    /// Dezhou scale: 134 townships, ~13,000 grids, ~50,000 units.
+    Full,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let log_json = std::env::var("PINGAN_LOG_FORMAT").is_ok_and(|v| v == "json");
+    init_tracing(log_json);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line that names the cause, e.g. "error: cannot listen on 127.0.0.1:8080: Address in use".
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Demo { scale, port, db } => {
+            let scale = match scale {
+                ScaleArg::Small => pingan_sim::Scale::Small,
+                ScaleArg::Full => pingan_sim::Scale::Full,
+            };
+            pingan::demo::run(scale, port, &db).await
+        }
+        Command::Serve { config } => {
+            let config = Config::load(config.as_deref())?;
+            let server = Server::from_config(&config).await?;
+            tracing::info!(addr = %server.addr, "pingan serving");
+            server.run(shutdown_signal()).await
+        }
+        Command::Migrate { config } => {
+            let config = Config::load(config.as_deref())?;
+            let store = open_store(&config.database_url, 1).await?;
+            store.close().await;
+            println!("migrations applied");
+            Ok(())
+        }
+    }
+}
+
+fn init_tracing(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+}

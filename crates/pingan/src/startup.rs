@@ -1,0 +1,86 @@
+//! Wiring: store + web state + listener, and a graceful run loop.
+
+use crate::config::{Config, redact_url};
+use anyhow::Context;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use pingan_store::{Store, StoreOptions};
+use pingan_web::{AppState, WebConfig};
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use tokio::net::TcpListener;
+
+/// The process-wide Prometheus recorder (a process can install only one).
+pub fn metrics_handle() -> Option<PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            metrics::set_global_recorder(recorder).ok().map(|_| handle)
+        })
+        .clone()
+}
+
+/// Connect to the configured database and apply migrations, with errors that
+/// name the cause in one line.
+pub async fn open_store(database_url: &str, max_connections: u32) -> anyhow::Result<Store> {
+    let opts = StoreOptions { max_connections, ..Default::default() };
+    let store = Store::connect(database_url, &opts)
+        .await
+        .with_context(|| format!("database '{}'", redact_url(database_url)))?;
+    store.migrate().await.with_context(|| format!("database '{}'", redact_url(database_url)))?;
+    Ok(store)
+}
+
+/// A bound, ready-to-run server.
+pub struct Server {
+    pub addr: SocketAddr,
+    listener: TcpListener,
+    app: axum::Router,
+    store: Store,
+}
+
+impl Server {
+    pub async fn build(store: Store, web: WebConfig, listen: &str) -> anyhow::Result<Server> {
+        let state = AppState::new(store.clone(), web, metrics_handle()).await.context("loading the grid index")?;
+        let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        Ok(Server { addr, listener, app: pingan_web::app(state), store })
+    }
+
+    pub async fn from_config(config: &Config) -> anyhow::Result<Server> {
+        let store = open_store(&config.database_url, config.max_connections).await?;
+        let web = WebConfig { cookie_secure: config.cookie_secure, ..Default::default() };
+        Server::build(store, web, &config.listen).await
+    }
+
+    /// Serve until `shutdown` resolves, then finish in-flight requests and close the pool.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.app).with_graceful_shutdown(shutdown).await.context("server failed")?;
+        self.store.close().await;
+        Ok(())
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
