@@ -100,14 +100,14 @@ fn region_code(level: RegionLevel, code: &str, parent: &RegionCode) -> RegionCod
 
 /// Households and residents of one grid (DOMAIN §2): an urban grid holds 300–500
 /// households and at most 2,500 residents; a rural grid is a natural village,
-/// here 80–260 households, so that the city totals come near Dezhou's 5.6 million.
+/// here 50–170 households, so that the city totals come near Dezhou's 5.6 million.
 fn grid_head_count(rng: &mut impl Rng, community: bool) -> (i64, i64) {
     if community {
         let households = rng.gen_range(300..=500);
         let residents = (households as f64 * rng.gen_range(2.3..2.9)).round() as i64;
         (households, residents.min(2_500))
     } else {
-        let households = rng.gen_range(80..=260);
+        let households = rng.gen_range(50..=170);
         (households, (households as f64 * rng.gen_range(2.7..3.3)).round() as i64)
     }
 }

@@ -15,6 +15,9 @@ use std::f64::consts::PI;
 const MAX_ROUNDS: usize = 200;
 /// Stop adjusting once every part is within this share of its target (or one cell).
 const TOLERANCE: f64 = 0.05;
+/// Share of the squared distance between two seeds by which their weights may
+/// differ, keeping each seed safely inside its own part.
+const SEED_MARGIN: f64 = 0.8;
 /// Candidates drawn per seed in best-candidate sampling; more spreads seeds more evenly.
 const SEED_CANDIDATES: usize = 8;
 
@@ -67,12 +70,39 @@ pub(crate) fn partition(points: &[[f64; 2]], seeds: &[usize], targets: &[f64], c
             last_errors[part] = error;
             *w += gains[part] * 2.0 * error * cell_area / PI;
         }
+        keep_seeds_inside(points, seeds, &mut weights);
     }
     let mut owner = best.1;
     for (part, &seed) in seeds.iter().enumerate() {
         owner[seed] = part;
     }
     owner
+}
+
+/// Raise weights until every seed lies inside its own part: seed `i` beats seed
+/// `j` at its own point when `w_i ≥ w_j − |s_i − s_j|²`. Without this a small part
+/// next to a big one (德城區(qū) among its neighbours) can be pushed off its seed
+/// altogether and reappear somewhere else. Parts stay convex around their seeds,
+/// at the price of missing a target where seeds are very close together.
+fn keep_seeds_inside(points: &[[f64; 2]], seeds: &[usize], weights: &mut [f64]) {
+    // Raising one weight can break another seed's bound; a few passes settle it,
+    // and the final `partition` step hands any seed that still loses its point back.
+    for _ in 0..8 {
+        let mut raised = false;
+        for i in 0..seeds.len() {
+            let floor = (0..seeds.len())
+                .filter(|&j| j != i)
+                .map(|j| weights[j] - SEED_MARGIN * dist2(points[seeds[i]], points[seeds[j]]))
+                .fold(f64::NEG_INFINITY, f64::max);
+            if weights[i] < floor {
+                weights[i] = floor;
+                raised = true;
+            }
+        }
+        if !raised {
+            break;
+        }
+    }
 }
 
 /// Pick `n` more seeds from `pool` (indices into `points`), each as far as

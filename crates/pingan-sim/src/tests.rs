@@ -296,3 +296,14 @@ fn full_city_matches_the_programme() {
     check_structure(&city, Scale::Full);
     check_tiling(&city, 20_000);
 }
+
+#[test]
+#[ignore]
+fn dump_map() {
+    let scale = if std::env::var("FULL").is_ok() { Scale::Full } else { Scale::Small };
+    let city = generate_city(2026, scale);
+    let grids: Vec<(Vec<i64>, Vec<[f64; 2]>)> = of_level(&city, RegionLevel::Grid)
+        .map(|g| (g.path.ids(), g.polygon.as_ref().unwrap().points().to_vec()))
+        .collect();
+    std::fs::write("/tmp/grids.json", serde_json::to_string(&grids).unwrap()).unwrap();
+}

@@ -1,0 +1,71 @@
+//! The binary's failure modes: one clear line naming the cause, non-zero exit.
+
+use std::process::Command;
+
+fn pingan() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pingan"));
+    c.env_remove("PINGAN_DATABASE_URL").env_remove("PINGAN_LISTEN").env("RUST_LOG", "off");
+    c
+}
+
+fn fails_with(cmd: &mut Command, needle: &str) {
+    let out = cmd.output().expect("run pingan");
+    assert!(!out.status.success(), "expected failure");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<_> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line, got: {stderr}");
+    assert!(lines[0].starts_with("error: ") && lines[0].contains(needle), "{needle} not in: {stderr}");
+}
+
+#[test]
+fn missing_config_file_is_named() {
+    fails_with(pingan().args(["serve", "--config", "/nonexistent/pingan.toml"]), "cannot read config file '/nonexistent/pingan.toml'");
+}
+
+#[test]
+fn malformed_config_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, "databse_url = 'sqlite://x.db'\n").unwrap();
+    fails_with(pingan().args(["serve", "--config", path.to_str().unwrap()]), "is not valid");
+}
+
+#[test]
+fn malformed_database_url_is_named() {
+    fails_with(pingan().args(["migrate"]).env("PINGAN_DATABASE_URL", "mysql://db/x"), "is not understood");
+}
+
+#[test]
+fn unreachable_database_is_named() {
+    // Port 1 on loopback: nothing listens there; the password must not be printed.
+    let out = pingan()
+        .args(["migrate"])
+        .env("PINGAN_DATABASE_URL", "postgres://u:secret@127.0.0.1:1/x")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot connect to the database") && !stderr.contains("secret"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1);
+}
+
+#[test]
+fn taken_port_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = holder.local_addr().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("p.db").display());
+    fails_with(
+        pingan().args(["serve"]).env("PINGAN_DATABASE_URL", db).env("PINGAN_LISTEN", addr.to_string()),
+        &format!("cannot listen on {addr}"),
+    );
+}
+
+#[test]
+fn help_is_readable() {
+    let out = pingan().arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for cmd in ["demo", "serve", "migrate"] {
+        assert!(text.contains(cmd), "{text}");
+    }
+}
