@@ -94,12 +94,11 @@ impl Actor {
         if !self.scope.covers_region(target.region) {
             return Err(Denied::Scope);
         }
-        if action != Action::Read {
-            if let Some(own) = self.scope.org_id {
-                if target.org_id != Some(own) {
-                    return Err(Denied::Scope);
-                }
-            }
+        if action != Action::Read
+            && let Some(own) = self.scope.org_id
+            && target.org_id != Some(own)
+        {
+            return Err(Denied::Scope);
         }
         Ok(())
     }

@@ -230,6 +230,13 @@ fn optional(field: &str, v: Option<&str>, max: usize, errors: &mut Vec<crate::Fi
     v.map(|s| text(field, s, max, errors)).filter(|s| !s.is_empty())
 }
 
+/// An office number (`0534-2345678`) or a mobile: digits and hyphens, at least 7.
+fn check_phone(p: &str, errors: &mut Vec<crate::FieldError>) {
+    if !p.chars().all(|c| c.is_ascii_digit() || c == '-') || p.len() < 7 {
+        errors.push(crate::FieldError::new("phone", "電話只能包含數(shù)字和連字符 / phone: digits and '-' only"));
+    }
+}
+
 impl NewOrg {
     pub fn parse(input: &OrgInput) -> Result<NewOrg, Vec<crate::FieldError>> {
         use crate::FieldError;
@@ -246,10 +253,10 @@ impl NewOrg {
             errors.push(FieldError::new("name", "名稱不能為空 / name is required"));
         }
         let dept = optional("dept", input.dept.as_deref(), 32, &mut errors);
-        if let (Some(OrgKind::Department), Some(d)) = (kind, &dept) {
-            if !DEPARTMENTS.iter().any(|(c, _, _)| c == d) {
-                errors.push(FieldError::new("dept", format!("未知的部門代碼 '{d}' / unknown department code")));
-            }
+        if let (Some(OrgKind::Department), Some(d)) = (kind, &dept)
+            && !DEPARTMENTS.iter().any(|(c, _, _)| c == d)
+        {
+            errors.push(FieldError::new("dept", format!("未知的部門代碼 '{d}' / unknown department code")));
         }
         let industry = optional("industry", input.industry.as_deref(), 8, &mut errors);
         match (kind, &industry) {
@@ -263,9 +270,7 @@ impl NewOrg {
         }
         let phone = optional("phone", input.phone.as_deref(), 20, &mut errors);
         if let Some(p) = &phone {
-            if !p.chars().all(|c| c.is_ascii_digit() || c == '-') || p.len() < 7 {
-                errors.push(FieldError::new("phone", "電話只能包含數(shù)字和連字符 / phone: digits and '-' only"));
-            }
+            check_phone(p, &mut errors);
         }
         match (input.lon, input.lat) {
             (Some(lon), Some(lat)) if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) => {
@@ -311,12 +316,7 @@ impl OrgPatch {
             opening_hours: self.opening_hours.as_deref().map(|v| text("opening_hours", v, 100, &mut errors)),
         };
         if let Some(p) = patch.phone.as_deref().filter(|p| !p.is_empty()) {
-            if !p.chars().all(|c| c.is_ascii_digit() || c == '-') || p.len() < 7 {
-                errors.push(crate::FieldError::new(
-                    "phone",
-                    "電話只能包含數(shù)字和連字符 / phone: digits and '-' only",
-                ));
-            }
+            check_phone(p, &mut errors);
         }
         if errors.is_empty() { Ok(patch) } else { Err(errors) }
     }

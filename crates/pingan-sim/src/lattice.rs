@@ -111,6 +111,20 @@ impl Lattice {
         (cell / self.cols, cell % self.cols)
     }
 
+    /// The cells that share an edge with `cell` (north, west, east, south).
+    pub(crate) fn edge_neighbours(&self, cell: usize) -> impl Iterator<Item = usize> {
+        let (r, c) = self.row_col(cell);
+        let (cols, rows) = (self.cols, self.rows);
+        [
+            (r > 0).then(|| cell - cols),
+            (c > 0).then(|| cell - 1),
+            (c + 1 < cols).then(|| cell + 1),
+            (r + 1 < rows).then(|| cell + cols),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
     fn corner(&self, i: usize, r: usize) -> [f64; 2] {
         self.corners[r * (self.cols + 1) + i]
     }
@@ -120,11 +134,6 @@ impl Lattice {
     pub(crate) fn center_km(&self, cell: usize) -> [f64; 2] {
         let (r, c) = self.row_col(cell);
         [(c as f64 + 0.5) * self.cell_w_km, (r as f64 + 0.5) * self.cell_h_km]
-    }
-
-    /// Area of one undistorted cell in km².
-    pub(crate) fn cell_area_km2(&self) -> f64 {
-        self.cell_w_km * self.cell_h_km
     }
 
     /// The cell of the undistorted raster that contains a lon/lat point (clamped to the extent).

@@ -1,23 +1,25 @@
-//! Splitting a set of lattice cells into compact parts of chosen sizes.
+//! Splitting a region's lattice cells into compact, connected parts of chosen sizes.
 //!
 //! Each level of the hierarchy (counties of the city, townships of a county,
 //! villages of a township) is cut from its parent's cells the same way: place one
-//! seed per part, then give every cell to the seed with the smallest *power
-//! distance* `|cell − seed|² − w`. With equal weights that is the plain
-//! nearest-seed (Voronoi) rule; adjusting the weights grows or shrinks each part
-//! towards its target size while keeping parts convex in the plane, hence compact
-//! and (almost always) contiguous on the lattice.
+//! seed per part, then let all parts grow from their seeds at once, each at its
+//! own speed, claiming unclaimed cells that share an edge with cells they already
+//! hold (crystal growth). A cell's arrival time is its straight-line distance from
+//! the seed divided by the part's speed, so boundaries are smooth arcs like those
+//! of a weighted Voronoi diagram. Growing only through shared edges keeps every
+//! part connected, even inside a concave parent, and a part can never lose its
+//! own seed; repeating the growth with adjusted speeds brings each part close to
+//! its target size.
 
+use crate::lattice::Lattice;
 use rand::Rng;
-use std::f64::consts::PI;
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
 
-/// Weight adjustment rounds at most; sizes usually settle within a few dozen.
-const MAX_ROUNDS: usize = 200;
+/// Growth rounds at most; sizes usually settle within a couple of dozen.
+const MAX_ROUNDS: usize = 60;
 /// Stop adjusting once every part is within this share of its target (or one cell).
 const TOLERANCE: f64 = 0.05;
-/// Share of the squared distance between two seeds by which their weights may
-/// differ, keeping each seed safely inside its own part.
-const SEED_MARGIN: f64 = 0.8;
 /// Candidates drawn per seed in best-candidate sampling; more spreads seeds more evenly.
 const SEED_CANDIDATES: usize = 8;
 
@@ -25,34 +27,77 @@ fn dist2(a: [f64; 2], b: [f64; 2]) -> f64 {
     (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)
 }
 
-/// Assign each point (a cell centre in km) to one of the parts whose seeds are
-/// `seeds` (indices into `points`, distinct), aiming at `targets[i]` points for part
-/// `i`. `cell_area` is the area one point stands for, in km².
-///
-/// Every seed's own point goes to its part, so no part is ever empty.
-pub(crate) fn partition(points: &[[f64; 2]], seeds: &[usize], targets: &[f64], cell_area: f64) -> Vec<usize> {
+/// A cell's arrival time for one part, ordered for the growth queue (earliest
+/// first; ties by part, then cell, so the result never depends on heap internals).
+#[derive(PartialEq)]
+struct Arrival {
+    time: f64,
+    part: usize,
+    cell: usize,
+}
+
+impl Eq for Arrival {}
+
+impl Ord for Arrival {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.time.total_cmp(&other.time).then(self.part.cmp(&other.part)).then(self.cell.cmp(&other.cell))
+    }
+}
+
+impl PartialOrd for Arrival {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Split `cells` (lattice cell ids of one edge-connected region) into parts grown
+/// from `seeds` (distinct indices into `cells`), aiming at `targets[i]` cells for
+/// part `i`. Returns each cell's part, by position in `cells`.
+pub(crate) fn partition(lattice: &Lattice, cells: &[usize], seeds: &[usize], targets: &[f64]) -> Vec<usize> {
     debug_assert_eq!(seeds.len(), targets.len());
-    let mut weights = vec![0.0_f64; seeds.len()];
+    const UNCLAIMED: usize = usize::MAX;
+    let mut local = vec![UNCLAIMED; lattice.len()];
+    for (i, &c) in cells.iter().enumerate() {
+        local[c] = i;
+    }
+    let points: Vec<[f64; 2]> = cells.iter().map(|&c| lattice.center_km(c)).collect();
+    let neighbours: Vec<Vec<usize>> = cells
+        .iter()
+        .map(|&c| lattice.edge_neighbours(c).map(|n| local[n]).filter(|&n| n != UNCLAIMED).collect())
+        .collect();
+
+    let mut speeds = vec![1.0_f64; seeds.len()];
     // Per-part step gain, halved whenever the part overshoots its target so that
-    // close neighbours (a small county next to a big one) stop see-sawing.
-    let mut gains = vec![0.5_f64; seeds.len()];
+    // close neighbours do not see-saw around their targets.
+    let mut gains = vec![1.0_f64; seeds.len()];
     let mut last_errors = vec![0.0_f64; seeds.len()];
-    let mut owner = vec![0_usize; points.len()];
     let mut best: (f64, Vec<usize>) = (f64::INFINITY, Vec::new());
+    let mut owner = vec![UNCLAIMED; cells.len()];
     let mut sizes = vec![0_usize; seeds.len()];
+    let mut queue = BinaryHeap::with_capacity(cells.len() * 2);
     for _ in 0..MAX_ROUNDS {
-        sizes.iter_mut().for_each(|s| *s = 0);
-        for (point, own) in points.iter().zip(owner.iter_mut()) {
-            let mut nearest = (f64::INFINITY, 0);
-            for (part, (&seed, &w)) in seeds.iter().zip(&weights).enumerate() {
-                let d = dist2(*point, points[seed]) - w;
-                if d < nearest.0 {
-                    nearest = (d, part);
+        owner.fill(UNCLAIMED);
+        sizes.fill(0);
+        queue.clear();
+        for (part, &seed) in seeds.iter().enumerate() {
+            queue.push(Reverse(Arrival { time: 0.0, part, cell: seed }));
+        }
+        while let Some(Reverse(Arrival { part, cell, .. })) = queue.pop() {
+            if owner[cell] != UNCLAIMED {
+                continue;
+            }
+            owner[cell] = part;
+            sizes[part] += 1;
+            let seed = points[seeds[part]];
+            for &n in &neighbours[cell] {
+                if owner[n] == UNCLAIMED {
+                    let time = dist2(points[n], seed).sqrt() / speeds[part];
+                    queue.push(Reverse(Arrival { time, part, cell: n }));
                 }
             }
-            *own = nearest.1;
-            sizes[nearest.1] += 1;
         }
+        debug_assert!(owner.iter().all(|&o| o != UNCLAIMED), "the region is edge-connected");
+
         let miss: f64 = sizes.iter().zip(targets).map(|(&s, &t)| (s as f64 - t).abs()).sum();
         if miss < best.0 {
             best = (miss, owner.clone());
@@ -60,49 +105,16 @@ pub(crate) fn partition(points: &[[f64; 2]], seeds: &[usize], targets: &[f64], c
         if sizes.iter().zip(targets).all(|(&s, &t)| (s as f64 - t).abs() <= (TOLERANCE * t).max(1.0)) {
             break;
         }
-        // Raising a weight by δ moves the part's border outwards by about δ / (2·D),
-        // D being the distance to the neighbouring seed (≈ the part's diameter), which
-        // grows its area by ≈ π·δ / 2: the full step to close a gap ΔA is 2·ΔA / π.
-        for (part, w) in weights.iter_mut().enumerate() {
+        // A part's area grows with the square of its speed.
+        for (part, speed) in speeds.iter_mut().enumerate() {
             let error = targets[part] - sizes[part] as f64;
             gains[part] =
                 if error * last_errors[part] < 0.0 { gains[part] * 0.5 } else { (gains[part] * 1.2).min(1.0) };
             last_errors[part] = error;
-            *w += gains[part] * 2.0 * error * cell_area / PI;
-        }
-        keep_seeds_inside(points, seeds, &mut weights);
-    }
-    let mut owner = best.1;
-    for (part, &seed) in seeds.iter().enumerate() {
-        owner[seed] = part;
-    }
-    owner
-}
-
-/// Raise weights until every seed lies inside its own part: seed `i` beats seed
-/// `j` at its own point when `w_i ≥ w_j − |s_i − s_j|²`. Without this a small part
-/// next to a big one (德城區(qū) among its neighbours) can be pushed off its seed
-/// altogether and reappear somewhere else. Parts stay convex around their seeds,
-/// at the price of missing a target where seeds are very close together.
-fn keep_seeds_inside(points: &[[f64; 2]], seeds: &[usize], weights: &mut [f64]) {
-    // Raising one weight can break another seed's bound; a few passes settle it,
-    // and the final `partition` step hands any seed that still loses its point back.
-    for _ in 0..8 {
-        let mut raised = false;
-        for i in 0..seeds.len() {
-            let floor = (0..seeds.len())
-                .filter(|&j| j != i)
-                .map(|j| weights[j] - SEED_MARGIN * dist2(points[seeds[i]], points[seeds[j]]))
-                .fold(f64::NEG_INFINITY, f64::max);
-            if weights[i] < floor {
-                weights[i] = floor;
-                raised = true;
-            }
-        }
-        if !raised {
-            break;
+            *speed *= (targets[part] / sizes[part] as f64).powf(0.5 * gains[part]);
         }
     }
+    best.1
 }
 
 /// Pick `n` more seeds from `pool` (indices into `points`), each as far as
@@ -134,13 +146,14 @@ mod tests {
 
     #[test]
     fn parts_reach_their_targets_and_keep_their_seeds() {
-        let points: Vec<[f64; 2]> = (0..40 * 40).map(|i| [(i % 40) as f64, (i / 40) as f64]).collect();
         let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let lattice = Lattice::new(40, 40, &mut rng);
+        let cells: Vec<usize> = (0..lattice.len()).collect();
+        let points: Vec<[f64; 2]> = cells.iter().map(|&c| lattice.center_km(c)).collect();
         let mut seeds = Vec::new();
-        let all: Vec<usize> = (0..points.len()).collect();
-        pick_spread(&mut rng, &points, &all, &mut seeds, 5);
+        pick_spread(&mut rng, &points, &cells, &mut seeds, 5);
         let targets = [100.0, 200.0, 300.0, 400.0, 600.0];
-        let owner = partition(&points, &seeds, &targets, 1.0);
+        let owner = partition(&lattice, &cells, &seeds, &targets);
         for (part, (&seed, &target)) in seeds.iter().zip(&targets).enumerate() {
             assert_eq!(owner[seed], part);
             let size = owner.iter().filter(|&&o| o == part).count() as f64;

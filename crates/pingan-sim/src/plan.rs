@@ -106,24 +106,22 @@ fn nearest_first(points: &[[f64; 2]], from: usize) -> Vec<usize> {
 }
 
 pub(crate) fn plan(scale: Scale, lattice: Lattice, rng: &mut impl Rng, name_rng: &mut impl Rng) -> Plan {
-    let centers: Vec<[f64; 2]> = (0..lattice.len()).map(|c| lattice.center_km(c)).collect();
-    let cell_area = lattice.cell_area_km2();
-
     let seats: Vec<usize> = COUNTIES.iter().map(|c| lattice.cell_at(c.seat)).collect();
     let total_area: f64 = COUNTIES.iter().map(|c| c.area_km2).sum();
     let targets: Vec<f64> = COUNTIES.iter().map(|c| c.area_km2 / total_area * lattice.len() as f64).collect();
-    let county_cells = group(&partition(&centers, &seats, &targets, cell_area), COUNTIES.len());
+    let all_cells: Vec<usize> = (0..lattice.len()).collect();
+    let county_cells = group(&partition(&lattice, &all_cells, &seats, &targets), COUNTIES.len());
 
     let mut plan = Plan { lattice, townships: Vec::new(), villages: Vec::new(), grids: Vec::new() };
     for (ci, county) in COUNTIES.iter().enumerate() {
         let cells = &county_cells[ci];
-        let points: Vec<[f64; 2]> = cells.iter().map(|&c| centers[c]).collect();
+        let points: Vec<[f64; 2]> = cells.iter().map(|&c| plan.lattice.center_km(c)).collect();
         let names = &county.townships[..scale.township_count(county)];
         let streets = names.iter().filter(|n| kind_of(n) == TownshipKind::Street).count();
 
         // The first street is the county seat's; the other streets crowd around it,
         // the towns spread over the rest of the county.
-        let seat = cells.binary_search(&seats[ci]).expect("partition keeps each seat cell in its own part");
+        let seat = cells.binary_search(&seats[ci]).expect("a part always keeps its seed cell");
         let mut seeds = vec![seat];
         let near_seat = nearest_first(&points, seat);
         let street_pool = &near_seat[..(streets * STREET_SEED_POOL_PER_STREET).min(points.len())];
@@ -136,7 +134,7 @@ pub(crate) fn plan(scale: Scale, lattice: Lattice, rng: &mut impl Rng, name_rng:
             names.iter().map(|n| if kind_of(n) == TownshipKind::Street { STREET_AREA_WEIGHT } else { 1.0 }).collect();
         let scale_to_cells = cells.len() as f64 / weights.iter().sum::<f64>();
         let targets: Vec<f64> = weights.iter().map(|w| w * scale_to_cells).collect();
-        let parts = group(&partition(&points, &seeds, &targets, cell_area), names.len());
+        let parts = group(&partition(&plan.lattice, cells, &seeds, &targets), names.len());
 
         let mut namer = PlaceNamer::new(names.iter().copied());
         let mut numbers = [0_u32; 3];
@@ -156,18 +154,7 @@ pub(crate) fn plan(scale: Scale, lattice: Lattice, rng: &mut impl Rng, name_rng:
             };
             let township_cells: Vec<usize> = parts[ti].iter().map(|&i| cells[i]).collect();
             let seat = cells[seeds[ti]];
-            plan_villages(
-                &mut plan,
-                scale,
-                &township,
-                kind,
-                &township_cells,
-                seat,
-                &centers,
-                rng,
-                name_rng,
-                &mut namer,
-            );
+            plan_villages(&mut plan, scale, &township, kind, &township_cells, seat, rng, name_rng, &mut namer);
             plan.townships.push(township);
         }
     }
@@ -183,7 +170,6 @@ fn plan_villages(
     kind: TownshipKind,
     cells: &[usize],
     seat: usize,
-    centers: &[[f64; 2]],
     rng: &mut impl Rng,
     name_rng: &mut impl Rng,
     namer: &mut PlaceNamer,
@@ -203,8 +189,8 @@ fn plan_villages(
     let communities = ((n as f64 * urban_share / community_cells).round() as usize).clamp(1, 199).min(n);
     let villages = ((n as f64 * (1.0 - urban_share) / village_cells).round() as usize).min(200).min(n - communities);
 
-    let points: Vec<[f64; 2]> = cells.iter().map(|&c| centers[c]).collect();
-    let seat = cells.binary_search(&seat).expect("partition keeps each seed cell in its own part");
+    let points: Vec<[f64; 2]> = cells.iter().map(|&c| plan.lattice.center_km(c)).collect();
+    let seat = cells.binary_search(&seat).expect("a part always keeps its seed cell");
     let mut seeds = vec![seat];
     let near_seat = nearest_first(&points, seat);
     let pool = ((communities as f64 * community_cells * 1.5).ceil() as usize).clamp(communities, n);
@@ -216,7 +202,7 @@ fn plan_villages(
         (0..seeds.len()).map(|i| if i < communities { community_cells } else { village_cells }).collect();
     let scale_to_cells = n as f64 / weights.iter().sum::<f64>();
     let targets: Vec<f64> = weights.iter().map(|w| w * scale_to_cells).collect();
-    let parts = group(&partition(&points, &seeds, &targets, plan.lattice.cell_area_km2()), seeds.len());
+    let parts = group(&partition(&plan.lattice, cells, &seeds, &targets), seeds.len());
 
     // Number communities and villages north to south, west to east by their
     // north-westernmost cell (cells are numbered row-major from the north-west).

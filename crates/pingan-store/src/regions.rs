@@ -166,16 +166,15 @@ impl Store {
     /// Number of live regions of each level in the scope.
     pub async fn level_counts(&self, scope: &Scope) -> Result<BTreeMap<RegionLevel, i64>> {
         let (lo, hi) = range(scope);
-        let rows: Vec<(String, i64)> =
-            on_pool!(&self.db, |pool| {
-                sqlx::query_as(
+        let rows: Vec<(String, i64)> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(
             "SELECT level, count(*) FROM regions WHERE path >= $1 AND path < $2 AND retired_at IS NULL GROUP BY level"
         )
         .bind(&lo)
         .bind(&hi)
         .fetch_all(pool)
         .await
-            })?;
+        })?;
         rows.into_iter()
             .map(|(l, n)| Ok((RegionLevel::parse(&l).map_err(|e| StoreError::Corrupt(e.to_string()))?, n)))
             .collect()

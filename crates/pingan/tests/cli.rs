@@ -19,7 +19,10 @@ fn fails_with(cmd: &mut Command, needle: &str) {
 
 #[test]
 fn missing_config_file_is_named() {
-    fails_with(pingan().args(["serve", "--config", "/nonexistent/pingan.toml"]), "cannot read config file '/nonexistent/pingan.toml'");
+    fails_with(
+        pingan().args(["serve", "--config", "/nonexistent/pingan.toml"]),
+        "cannot read config file '/nonexistent/pingan.toml'",
+    );
 }
 
 #[test]
@@ -38,11 +41,8 @@ fn malformed_database_url_is_named() {
 #[test]
 fn unreachable_database_is_named() {
     // Port 1 on loopback: nothing listens there; the password must not be printed.
-    let out = pingan()
-        .args(["migrate"])
-        .env("PINGAN_DATABASE_URL", "postgres://u:secret@127.0.0.1:1/x")
-        .output()
-        .unwrap();
+    let out =
+        pingan().args(["migrate"]).env("PINGAN_DATABASE_URL", "postgres://u:secret@127.0.0.1:1/x").output().unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot connect to the database") && !stderr.contains("secret"), "{stderr}");

@@ -58,14 +58,70 @@ on_both_engines!(each_role_sees_and_changes_only_its_scope, |app: TestApp| async
 
     let table = [
         Expect { username: "admin", patch_in: OK, patch_out: None, create_in: CREATED, create_out: None, audit: OK },
-        Expect { username: "leader", patch_in: FORBIDDEN, patch_out: None, create_in: FORBIDDEN, create_out: None, audit: OK },
-        Expect { username: "supervisor", patch_in: FORBIDDEN, patch_out: None, create_in: FORBIDDEN, create_out: None, audit: OK },
-        Expect { username: "dept.gongan", patch_in: OK, patch_out: None, create_in: FORBIDDEN, create_out: None, audit: FORBIDDEN },
-        Expect { username: "admin.371402", patch_in: OK, patch_out: Some(NOT_FOUND), create_in: CREATED, create_out: Some(NOT_FOUND), audit: OK },
-        Expect { username: "leader.371402", patch_in: FORBIDDEN, patch_out: Some(FORBIDDEN), create_in: FORBIDDEN, create_out: Some(FORBIDDEN), audit: OK },
-        Expect { username: township, patch_in: OK, patch_out: Some(NOT_FOUND), create_in: CREATED, create_out: Some(NOT_FOUND), audit: FORBIDDEN },
-        Expect { username: cadre, patch_in: OK, patch_out: Some(NOT_FOUND), create_in: FORBIDDEN, create_out: Some(FORBIDDEN), audit: FORBIDDEN },
-        Expect { username: grid, patch_in: OK, patch_out: Some(NOT_FOUND), create_in: FORBIDDEN, create_out: Some(FORBIDDEN), audit: FORBIDDEN },
+        Expect {
+            username: "leader",
+            patch_in: FORBIDDEN,
+            patch_out: None,
+            create_in: FORBIDDEN,
+            create_out: None,
+            audit: OK,
+        },
+        Expect {
+            username: "supervisor",
+            patch_in: FORBIDDEN,
+            patch_out: None,
+            create_in: FORBIDDEN,
+            create_out: None,
+            audit: OK,
+        },
+        Expect {
+            username: "dept.gongan",
+            patch_in: OK,
+            patch_out: None,
+            create_in: FORBIDDEN,
+            create_out: None,
+            audit: FORBIDDEN,
+        },
+        Expect {
+            username: "admin.371402",
+            patch_in: OK,
+            patch_out: Some(NOT_FOUND),
+            create_in: CREATED,
+            create_out: Some(NOT_FOUND),
+            audit: OK,
+        },
+        Expect {
+            username: "leader.371402",
+            patch_in: FORBIDDEN,
+            patch_out: Some(FORBIDDEN),
+            create_in: FORBIDDEN,
+            create_out: Some(FORBIDDEN),
+            audit: OK,
+        },
+        Expect {
+            username: township,
+            patch_in: OK,
+            patch_out: Some(NOT_FOUND),
+            create_in: CREATED,
+            create_out: Some(NOT_FOUND),
+            audit: FORBIDDEN,
+        },
+        Expect {
+            username: cadre,
+            patch_in: OK,
+            patch_out: Some(NOT_FOUND),
+            create_in: FORBIDDEN,
+            create_out: Some(FORBIDDEN),
+            audit: FORBIDDEN,
+        },
+        Expect {
+            username: grid,
+            patch_in: OK,
+            patch_out: Some(NOT_FOUND),
+            create_in: FORBIDDEN,
+            create_out: Some(FORBIDDEN),
+            audit: FORBIDDEN,
+        },
     ];
 
     for e in &table {
@@ -121,10 +177,12 @@ on_both_engines!(each_role_sees_and_changes_only_its_scope, |app: TestApp| async
         let (status, body) = s.patch(&format!("/api/v1/orgs/{org_in}"), &json!({"address": format!("{who} 改")})).await;
         assert_eq!(code(status), e.patch_in, "{who} PATCH own-scope org: {body}");
         if let Some(expected) = e.patch_out {
-            let (status, _) = s.patch(&format!("/api/v1/orgs/{}", w.org_in_county_b), &json!({"address": "越權(quán)"})).await;
+            let (status, _) =
+                s.patch(&format!("/api/v1/orgs/{}", w.org_in_county_b), &json!({"address": "越權(quán)"})).await;
             assert_eq!(code(status), expected, "{who} PATCH out-of-scope org");
         }
-        let new_org = |region: i64| json!({"kind": "red_station", "name": format!("{who} 新驛站"), "region_id": region});
+        let new_org =
+            |region: i64| json!({"kind": "red_station", "name": format!("{who} 新驛站"), "region_id": region});
         let (status, body) = s.post("/api/v1/orgs", &new_org(root)).await;
         assert_eq!(code(status), e.create_in, "{who} POST org in scope: {body}");
         if let Some(expected) = e.create_out {
@@ -137,7 +195,13 @@ on_both_engines!(each_role_sees_and_changes_only_its_scope, |app: TestApp| async
     // Department staff may read other organisations but change only their own.
     let dept = app.login("dept.gongan").await;
     let (_, two) = admin.get("/api/v1/orgs?region_id=1&per_page=2").await;
-    let other = two["items"].as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).find(|id| Some(*id) != dept.me["scope_org_id"].as_i64()).unwrap();
+    let other = two["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_i64().unwrap())
+        .find(|id| Some(*id) != dept.me["scope_org_id"].as_i64())
+        .unwrap();
     assert_ne!(Some(other), dept.me["scope_org_id"].as_i64());
     assert_eq!(code(dept.get(&format!("/api/v1/orgs/{other}")).await.0), OK);
     assert_eq!(code(dept.patch(&format!("/api/v1/orgs/{other}"), &json!({"address": "x"})).await.0), FORBIDDEN);
@@ -148,5 +212,7 @@ on_both_engines!(each_role_sees_and_changes_only_its_scope, |app: TestApp| async
     let (_, all) = admin.get("/api/v1/audit?action=org.&per_page=200").await;
     assert!(events["total"].as_i64().unwrap() < all["total"].as_i64().unwrap());
     let out_ids: Vec<i64> = vec![w.org_in_county_b];
-    assert!(events["items"].as_array().unwrap().iter().all(|e| !out_ids.contains(&e["target_id"].as_i64().unwrap_or(-1))));
+    assert!(
+        events["items"].as_array().unwrap().iter().all(|e| !out_ids.contains(&e["target_id"].as_i64().unwrap_or(-1)))
+    );
 });
