@@ -9,6 +9,7 @@ pub mod account;
 pub mod audit;
 pub mod geometry;
 pub mod org;
+pub mod otp;
 pub mod personal;
 pub mod region;
 

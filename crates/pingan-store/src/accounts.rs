@@ -292,3 +292,130 @@ impl Store {
             .collect()
     }
 }
+
+/// Why a one-time code was not issued or accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OtpRefusal {
+    /// A code was sent less than the resend interval ago; retry after this many seconds.
+    TooSoon(i64),
+    /// No live code for this phone (never sent, expired, used or voided by wrong guesses).
+    NoCode,
+    /// Wrong code; this many attempts remain.
+    Wrong(i64),
+}
+
+impl Store {
+    /// Record a new code for `phone` unless one was sent within the resend interval.
+    pub async fn issue_otp(
+        &self,
+        phone: &str,
+        code_hash: &str,
+        policy: &pingan_domain::otp::OtpPolicy,
+    ) -> Result<Result<(), OtpRefusal>> {
+        let now = now_ms();
+        let outcome = on_pool!(&self.db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let sent_at: Option<i64> = sqlx::query_scalar("SELECT sent_at FROM otp_codes WHERE phone = $1")
+                .bind(phone)
+                .fetch_optional(&mut *tx)
+                .await?;
+            match sent_at {
+                Some(t) if now - t < policy.resend_ms => Err(OtpRefusal::TooSoon((policy.resend_ms - (now - t)) / 1000 + 1)),
+                _ => {
+                    sqlx::query(
+                        "INSERT INTO otp_codes (phone, code_hash, expires_at, attempts, sent_at) VALUES ($1, $2, $3, 0, $4)
+                         ON CONFLICT (phone) DO UPDATE SET code_hash = $2, expires_at = $3, attempts = 0, sent_at = $4",
+                    )
+                    .bind(phone)
+                    .bind(code_hash)
+                    .bind(now + policy.ttl_ms)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+            }
+        });
+        Ok(outcome)
+    }
+
+    /// Check a code. A right code is consumed; a wrong one counts against the code.
+    pub async fn check_otp(
+        &self,
+        phone: &str,
+        code_hash: &str,
+        policy: &pingan_domain::otp::OtpPolicy,
+    ) -> Result<Result<(), OtpRefusal>> {
+        let now = now_ms();
+        let outcome = on_pool!(&self.db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let row: Option<(String, i64, i64)> =
+                sqlx::query_as("SELECT code_hash, expires_at, attempts FROM otp_codes WHERE phone = $1")
+                    .bind(phone)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let outcome = match row {
+                Some((_, expires, attempts)) if now >= expires || attempts >= policy.max_attempts => {
+                    Err(OtpRefusal::NoCode)
+                }
+                Some((stored, _, _)) if stored == code_hash => {
+                    sqlx::query("DELETE FROM otp_codes WHERE phone = $1").bind(phone).execute(&mut *tx).await?;
+                    Ok(())
+                }
+                Some((_, _, attempts)) => {
+                    sqlx::query("UPDATE otp_codes SET attempts = attempts + 1 WHERE phone = $1")
+                        .bind(phone)
+                        .execute(&mut *tx)
+                        .await?;
+                    Err(OtpRefusal::Wrong(policy.max_attempts - attempts - 1))
+                }
+                None => Err(OtpRefusal::NoCode),
+            };
+            tx.commit().await?;
+            outcome
+        });
+        Ok(outcome)
+    }
+
+    /// The citizen account for a verified phone, created (and audited) on first sign-in.
+    pub async fn citizen_account(&self, phone: &pingan_domain::personal::Phone) -> Result<LoginAccount> {
+        if let Some(acc) = self.citizen_by_phone(phone.as_str()).await? {
+            return Ok(acc);
+        }
+        let city = self.city_path().await?.ok_or(StoreError::NotFound)?;
+        let username = pingan_domain::otp::citizen_username(phone.as_str());
+        let now = now_ms();
+        on_pool!(&self.db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let id: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO accounts (username, display_name, role, region_id, phone, created_at)
+                 VALUES ($1, $2, 'citizen', $3, $4, $5) ON CONFLICT (username) DO NOTHING RETURNING id",
+            )
+            .bind(&username)
+            .bind(format!("群眾 {}", phone.masked()))
+            .bind(city.id())
+            .bind(phone.as_str())
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(id) = id {
+                let event = pingan_domain::audit::AuditEvent {
+                    at_ms: now,
+                    actor_id: Some(id),
+                    actor_name: username.clone(),
+                    action: "account.create".into(),
+                    target_kind: "account".into(),
+                    target_id: Some(id),
+                    success: true,
+                    before: serde_json::Value::Null,
+                    after: serde_json::json!({"role": "citizen", "phone": phone.masked()}),
+                };
+                crate::write_audit!(&mut *tx, &event, city.as_str())?;
+            }
+            tx.commit().await?;
+        });
+        // Either we created it or a concurrent first sign-in did; read it back either way.
+        self.citizen_by_phone(phone.as_str()).await?.ok_or(StoreError::NotFound)
+    }
+}

@@ -12,7 +12,8 @@ use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use pingan_domain::Actor;
 use pingan_domain::audit::AuditEvent;
-use pingan_store::accounts::NewSession;
+use pingan_domain::personal::Phone;
+use pingan_store::accounts::{NewSession, OtpRefusal};
 
 pub const SESSION_COOKIE: &str = "pingan_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -74,10 +75,8 @@ impl FromRequestParts<AppState> for CurrentActor {
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
         let (actor, csrf_token) =
             state.store.session(&token, &state.config.session).await?.ok_or(AppError::Unauthenticated)?;
-        if !actor.role.is_staff() {
-            // Citizens have their own pages (a later issue); staff routes are closed to them.
-            return Err(AppError::Forbidden("此功能僅限工作人員 / staff only".into()));
-        }
+        // Citizens pass here too: the role table grants them no staff resource, so
+        // every staff handler's `require` refuses them.
         Ok(CurrentActor { actor, csrf_token })
     }
 }
@@ -143,6 +142,55 @@ pub async fn password_login(state: &AppState, username: &str, password: &str) ->
             Err(AppError::BadCredentials("用戶名或密碼錯誤 / wrong username or password".into()))
         }
     }
+}
+
+/// Citizen sign-in, step 1: send a one-time code to the phone.
+pub async fn request_code(state: &AppState, phone: &Phone) -> Result<(), AppError> {
+    let code = pingan_domain::otp::generate_code();
+    let hash = pingan_domain::otp::code_hash(phone.as_str(), &code);
+    match state.store.issue_otp(phone.as_str(), &hash, &state.config.otp).await? {
+        Ok(()) => {}
+        Err(OtpRefusal::TooSoon(secs)) => {
+            return Err(AppError::TooManyRequests(format!("驗證碼已發(fā)送,請 {secs} 秒后再試 / a code was just sent; retry in {secs} s")));
+        }
+        Err(other) => return Err(AppError::Internal(format!("unexpected refusal {other:?}"))),
+    }
+    state.config.code_sender.send(phone, &code).await.map_err(|e| {
+        tracing::error!(error = %e, "sending a one-time code failed");
+        AppError::Unavailable("短信發(fā)送失敗,請稍后再試 / the text message could not be sent, try again later".into())
+    })
+}
+
+/// Citizen sign-in, step 2: check the code; the account is created on first sign-in.
+pub async fn verify_code(state: &AppState, phone: &Phone, code: &str) -> Result<(Actor, NewSession), AppError> {
+    let hash = pingan_domain::otp::code_hash(phone.as_str(), code);
+    match state.store.check_otp(phone.as_str(), &hash, &state.config.otp).await? {
+        Ok(()) => {}
+        Err(OtpRefusal::Wrong(left)) => {
+            return Err(AppError::BadCredentials(format!("驗證碼錯誤,還可嘗試 {left} 次 / wrong code, {left} attempts left")));
+        }
+        Err(_) => {
+            return Err(AppError::BadCredentials("驗證碼已失效,請重新獲取 / no valid code: request a new one".into()));
+        }
+    }
+    let account = state.store.citizen_account(phone).await?;
+    if account.disabled {
+        return Err(AppError::Forbidden("賬號已停用 / account disabled".into()));
+    }
+    let session = state.store.create_session(account.id, &state.config.session).await?;
+    let event = AuditEvent {
+        at_ms: chrono::Utc::now().timestamp_millis(),
+        actor_id: Some(account.id),
+        actor_name: account.actor.username.clone(),
+        action: "account.login".into(),
+        target_kind: "account".into(),
+        target_id: Some(account.id),
+        success: true,
+        before: serde_json::Value::Null,
+        after: serde_json::json!({"method": "otp"}),
+    };
+    state.store.record_audit(&event, account.actor.scope.region.as_str()).await?;
+    Ok((account.actor, session))
 }
 
 /// An argon2id hash of a random string, for constant-time rejection of unknown users.

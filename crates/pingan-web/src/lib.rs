@@ -10,6 +10,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod ops;
+pub mod otp;
 pub mod pages;
 
 use axum::Router;
@@ -29,6 +30,9 @@ pub struct WebConfig {
     pub cookie_secure: bool,
     pub session: SessionPolicy,
     pub throttle: ThrottlePolicy,
+    pub otp: pingan_domain::otp::OtpPolicy,
+    /// Where citizens' one-time codes go.
+    pub code_sender: otp::SharedSender,
     pub request_timeout: Duration,
 }
 
@@ -38,6 +42,8 @@ impl Default for WebConfig {
             cookie_secure: false,
             session: SessionPolicy::default(),
             throttle: ThrottlePolicy::default(),
+            otp: Default::default(),
+            code_sender: Arc::new(otp::LogSender),
             request_timeout: Duration::from_secs(30),
         }
     }

@@ -21,6 +21,10 @@ pub struct Config {
     pub log_format: String,
     #[serde(default = "default_max_connections")]
     pub max_connections: u32,
+    /// SMS gateway for citizens' one-time codes (receives `{"phone", "message"}` as JSON).
+    /// Without it the codes are written to the log, which is for demos only.
+    #[serde(default)]
+    pub sms_webhook_url: Option<String>,
 }
 
 fn default_database_url() -> String {
@@ -44,7 +48,7 @@ impl Default for Config {
 
 impl Config {
     /// Read `file` if given, then apply `PINGAN_DATABASE_URL`, `PINGAN_LISTEN`,
-    /// `PINGAN_LOG_FORMAT` and `PINGAN_COOKIE_SECURE`.
+    /// `PINGAN_LOG_FORMAT`, `PINGAN_SMS_WEBHOOK_URL` and `PINGAN_COOKIE_SECURE`.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         let mut config = match file {
             Some(path) => {
@@ -63,6 +67,9 @@ impl Config {
         }
         if let Ok(v) = std::env::var("PINGAN_LOG_FORMAT") {
             config.log_format = v;
+        }
+        if let Ok(v) = std::env::var("PINGAN_SMS_WEBHOOK_URL") {
+            config.sms_webhook_url = Some(v);
         }
         if let Ok(v) = std::env::var("PINGAN_COOKIE_SECURE") {
             config.cookie_secure = matches!(v.as_str(), "1" | "true" | "yes");

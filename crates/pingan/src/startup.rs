@@ -50,7 +50,11 @@ impl Server {
 
     pub async fn from_config(config: &Config) -> anyhow::Result<Server> {
         let store = open_store(&config.database_url, config.max_connections).await?;
-        let web = WebConfig { cookie_secure: config.cookie_secure, ..Default::default() };
+        let mut web = WebConfig { cookie_secure: config.cookie_secure, ..Default::default() };
+        match &config.sms_webhook_url {
+            Some(url) => web.code_sender = std::sync::Arc::new(pingan_web::otp::WebhookSender::new(url)),
+            None => tracing::warn!("no sms_webhook_url: citizens' one-time codes go to the log (demo only)"),
+        }
         Server::build(store, web, &config.listen).await
     }
 

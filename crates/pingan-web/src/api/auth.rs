@@ -7,6 +7,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use pingan_domain::FieldError;
+use pingan_domain::personal::Phone;
+use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -62,6 +65,52 @@ pub async fn login(
     let (actor, session) = password_login(&state, &req.username, &req.password).await?;
     let cookie =
         set_cookie(SESSION_COOKIE, &session.token, state.config.session.absolute_ms / 1000, state.config.cookie_secure);
+    let me = Me::new(&CurrentActor { actor, csrf_token: session.csrf_token });
+    Ok(([(header::SET_COOKIE, cookie)], Json(me)).into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CodeRequest {
+    /// Mainland mobile number, 11 digits.
+    pub phone: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CodeLogin {
+    pub phone: String,
+    /// The 6-digit code received by text message.
+    pub code: String,
+}
+
+fn parse_phone(s: &str) -> Result<Phone, AppError> {
+    Phone::parse(s).map_err(|m| AppError::Invalid(vec![FieldError::new("phone", m)]))
+}
+
+/// Citizens: send a one-time sign-in code to a phone (at most once a minute).
+#[utoipa::path(post, path = "/api/v1/auth/code", tag = "auth", request_body = CodeRequest,
+    responses(
+        (status = 202, description = "Code sent"),
+        (status = 400, description = "Not a mobile number", body = ErrorBody),
+        (status = 429, description = "A code was sent less than a minute ago", body = ErrorBody),
+        (status = 503, description = "The SMS gateway failed", body = ErrorBody),
+    ))]
+pub async fn request_code(State(state): State<AppState>, super::ApiJson(req): super::ApiJson<CodeRequest>) -> ApiResult<StatusCode> {
+    let phone = parse_phone(&req.phone)?;
+    crate::auth::request_code(&state, &phone).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Citizens: sign in with the phone and the code; creates the account on first sign-in.
+#[utoipa::path(post, path = "/api/v1/auth/code/login", tag = "auth", request_body = CodeLogin,
+    responses(
+        (status = 200, description = "Signed in", body = Me),
+        (status = 400, body = ErrorBody),
+        (status = 401, description = "Wrong or expired code", body = ErrorBody),
+    ))]
+pub async fn code_login(State(state): State<AppState>, super::ApiJson(req): super::ApiJson<CodeLogin>) -> ApiResult<Response> {
+    let phone = parse_phone(&req.phone)?;
+    let (actor, session) = crate::auth::verify_code(&state, &phone, &req.code).await?;
+    let cookie = set_cookie(SESSION_COOKIE, &session.token, state.config.session.absolute_ms / 1000, state.config.cookie_secure);
     let me = Me::new(&CurrentActor { actor, csrf_token: session.csrf_token });
     Ok(([(header::SET_COOKIE, cookie)], Json(me)).into_response())
 }

@@ -39,6 +39,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
+        .routes(routes!(auth::request_code))
+        .routes(routes!(auth::code_login))
         .routes(routes!(locate::locate))
         .routes(routes!(regions::list_regions))
         .routes(routes!(regions::get_region))

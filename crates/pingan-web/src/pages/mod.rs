@@ -72,7 +72,11 @@ pub struct PageActor(pub CurrentActor);
 impl FromRequestParts<AppState> for PageActor {
     type Rejection = PageError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(PageActor(CurrentActor::from_request_parts(parts, state).await?))
+        let current = CurrentActor::from_request_parts(parts, state).await?;
+        if !current.actor.role.is_staff() {
+            return Err(AppError::Forbidden("此頁面僅限工作人員 / staff only".into()).into());
+        }
+        Ok(PageActor(current))
     }
 }
 

@@ -34,7 +34,29 @@ macro_rules! on_both_engines {
     };
 }
 
+/// Captures one-time codes instead of sending them, so tests can sign citizens in.
+#[derive(Debug, Default)]
+pub struct MemorySender(pub std::sync::Mutex<Vec<(String, String)>>);
+
+impl pingan_web::otp::CodeSender for MemorySender {
+    fn send<'a>(
+        &'a self,
+        phone: &'a pingan_domain::personal::Phone,
+        code: &'a str,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+        self.0.lock().unwrap().push((phone.as_str().to_owned(), code.to_owned()));
+        Box::pin(async { Ok(()) })
+    }
+}
+
+impl MemorySender {
+    pub fn last_code(&self, phone: &str) -> Option<String> {
+        self.0.lock().unwrap().iter().rev().find(|(p, _)| p == phone).map(|(_, c)| c.clone())
+    }
+}
+
 pub struct TestApp {
+    pub codes: std::sync::Arc<MemorySender>,
     pub base: String,
     pub store: Store,
     /// Owns the fresh database (the first instance only).
@@ -61,13 +83,15 @@ impl TestApp {
     }
 
     async fn serve(db: Option<TestDb>, db_url: String, engine: Engine, store: Store) -> TestApp {
-        let server = Server::build(store.clone(), WebConfig::default(), "127.0.0.1:0").await.expect("build server");
+        let codes = std::sync::Arc::new(MemorySender::default());
+        let config = WebConfig { code_sender: codes.clone(), ..WebConfig::default() };
+        let server = Server::build(store.clone(), config, "127.0.0.1:0").await.expect("build server");
         let base = format!("http://{}", server.addr);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(server.run(async move {
             let _ = rx.await;
         }));
-        TestApp { base, store, db, db_url, engine, shutdown: Some(tx) }
+        TestApp { codes, base, store, db, db_url, engine, shutdown: Some(tx) }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,100 @@
+//! Citizens sign in with a phone number and a one-time code.
+
+mod common;
+
+use common::TestApp;
+use pingan_web::otp::CodeSender;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+on_both_engines!(citizen_signs_in_with_a_one_time_code, |app: TestApp| async move {
+    let c = app.client();
+    let phone = "13912345678";
+    // Not a mobile number: 400 naming the field.
+    let res = c.post(app.url("/api/v1/auth/code")).json(&json!({"phone": "12345"})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(res.json::<Value>().await.unwrap()["fields"][0]["field"], "phone");
+
+    let res = c.post(app.url("/api/v1/auth/code")).json(&json!({"phone": phone})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let code = app.codes.last_code(phone).expect("code sent");
+    // A second request within the minute is refused.
+    let res = c.post(app.url("/api/v1/auth/code")).json(&json!({"phone": phone})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // A wrong code counts down; the right one signs in and creates the account.
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let res = c.post(app.url("/api/v1/auth/code/login")).json(&json!({"phone": phone, "code": wrong})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(res.json::<Value>().await.unwrap()["error"].as_str().unwrap().contains("4"));
+    let res = c.post(app.url("/api/v1/auth/code/login")).json(&json!({"phone": phone, "code": code})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let me: Value = res.json().await.unwrap();
+    assert_eq!(me["role"], "citizen");
+    assert!(!me["username"].as_str().unwrap().contains("12345678"), "usernames do not reveal phones");
+    // The code is consumed.
+    let res = c.post(app.url("/api/v1/auth/code/login")).json(&json!({"phone": phone, "code": code})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    // A citizen is not staff: staff resources and pages refuse.
+    let me_again: Value = c.get(app.url("/api/v1/auth/me")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me_again["role"], "citizen");
+    for path in ["/api/v1/regions", "/api/v1/orgs", "/api/v1/audit", "/home", "/orgs"] {
+        assert_eq!(c.get(app.url(path)).send().await.unwrap().status(), StatusCode::FORBIDDEN, "{path}");
+    }
+
+    // The account creation and the sign-in are audited, with the phone masked.
+    let admin = app.login("admin").await;
+    let (_, events) = admin.get("/api/v1/audit?action=account.create").await;
+    assert_eq!(events["total"], 1);
+    assert_eq!(events["items"][0]["after"]["phone"], "139****5678");
+    // Signing in again reuses the account.
+    let (_, before) = admin.get("/api/v1/audit?action=account.create").await;
+    assert_eq!(before["total"], 1);
+});
+
+on_both_engines!(five_wrong_codes_void_the_code, |app: TestApp| async move {
+    let c = app.client();
+    let phone = "13700001111";
+    c.post(app.url("/api/v1/auth/code")).json(&json!({"phone": phone})).send().await.unwrap();
+    let code = app.codes.last_code(phone).unwrap();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..5 {
+        c.post(app.url("/api/v1/auth/code/login")).json(&json!({"phone": phone, "code": wrong})).send().await.unwrap();
+    }
+    let res = c.post(app.url("/api/v1/auth/code/login")).json(&json!({"phone": phone, "code": code})).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "the right code no longer works after five wrong ones");
+});
+
+#[tokio::test]
+async fn webhook_sender_posts_to_the_gateway() {
+    use axum::{Json, Router, routing::post};
+    use std::sync::{Arc, Mutex};
+    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let sink = received.clone();
+    let gateway = Router::new().route(
+        "/sms",
+        post(move |Json(v): Json<Value>| {
+            let sink = sink.clone();
+            async move {
+                sink.lock().unwrap().push(v);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, gateway).await.unwrap() });
+
+    let sender = pingan_web::otp::WebhookSender::new(format!("http://{addr}/sms"));
+    let phone = pingan_domain::personal::Phone::parse("13800138000").unwrap();
+    sender.send(&phone, "424242").await.unwrap();
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["phone"], "13800138000");
+    assert!(got[0]["message"].as_str().unwrap().contains("424242"));
+
+    // A gateway that refuses is reported, not ignored.
+    let bad = pingan_web::otp::WebhookSender::new(format!("http://{addr}/missing"));
+    assert!(bad.send(&phone, "1").await.unwrap_err().contains("404"));
+}
