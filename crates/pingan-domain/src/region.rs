@@ -206,6 +206,47 @@ impl RegionCode {
         &self.0
     }
 
+    /// The digits this level adds to its parent's code (a village's last three, …).
+    pub fn own_number(&self, level: RegionLevel) -> u32 {
+        let range = own_digits(level);
+        self.0.get(range).and_then(|d| d.parse().ok()).unwrap_or(0)
+    }
+
+    /// The code of a child numbered `number` under `parent`, following the national nesting.
+    pub fn compose(level: RegionLevel, parent: &RegionCode, number: u32) -> Result<RegionCode, RegionError> {
+        let p = parent.as_str();
+        let code = match level {
+            RegionLevel::City => format!("{number:04}00"),
+            RegionLevel::County => format!("{}{number:02}", &p[..4]),
+            RegionLevel::Township => format!("{}{number:03}000", &p[..6]),
+            RegionLevel::Village => format!("{}{number:03}", &p[..9]),
+            RegionLevel::Grid => format!("{}{number:03}", &p[..12]),
+        };
+        RegionCode::parse_under(level, &code, parent)
+    }
+
+    /// The numbers a child of this kind may take when it is renumbered: a street
+    /// stays a street (001–099), a town a town (100–199), a community a community (001–199) …
+    pub fn number_range(&self, level: RegionLevel) -> std::ops::RangeInclusive<u32> {
+        let n = self.own_number(level);
+        match level {
+            RegionLevel::City | RegionLevel::County => 1..=99,
+            RegionLevel::Township => match n {
+                1..=99 => 1..=99,
+                100..=199 => 100..=199,
+                _ => 200..=399,
+            },
+            RegionLevel::Village => {
+                if n <= 199 {
+                    1..=199
+                } else {
+                    200..=399
+                }
+            }
+            RegionLevel::Grid => 1..=999,
+        }
+    }
+
     pub fn township_kind(&self) -> Option<TownshipKind> {
         if self.0.len() != 12 {
             return None;
@@ -227,6 +268,16 @@ impl RegionCode {
             200..=399 => Some(VillageKind::Village),
             _ => None,
         }
+    }
+}
+
+fn own_digits(level: RegionLevel) -> std::ops::Range<usize> {
+    match level {
+        RegionLevel::City => 2..4,
+        RegionLevel::County => 4..6,
+        RegionLevel::Township => 6..9,
+        RegionLevel::Village => 9..12,
+        RegionLevel::Grid => 12..15,
     }
 }
 
@@ -315,6 +366,19 @@ mod tests {
             RegionCode::parse_under(RegionLevel::Township, "371403001000", &county),
             Err(RegionError::NotUnderParent { .. })
         ));
+    }
+
+    #[test]
+    fn codes_compose_under_a_new_parent() {
+        let town = RegionCode::parse(RegionLevel::Township, "371403105000").unwrap();
+        let village = RegionCode::parse(RegionLevel::Village, "371402101207").unwrap();
+        assert_eq!(village.own_number(RegionLevel::Village), 207);
+        let moved = RegionCode::compose(RegionLevel::Village, &town, 207).unwrap();
+        assert_eq!(moved.as_str(), "371403105207");
+        assert_eq!(village.number_range(RegionLevel::Village), 200..=399);
+        let county = RegionCode::parse(RegionLevel::County, "371482").unwrap();
+        assert_eq!(RegionCode::compose(RegionLevel::Township, &county, 12).unwrap().as_str(), "371482012000");
+        assert!(RegionCode::compose(RegionLevel::Village, &town, 400).is_err());
     }
 
     #[test]

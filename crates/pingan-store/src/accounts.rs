@@ -320,7 +320,9 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             match sent_at {
-                Some(t) if now - t < policy.resend_ms => Err(OtpRefusal::TooSoon((policy.resend_ms - (now - t)) / 1000 + 1)),
+                Some(t) if now - t < policy.resend_ms => {
+                    Err(OtpRefusal::TooSoon((policy.resend_ms - (now - t)) / 1000 + 1))
+                }
                 _ => {
                     sqlx::query(
                         "INSERT INTO otp_codes (phone, code_hash, expires_at, attempts, sent_at) VALUES ($1, $2, $3, 0, $4)

@@ -12,6 +12,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod orgs;
+pub mod region_changes;
 pub mod regions;
 pub mod rows;
 pub mod seed;
@@ -89,6 +90,9 @@ pub enum StoreError {
     Denied(#[from] pingan_domain::access::Denied),
     #[error("{0}")]
     Conflict(String),
+    /// The request names things that cannot go together (field by field).
+    #[error("invalid request")]
+    Invalid(Vec<pingan_domain::FieldError>),
     #[error("database URL '{0}' is not understood: use sqlite://PATH or postgres://USER@HOST/DB")]
     BadUrl(String),
     #[error("cannot connect to the database: {0}")]

@@ -151,13 +151,17 @@ pub async fn request_code(state: &AppState, phone: &Phone) -> Result<(), AppErro
     match state.store.issue_otp(phone.as_str(), &hash, &state.config.otp).await? {
         Ok(()) => {}
         Err(OtpRefusal::TooSoon(secs)) => {
-            return Err(AppError::TooManyRequests(format!("驗證碼已發(fā)送,請 {secs} 秒后再試 / a code was just sent; retry in {secs} s")));
+            return Err(AppError::TooManyRequests(format!(
+                "驗證碼已發(fā)送,請 {secs} 秒后再試 / a code was just sent; retry in {secs} s"
+            )));
         }
         Err(other) => return Err(AppError::Internal(format!("unexpected refusal {other:?}"))),
     }
     state.config.code_sender.send(phone, &code).await.map_err(|e| {
         tracing::error!(error = %e, "sending a one-time code failed");
-        AppError::Unavailable("短信發(fā)送失敗,請稍后再試 / the text message could not be sent, try again later".into())
+        AppError::Unavailable(
+            "短信發(fā)送失敗,請稍后再試 / the text message could not be sent, try again later".into(),
+        )
     })
 }
 
@@ -167,7 +171,9 @@ pub async fn verify_code(state: &AppState, phone: &Phone, code: &str) -> Result<
     match state.store.check_otp(phone.as_str(), &hash, &state.config.otp).await? {
         Ok(()) => {}
         Err(OtpRefusal::Wrong(left)) => {
-            return Err(AppError::BadCredentials(format!("驗證碼錯誤,還可嘗試 {left} 次 / wrong code, {left} attempts left")));
+            return Err(AppError::BadCredentials(format!(
+                "驗證碼錯誤,還可嘗試 {left} 次 / wrong code, {left} attempts left"
+            )));
         }
         Err(_) => {
             return Err(AppError::BadCredentials("驗證碼已失效,請重新獲取 / no valid code: request a new one".into()));

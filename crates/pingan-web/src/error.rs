@@ -86,6 +86,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Denied(d) => AppError::Forbidden(d.to_string()),
             StoreError::Conflict(m) => AppError::Conflict(m),
+            StoreError::Invalid(f) => AppError::Invalid(f),
             other => AppError::Internal(other.to_string()),
         }
     }

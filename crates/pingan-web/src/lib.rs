@@ -34,6 +34,8 @@ pub struct WebConfig {
     /// Where citizens' one-time codes go.
     pub code_sender: otp::SharedSender,
     pub request_timeout: Duration,
+    /// How often to look for structural changes made through other instances.
+    pub grid_refresh: Duration,
 }
 
 impl Default for WebConfig {
@@ -45,6 +47,7 @@ impl Default for WebConfig {
             otp: Default::default(),
             code_sender: Arc::new(otp::LogSender),
             request_timeout: Duration::from_secs(30),
+            grid_refresh: Duration::from_secs(30),
         }
     }
 }
@@ -88,6 +91,30 @@ impl AppState {
         *self.grids.write().expect("not poisoned") = Arc::new(index);
         Ok(())
     }
+}
+
+/// Keep the grid index in step with changes made through other instances: every
+/// `every`, compare the count of recorded structural changes and rebuild if it moved.
+pub fn spawn_grid_refresher(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut seen = state.store.structure_version().await.ok();
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match state.store.structure_version().await {
+                Ok(v) if Some(v) != seen => match state.reload_grids().await {
+                    Ok(()) => {
+                        tracing::info!(version = v, "grid index rebuilt after a structural change");
+                        seen = Some(v);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "rebuilding the grid index failed"),
+                },
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "checking for structural changes failed"),
+            }
+        }
+    })
 }
 
 async fn load_grid_index(store: &Store) -> Result<GridIndex, pingan_store::StoreError> {

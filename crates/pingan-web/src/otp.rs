@@ -64,11 +64,7 @@ impl CodeSender for WebhookSender {
         Box::pin(async move {
             let body = serde_json::json!({"phone": phone.as_str(), "message": message(code)});
             let res = self.client.post(&self.url).json(&body).send().await.map_err(|e| e.without_url().to_string())?;
-            if res.status().is_success() {
-                Ok(())
-            } else {
-                Err(format!("SMS gateway answered {}", res.status()))
-            }
+            if res.status().is_success() { Ok(()) } else { Err(format!("SMS gateway answered {}", res.status())) }
         })
     }
 }

@@ -38,14 +38,17 @@ pub struct Server {
     listener: TcpListener,
     app: axum::Router,
     store: Store,
+    refresher: tokio::task::JoinHandle<()>,
 }
 
 impl Server {
     pub async fn build(store: Store, web: WebConfig, listen: &str) -> anyhow::Result<Server> {
+        let refresh = web.grid_refresh;
         let state = AppState::new(store.clone(), web, metrics_handle()).await.context("loading the grid index")?;
         let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
-        Ok(Server { addr, listener, app: pingan_web::app(state), store })
+        let refresher = pingan_web::spawn_grid_refresher(state.clone(), refresh);
+        Ok(Server { addr, listener, app: pingan_web::app(state), store, refresher })
     }
 
     pub async fn from_config(config: &Config) -> anyhow::Result<Server> {
@@ -60,7 +63,9 @@ impl Server {
 
     /// Serve until `shutdown` resolves, then finish in-flight requests and close the pool.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.app).with_graceful_shutdown(shutdown).await.context("server failed")?;
+        let served = axum::serve(self.listener, self.app).with_graceful_shutdown(shutdown).await;
+        self.refresher.abort();
+        served.context("server failed")?;
         self.store.close().await;
         Ok(())
     }

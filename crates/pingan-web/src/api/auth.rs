@@ -2,6 +2,7 @@
 
 use crate::AppState;
 use crate::auth::{CurrentActor, SESSION_COOKIE, password_login, set_cookie};
+use crate::error::AppError;
 use crate::error::{ApiResult, ErrorBody};
 use axum::Json;
 use axum::extract::State;
@@ -9,7 +10,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pingan_domain::FieldError;
 use pingan_domain::personal::Phone;
-use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -94,7 +94,10 @@ fn parse_phone(s: &str) -> Result<Phone, AppError> {
         (status = 429, description = "A code was sent less than a minute ago", body = ErrorBody),
         (status = 503, description = "The SMS gateway failed", body = ErrorBody),
     ))]
-pub async fn request_code(State(state): State<AppState>, super::ApiJson(req): super::ApiJson<CodeRequest>) -> ApiResult<StatusCode> {
+pub async fn request_code(
+    State(state): State<AppState>,
+    super::ApiJson(req): super::ApiJson<CodeRequest>,
+) -> ApiResult<StatusCode> {
     let phone = parse_phone(&req.phone)?;
     crate::auth::request_code(&state, &phone).await?;
     Ok(StatusCode::ACCEPTED)
@@ -107,10 +110,14 @@ pub async fn request_code(State(state): State<AppState>, super::ApiJson(req): su
         (status = 400, body = ErrorBody),
         (status = 401, description = "Wrong or expired code", body = ErrorBody),
     ))]
-pub async fn code_login(State(state): State<AppState>, super::ApiJson(req): super::ApiJson<CodeLogin>) -> ApiResult<Response> {
+pub async fn code_login(
+    State(state): State<AppState>,
+    super::ApiJson(req): super::ApiJson<CodeLogin>,
+) -> ApiResult<Response> {
     let phone = parse_phone(&req.phone)?;
     let (actor, session) = crate::auth::verify_code(&state, &phone, &req.code).await?;
-    let cookie = set_cookie(SESSION_COOKIE, &session.token, state.config.session.absolute_ms / 1000, state.config.cookie_secure);
+    let cookie =
+        set_cookie(SESSION_COOKIE, &session.token, state.config.session.absolute_ms / 1000, state.config.cookie_secure);
     let me = Me::new(&CurrentActor { actor, csrf_token: session.csrf_token });
     Ok(([(header::SET_COOKIE, cookie)], Json(me)).into_response())
 }

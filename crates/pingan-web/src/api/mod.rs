@@ -45,6 +45,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(regions::list_regions))
         .routes(routes!(regions::get_region))
         .routes(routes!(regions::region_grids))
+        .routes(routes!(regions::change_regions))
+        .routes(routes!(regions::region_history))
         .routes(routes!(orgs::list_orgs, orgs::create_org))
         .routes(routes!(orgs::get_org, orgs::update_org))
         .routes(routes!(audit::list_audit))

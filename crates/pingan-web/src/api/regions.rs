@@ -119,3 +119,80 @@ pub async fn region_grids(
         .collect();
     Ok(Json(serde_json::json!({"type": "FeatureCollection", "features": features})))
 }
+
+/// A structural change, as JSON: `{"kind": "move", "region_id": 1, "new_parent_id": 2, "new_code": null}`,
+/// `{"kind": "merge", "source_ids": [..], "into_id": 3}`,
+/// `{"kind": "split", "region_id": 4, "parts": [{"code": "...", "name": "...", "child_ids": [..]}, ..]}`
+/// or `{"kind": "retire", "region_id": 5}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeResult {
+    /// Pairs of (retired region id, successor id or null).
+    #[schema(value_type = Vec<Object>)]
+    pub retired: Vec<(i64, Option<i64>)>,
+    pub created: Vec<i64>,
+}
+
+/// Move, merge, split or retire regions (administrators). History is kept: changed
+/// regions are retired with a successor, never rewritten. Requires `X-CSRF-Token`.
+#[utoipa::path(post, path = "/api/v1/regions/changes", tag = "regions", request_body = Object,
+    responses((status = 200, body = ChangeResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn change_regions(
+    State(state): State<AppState>,
+    current: CurrentActor,
+    headers: axum::http::HeaderMap,
+    super::ApiJson(change): super::ApiJson<pingan_store::region_changes::RegionChange>,
+) -> ApiResult<Json<ChangeResult>> {
+    current.check_csrf_header(&headers)?;
+    current.actor.require(Action::Update, Resource::Region)?;
+    let outcome = state.store.change_regions(&current.actor, &change).await?;
+    // Grids may have moved: this instance rebuilds now, others on their next refresh.
+    state.reload_grids().await?;
+    Ok(Json(ChangeResult { retired: outcome.retired, created: outcome.created }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegionHistory {
+    pub region: RegionDto,
+    pub retired: bool,
+    /// The live region that now stands for this one, if it was moved, merged or split.
+    pub current_successor_id: Option<i64>,
+    pub changes: Vec<RegionChangeDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegionChangeDto {
+    pub kind: String,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+    pub at_ms: i64,
+}
+
+/// A region's structural history (including retired regions in scope).
+#[utoipa::path(get, path = "/api/v1/regions/{id}/history", tag = "regions", params(("id" = i64, Path, description = "Region id")),
+    responses((status = 200, body = RegionHistory), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn region_history(
+    State(state): State<AppState>,
+    current: CurrentActor,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<RegionHistory>> {
+    current.actor.require(Action::Read, Resource::Region)?;
+    let region = state.store.region(&current.actor.scope, id).await?;
+    let changes = state
+        .store
+        .region_history(id)
+        .await?
+        .into_iter()
+        .map(|(kind, detail, at_ms)| RegionChangeDto {
+            kind,
+            detail: serde_json::from_str(&detail).unwrap_or_default(),
+            at_ms,
+        })
+        .collect();
+    Ok(Json(RegionHistory {
+        retired: region.retired,
+        current_successor_id: state.store.current_successor(id).await?,
+        region: RegionDto::from(&region),
+        changes,
+    }))
+}

@@ -84,7 +84,11 @@ impl TestApp {
 
     async fn serve(db: Option<TestDb>, db_url: String, engine: Engine, store: Store) -> TestApp {
         let codes = std::sync::Arc::new(MemorySender::default());
-        let config = WebConfig { code_sender: codes.clone(), ..WebConfig::default() };
+        let config = WebConfig {
+            code_sender: codes.clone(),
+            grid_refresh: std::time::Duration::from_millis(200),
+            ..WebConfig::default()
+        };
         let server = Server::build(store.clone(), config, "127.0.0.1:0").await.expect("build server");
         let base = format!("http://{}", server.addr);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
