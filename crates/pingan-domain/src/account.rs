@@ -8,19 +8,19 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// 網(wǎng)格員: patrols one grid, collects information, files and handles grid-level matters.
+    /// 網格員: patrols one grid, collects information, files and handles grid-level matters.
     GridWorker,
-    /// 村(社區(qū))干部: village or community cadre.
+    /// 村(社區)干部: village or community cadre.
     VillageCadre,
-    /// 鄉(xiāng)鎮(zhèn)綜治中心調(diào)度員: dispatcher at a township's comprehensive governance centre.
+    /// 鄉鎮綜治中心調度員: dispatcher at a township's comprehensive governance centre.
     TownshipDispatcher,
-    /// 部門承辦人: case handler in a department (公安, 住建, 市場監(jiān)管 …).
+    /// 部門承辦人: case handler in a department (公安, 住建, 市場監管 …).
     DeptHandler,
     /// 督辦員: supervisor who issues and follows supervision orders.
     Supervisor,
-    /// 領(lǐng)導(只讀): leadership, read-only.
+    /// 領導(只讀): leadership, read-only.
     Leader,
-    /// 系統(tǒng)管理員: administrator of the platform within a region.
+    /// 系統管理員: administrator of the platform within a region.
     Admin,
     /// 群眾: a citizen signed in by phone number.
     Citizen,
@@ -56,13 +56,13 @@ impl Role {
 
     pub fn zh(self) -> &'static str {
         match self {
-            Role::GridWorker => "網(wǎng)格員",
-            Role::VillageCadre => "村(社區(qū))干部",
-            Role::TownshipDispatcher => "鄉(xiāng)鎮(zhèn)綜治中心調(diào)度員",
+            Role::GridWorker => "網格員",
+            Role::VillageCadre => "村(社區)干部",
+            Role::TownshipDispatcher => "鄉鎮綜治中心調度員",
             Role::DeptHandler => "部門承辦人",
             Role::Supervisor => "督辦員",
-            Role::Leader => "領(lǐng)導(只讀)",
-            Role::Admin => "系統(tǒng)管理員",
+            Role::Leader => "領導(只讀)",
+            Role::Admin => "系統管理員",
             Role::Citizen => "群眾",
         }
     }
@@ -104,7 +104,7 @@ impl Username {
         }
         if !s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) {
             return Err(
-                "用戶名只能包含字母、數(shù)字和 . _ - / username may contain letters, digits, '.', '_' and '-' only",
+                "用戶名只能包含字母、數字和 . _ - / username may contain letters, digits, '.', '_' and '-' only",
             );
         }
         Ok(Username(s.to_ascii_lowercase()))
@@ -134,7 +134,7 @@ pub fn check_password_strength(p: &str) -> Result<(), &'static str> {
         return Err("密碼至少 10 位 / password must have at least 10 characters");
     }
     if !p.chars().any(|c| c.is_ascii_alphabetic()) || !p.chars().any(|c| c.is_ascii_digit()) {
-        return Err("密碼須同時包含字母和數(shù)字 / password must contain letters and digits");
+        return Err("密碼須同時包含字母和數字 / password must contain letters and digits");
     }
     Ok(())
 }

@@ -127,13 +127,14 @@ impl SvgProjection {
         ((lon - self.bbox.min_lon) * self.kx * self.scale, (self.bbox.max_lat - lat) * self.scale)
     }
 
-    /// An SVG path `d` attribute for a ring, rounded to 0.1 px to keep pages small.
+    /// An SVG path `d` attribute for a ring, in whole pixels of a 1000-px-wide
+    /// canvas (finer detail is invisible and only makes pages heavier).
     pub fn path(&self, ring: &Ring) -> String {
         let mut d = String::with_capacity(ring.points().len() * 14);
         for (i, p) in ring.points().iter().enumerate() {
             let (x, y) = self.project(p[0], p[1]);
             d.push(if i == 0 { 'M' } else { 'L' });
-            d.push_str(&format!("{x:.1} {y:.1}"));
+            d.push_str(&format!("{x:.0} {y:.0}"));
         }
         d.push('Z');
         d

@@ -8,19 +8,19 @@ use serde::{Deserialize, Serialize};
 pub enum OrgKind {
     /// 職能部門: a city or county department (公安, 住建 …); `dept` says which.
     Department,
-    /// 鄉(xiāng)鎮(zhèn)(街道)機構(gòu): 綜治中心, 司法所, 派出所 of a township.
+    /// 鄉鎮(街道)機構: 綜治中心, 司法所, 派出所 of a township.
     TownshipBody,
     /// 村(居)民委員會
     VillageCommittee,
-    /// 人民調(diào)解委員會
+    /// 人民調解委員會
     MediationCommittee,
-    /// 網(wǎng)格黨組織
+    /// 網格黨組織
     GridPartyOrg,
     /// 紅色驛站: a red station with location and opening hours.
     RedStation,
-    /// 物業(yè)服務企業(yè)
+    /// 物業服務企業
     PropertyCompany,
-    /// 業(yè)主委員會
+    /// 業主委員會
     OwnersCommittee,
     /// 社會單位: a school, hospital, market … in one of the 34 industries.
     SocialUnit,
@@ -60,13 +60,13 @@ impl OrgKind {
     pub fn zh(self) -> &'static str {
         match self {
             OrgKind::Department => "職能部門",
-            OrgKind::TownshipBody => "鄉(xiāng)鎮(zhèn)(街道)機構(gòu)",
+            OrgKind::TownshipBody => "鄉鎮(街道)機構",
             OrgKind::VillageCommittee => "村(居)民委員會",
-            OrgKind::MediationCommittee => "人民調(diào)解委員會",
-            OrgKind::GridPartyOrg => "網(wǎng)格黨組織",
+            OrgKind::MediationCommittee => "人民調解委員會",
+            OrgKind::GridPartyOrg => "網格黨組織",
             OrgKind::RedStation => "紅色驛站",
-            OrgKind::PropertyCompany => "物業(yè)服務企業(yè)",
-            OrgKind::OwnersCommittee => "業(yè)主委員會",
+            OrgKind::PropertyCompany => "物業服務企業",
+            OrgKind::OwnersCommittee => "業主委員會",
             OrgKind::SocialUnit => "社會單位",
         }
     }
@@ -90,12 +90,12 @@ impl OrgKind {
 pub const DEPARTMENTS: &[(&str, &str, &str)] = &[
     ("gongan", "公安局", "Public Security Bureau"),
     ("yingji", "應急管理局", "Emergency Management Bureau"),
-    ("zhujian", "住房和城鄉(xiāng)建設局", "Housing and Urban-Rural Development Bureau"),
-    ("shichang", "市場監(jiān)督管理局", "Market Supervision Administration"),
+    ("zhujian", "住房和城鄉建設局", "Housing and Urban-Rural Development Bureau"),
+    ("shichang", "市場監督管理局", "Market Supervision Administration"),
     ("renshe", "人力資源和社會保障局", "Human Resources and Social Security Bureau"),
-    ("zhifa", "綜合行政執(zhí)法局", "Comprehensive Administrative Law Enforcement Bureau"),
-    ("shengtai", "生態(tài)環(huán)境局", "Ecology and Environment Bureau"),
-    ("weijian", "衛(wèi)生健康委員會", "Health Commission"),
+    ("zhifa", "綜合行政執法局", "Comprehensive Administrative Law Enforcement Bureau"),
+    ("shengtai", "生態環境局", "Ecology and Environment Bureau"),
+    ("weijian", "衛生健康委員會", "Health Commission"),
     ("jiaoyu", "教育局", "Education Bureau"),
     ("minzheng", "民政局", "Civil Affairs Bureau"),
     ("sifa", "司法局", "Justice Bureau"),
@@ -103,7 +103,7 @@ pub const DEPARTMENTS: &[(&str, &str, &str)] = &[
     ("xiaofang", "消防救援支隊", "Fire and Rescue Detachment"),
     ("jiaojing", "公安交通警察支隊", "Traffic Police Detachment"),
     ("jinrong", "地方金融管理局", "Local Financial Administration"),
-    ("yibao", "醫(yī)療保障局", "Healthcare Security Bureau"),
+    ("yibao", "醫療保障局", "Healthcare Security Bureau"),
     ("xinfang", "信訪局", "Letters and Visits Bureau"),
     ("zhengfa", "黨委政法委", "Political and Legal Affairs Commission"),
 ];
@@ -119,39 +119,39 @@ pub const TOWNSHIP_BODIES: &[(&str, &str, &str)] = &[
 /// industries first (I01–I06), then the newer fields. Codes are stable identifiers.
 pub const INDUSTRIES: &[(&str, &str, &str)] = &[
     ("I01", "平安校園", "Safe campus"),
-    ("I02", "平安醫(yī)院", "Safe hospital"),
+    ("I02", "平安醫院", "Safe hospital"),
     ("I03", "平安交通", "Safe transport"),
-    ("I04", "平安企業(yè)", "Safe enterprise"),
-    ("I05", "平安景區(qū)", "Safe scenic spot"),
+    ("I04", "平安企業", "Safe enterprise"),
+    ("I05", "平安景區", "Safe scenic spot"),
     ("I06", "平安市場", "Safe market"),
     ("I07", "兩新組織", "New economic and social organisations"),
-    ("I08", "平安物業(yè)", "Safe property management"),
+    ("I08", "平安物業", "Safe property management"),
     ("I09", "平安寄遞物流", "Safe delivery and logistics"),
-    ("I10", "平安金融網(wǎng)點", "Safe financial outlet"),
+    ("I10", "平安金融網點", "Safe financial outlet"),
     ("I11", "平安加油站", "Safe filling station"),
     ("I12", "平安燃氣", "Safe gas supply"),
     ("I13", "平安電力", "Safe power supply"),
     ("I14", "平安水利", "Safe water works"),
     ("I15", "平安工地", "Safe construction site"),
-    ("I16", "平安危化品企業(yè)", "Safe hazardous-chemicals enterprise"),
+    ("I16", "平安危化品企業", "Safe hazardous-chemicals enterprise"),
     ("I17", "平安旅館", "Safe hotel"),
     ("I18", "平安商場", "Safe shopping mall"),
     ("I19", "平安超市", "Safe supermarket"),
     ("I20", "平安餐飲", "Safe catering"),
     ("I21", "平安娛樂場所", "Safe entertainment venue"),
-    ("I22", "平安網(wǎng)吧", "Safe internet café"),
+    ("I22", "平安網吧", "Safe internet café"),
     ("I23", "平安文化場館", "Safe cultural venue"),
     ("I24", "平安體育場館", "Safe sports venue"),
-    ("I25", "平安養(yǎng)老機構(gòu)", "Safe elderly-care home"),
+    ("I25", "平安養老機構", "Safe elderly-care home"),
     ("I26", "平安幼兒園", "Safe kindergarten"),
-    ("I27", "平安培訓機構(gòu)", "Safe training institution"),
+    ("I27", "平安培訓機構", "Safe training institution"),
     ("I28", "平安宗教場所", "Safe religious venue"),
-    ("I29", "平安機關(guān)", "Safe government agency"),
-    ("I30", "平安農(nóng)業(yè)合作社", "Safe farmers' cooperative"),
+    ("I29", "平安機關", "Safe government agency"),
+    ("I30", "平安農業合作社", "Safe farmers' cooperative"),
     ("I31", "平安汽車站", "Safe bus station"),
     ("I32", "平安停車場", "Safe car park"),
-    ("I33", "平安民爆企業(yè)", "Safe civil-explosives enterprise"),
-    ("I34", "平安通信網(wǎng)點", "Safe telecom outlet"),
+    ("I33", "平安民爆企業", "Safe civil-explosives enterprise"),
+    ("I34", "平安通信網點", "Safe telecom outlet"),
 ];
 
 pub fn industry_name(code: &str) -> Option<&'static str> {
@@ -168,7 +168,7 @@ mod tests {
         let mut codes: Vec<_> = INDUSTRIES.iter().map(|i| i.0).collect();
         codes.dedup();
         assert_eq!(codes.len(), 34);
-        assert_eq!(industry_name("I02"), Some("平安醫(yī)院"));
+        assert_eq!(industry_name("I02"), Some("平安醫院"));
     }
 
     #[test]
@@ -233,7 +233,7 @@ fn optional(field: &str, v: Option<&str>, max: usize, errors: &mut Vec<crate::Fi
 /// An office number (`0534-2345678`) or a mobile: digits and hyphens, at least 7.
 fn check_phone(p: &str, errors: &mut Vec<crate::FieldError>) {
     if !p.chars().all(|c| c.is_ascii_digit() || c == '-') || p.len() < 7 {
-        errors.push(crate::FieldError::new("phone", "電話只能包含數(shù)字和連字符 / phone: digits and '-' only"));
+        errors.push(crate::FieldError::new("phone", "電話只能包含數字和連字符 / phone: digits and '-' only"));
     }
 }
 
@@ -243,10 +243,8 @@ impl NewOrg {
         let mut errors = Vec::new();
         let kind = OrgKind::parse(input.kind.trim());
         if kind.is_none() {
-            errors.push(FieldError::new(
-                "kind",
-                format!("未知的機構(gòu)類型 '{}' / unknown organisation kind", input.kind),
-            ));
+            errors
+                .push(FieldError::new("kind", format!("未知的機構類型 '{}' / unknown organisation kind", input.kind)));
         }
         let name = text("name", &input.name, 100, &mut errors);
         if name.is_empty() {
@@ -261,10 +259,10 @@ impl NewOrg {
         let industry = optional("industry", input.industry.as_deref(), 8, &mut errors);
         match (kind, &industry) {
             (Some(OrgKind::SocialUnit), None) => {
-                errors.push(FieldError::new("industry", "社會單位須填寫行業(yè) / a social unit needs an industry"))
+                errors.push(FieldError::new("industry", "社會單位須填寫行業 / a social unit needs an industry"))
             }
             (_, Some(i)) if industry_name(i).is_none() => {
-                errors.push(FieldError::new("industry", format!("未知的行業(yè)代碼 '{i}' / unknown industry code")))
+                errors.push(FieldError::new("industry", format!("未知的行業代碼 '{i}' / unknown industry code")))
             }
             _ => {}
         }
@@ -274,10 +272,10 @@ impl NewOrg {
         }
         match (input.lon, input.lat) {
             (Some(lon), Some(lat)) if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) => {
-                errors.push(FieldError::new("lon", "經(jīng)緯度超出范圍 / longitude or latitude out of range"))
+                errors.push(FieldError::new("lon", "經緯度超出范圍 / longitude or latitude out of range"))
             }
             (Some(_), None) | (None, Some(_)) => {
-                errors.push(FieldError::new("lat", "經(jīng)度和緯度須同時填寫 / give both longitude and latitude"))
+                errors.push(FieldError::new("lat", "經度和緯度須同時填寫 / give both longitude and latitude"))
             }
             _ => {}
         }

@@ -14,7 +14,7 @@ impl Phone {
         let digits: String = s.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
         let digits = digits.strip_prefix("+86").unwrap_or(&digits);
         if digits.len() != 11 || !digits.starts_with('1') || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err("手機號須為以 1 開頭的 11 位數(shù)字 / a phone number is 11 digits starting with 1");
+            return Err("手機號須為以 1 開頭的 11 位數字 / a phone number is 11 digits starting with 1");
         }
         Ok(Phone(digits.to_owned()))
     }
@@ -61,6 +61,13 @@ pub fn mask_phone(s: &str) -> String {
     }
 }
 
+/// A contact number as shown in lists, exports and audit summaries: office
+/// numbers with an area code (`0534-2345678`) are public, anything else is
+/// treated as a personal mobile and masked.
+pub fn display_contact_phone(p: &str) -> String {
+    if p.contains('-') { p.to_owned() } else { mask_phone(p) }
+}
+
 /// `110105********0123`: keep the 6-digit area code and the last 4 characters.
 pub fn mask_id_number(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
@@ -96,5 +103,7 @@ mod tests {
         assert_eq!(mask_name("李"), "李*");
         assert_eq!(format!("{:?}", Phone::parse("13800138000").unwrap()), "Phone(138****8000)");
         assert_eq!(mask_phone("0534-2345678"), "****78");
+        assert_eq!(display_contact_phone("0534-2345678"), "0534-2345678");
+        assert_eq!(display_contact_phone("13800138000"), "138****8000");
     }
 }

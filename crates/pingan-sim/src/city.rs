@@ -94,10 +94,6 @@ pub(crate) fn build(seed: u64, scale: Scale) -> CityRows {
     CityRows { regions, orgs: orgs.rows, accounts }
 }
 
-fn region_code(level: RegionLevel, code: &str, parent: &RegionCode) -> RegionCode {
-    RegionCode::parse_under(level, code, parent).unwrap_or_else(|e| panic!("generated code {code}: {e}"))
-}
-
 /// Households and residents of one grid (DOMAIN §2): an urban grid holds 300–500
 /// households and at most 2,500 residents; a rural grid is a natural village,
 /// here 50–170 households, so that the city totals come near Dezhou's 5.6 million.
@@ -133,98 +129,46 @@ fn regions(plan: &Plan, ids: &Ids, rng: &mut impl Rng) -> Vec<RegionRow> {
     }
     let city_counts = county_counts.iter().fold((0, 0), |acc, (h, p)| (acc.0 + h, acc.1 + p));
 
-    let mut out =
+    let mut rows =
         Vec::with_capacity(1 + COUNTIES.len() + plan.townships.len() + plan.villages.len() + plan.grids.len());
-    let row = |id, parent_id, level, code, name: &str, path, (households, population), polygon| RegionRow {
-        id,
-        parent_id,
-        level,
-        code,
-        name: name.to_owned(),
-        path,
-        polygon,
-        households,
-        population,
-    };
-
-    let city_code = RegionCode::parse(RegionLevel::City, CITY_CODE).expect("德州市's code is well-formed");
-    let city_path = RegionPath::root(Ids::CITY);
-    out.push(row(
-        Ids::CITY,
-        None,
-        RegionLevel::City,
-        city_code.clone(),
-        CITY_NAME,
-        city_path.clone(),
-        city_counts,
-        None,
-    ));
-
-    let mut county_keys = Vec::with_capacity(COUNTIES.len());
-    for (i, county) in COUNTIES.iter().enumerate() {
-        let code = region_code(RegionLevel::County, county.code, &city_code);
-        let path = city_path.child(ids.county(i));
-        out.push(row(
-            ids.county(i),
-            Some(Ids::CITY),
-            RegionLevel::County,
-            code.clone(),
-            county.name,
-            path.clone(),
-            county_counts[i],
-            None,
-        ));
-        county_keys.push((code, path));
+    push_region(&mut rows, None, RegionLevel::City, CITY_CODE, CITY_NAME, city_counts, None);
+    for (county, counts) in COUNTIES.iter().zip(county_counts) {
+        push_region(&mut rows, Some(Ids::CITY), RegionLevel::County, county.code, county.name, counts, None);
     }
-
-    let mut township_keys = Vec::with_capacity(plan.townships.len());
-    for (i, t) in plan.townships.iter().enumerate() {
-        let (parent_code, parent_path) = &county_keys[t.county];
-        let code = region_code(RegionLevel::Township, &t.code, parent_code);
-        let path = parent_path.child(ids.township(i));
-        let parent = Some(ids.county(t.county));
-        out.push(row(
-            ids.township(i),
-            parent,
-            RegionLevel::Township,
-            code.clone(),
-            &t.name,
-            path.clone(),
-            township_counts[i],
-            None,
-        ));
-        township_keys.push((code, path));
+    for (t, counts) in plan.townships.iter().zip(township_counts) {
+        push_region(&mut rows, Some(ids.county(t.county)), RegionLevel::Township, &t.code, &t.name, counts, None);
     }
-
-    let mut village_keys = Vec::with_capacity(plan.villages.len());
-    for (i, v) in plan.villages.iter().enumerate() {
-        let (parent_code, parent_path) = &township_keys[v.township];
-        let code = region_code(RegionLevel::Village, &v.code, parent_code);
-        let path = parent_path.child(ids.village(i));
-        let parent = Some(ids.township(v.township));
-        out.push(row(
-            ids.village(i),
-            parent,
-            RegionLevel::Village,
-            code.clone(),
-            &v.name,
-            path.clone(),
-            village_counts[i],
-            None,
-        ));
-        village_keys.push((code, path));
+    for (v, counts) in plan.villages.iter().zip(village_counts) {
+        push_region(&mut rows, Some(ids.township(v.township)), RegionLevel::Village, &v.code, &v.name, counts, None);
     }
-
-    for (i, g) in plan.grids.iter().enumerate() {
-        let (parent_code, parent_path) = &village_keys[g.village];
-        let code = region_code(RegionLevel::Grid, &format!("{parent_code}{:03}", g.number), parent_code);
+    for (g, counts) in plan.grids.iter().zip(grid_counts) {
         let ring = Ring::new(plan.lattice.ring(g.cell)).expect("a lattice cell has at least four distinct corners");
-        let name = format!("第{}網(wǎng)格", g.number);
-        let parent = Some(ids.village(g.village));
-        let path = parent_path.child(ids.grid(i));
-        out.push(row(ids.grid(i), parent, RegionLevel::Grid, code, &name, path, grid_counts[i], Some(ring)));
+        let (parent, code, name) = (Some(ids.village(g.village)), plan.grid_code(g), format!("第{}網格", g.number));
+        push_region(&mut rows, parent, RegionLevel::Grid, &code, &name, counts, Some(ring));
     }
-    out
+    rows
+}
+
+/// Append a region with the next id under its parent (which must already be in
+/// `rows`), checking that its code nests under the parent's.
+fn push_region(
+    rows: &mut Vec<RegionRow>,
+    parent_id: Option<i64>,
+    level: RegionLevel,
+    code: &str,
+    name: &str,
+    (households, population): (i64, i64),
+    polygon: Option<Ring>,
+) {
+    let id = rows.len() as i64 + 1;
+    let parent = parent_id.map(|p| &rows[(p - 1) as usize]);
+    let code = match parent {
+        Some(parent) => RegionCode::parse_under(level, code, &parent.code),
+        None => RegionCode::parse(level, code),
+    }
+    .unwrap_or_else(|e| panic!("generated code {code}: {e}"));
+    let path = parent.map_or_else(|| RegionPath::root(id), |parent| parent.path.child(id));
+    rows.push(RegionRow { id, parent_id, level, code, name: name.to_owned(), path, polygon, households, population });
 }
 
 /// The organisation rows, and the city departments' ids for the handlers' accounts.
@@ -314,7 +258,7 @@ impl Orgs {
             let phone = names::office_phone(rng);
             self.push(OrgKind::VillageCommittee, format!("{}{committee}", v.name), region, |o| o.phone = Some(phone));
             let phone = names::office_phone(rng);
-            self.push(OrgKind::MediationCommittee, format!("{}人民調(diào)解委員會", v.name), region, |o| {
+            self.push(OrgKind::MediationCommittee, format!("{}人民調解委員會", v.name), region, |o| {
                 o.phone = Some(phone)
             });
 
@@ -331,7 +275,7 @@ impl Orgs {
             let phone = names::office_phone(rng);
             let company = self.push(
                 OrgKind::PropertyCompany,
-                format!("德州{}物業(yè)服務有限公司", names::brand(rng)),
+                format!("德州{}物業服務有限公司", names::brand(rng)),
                 region,
                 |o| {
                     o.address = Some(address);
@@ -339,14 +283,11 @@ impl Orgs {
                 },
             );
             for _ in 0..rng.gen_range(1..=2) {
-                let estate = format!(
-                    "{}{}",
-                    names::brand(rng),
-                    ["家園", "花園", "小區(qū)", "苑"].choose(rng).expect("non-empty")
-                );
+                let estate =
+                    format!("{}{}", names::brand(rng), ["家園", "花園", "小區", "苑"].choose(rng).expect("non-empty"));
                 // An owners' committee is reached through its director's mobile.
                 let phone = names::mobile(rng);
-                self.push(OrgKind::OwnersCommittee, format!("{estate}業(yè)主委員會"), region, |o| {
+                self.push(OrgKind::OwnersCommittee, format!("{estate}業主委員會"), region, |o| {
                     o.parent_org_id = Some(company);
                     o.phone = Some(phone);
                 });
@@ -356,7 +297,7 @@ impl Orgs {
 
     fn grid_party_orgs(&mut self, plan: &Plan, ids: &Ids, rng: &mut impl Rng) {
         for (i, g) in plan.grids.iter().enumerate() {
-            let name = format!("{}第{}網(wǎng)格黨支部", plan.villages[g.village].name, g.number);
+            let name = format!("{}第{}網格黨支部", plan.villages[g.village].name, g.number);
             // The branch secretary's mobile.
             let phone = names::mobile(rng);
             self.push(OrgKind::GridPartyOrg, name, ids.grid(i), |o| o.phone = Some(phone));
@@ -375,7 +316,7 @@ impl Orgs {
             let t = &plan.townships[village.township];
             // A village's first station carries its name; further ones their grid's too.
             let name = if previous_village == Some(grid.village) {
-                format!("{}第{}網(wǎng)格紅色驛站", village.name, grid.number)
+                format!("{}第{}網格紅色驛站", village.name, grid.number)
             } else {
                 format!("{}紅色驛站", village.name)
             };
@@ -442,8 +383,8 @@ impl Orgs {
     }
 }
 
-/// 德州市公安局, 德城區(qū)公安局; the fire and traffic police detachments (支隊) of the
-/// city are brigades (大隊) in the counties; the party committee's commission is 市委/區(qū)委政法委.
+/// 德州市公安局, 德城區公安局; the fire and traffic police detachments (支隊) of the
+/// city are brigades (大隊) in the counties; the party committee's commission is 市委/區委政法委.
 fn department_name(region: &str, dept: &str, city: bool) -> String {
     if dept == "黨委政法委" {
         return format!("{region}委政法委");
@@ -493,7 +434,7 @@ fn accounts(
         add(format!("cadre.{}", v.code), Role::VillageCadre, ids.village(i), None);
     }
     for (i, g) in plan.grids.iter().enumerate().filter(|(_, g)| staffed(plan.villages[g.village].township)) {
-        add(format!("grid.{}{:03}", plan.villages[g.village].code, g.number), Role::GridWorker, ids.grid(i), None);
+        add(format!("grid.{}", plan.grid_code(g)), Role::GridWorker, ids.grid(i), None);
     }
     out
 }

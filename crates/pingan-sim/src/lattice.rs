@@ -136,6 +136,11 @@ impl Lattice {
         [(c as f64 + 0.5) * self.cell_w_km, (r as f64 + 0.5) * self.cell_h_km]
     }
 
+    /// Area of one undistorted cell in km².
+    pub(crate) fn cell_area_km2(&self) -> f64 {
+        self.cell_w_km * self.cell_h_km
+    }
+
     /// The cell of the undistorted raster that contains a lon/lat point (clamped to the extent).
     pub(crate) fn cell_at(&self, [lon, lat]: [f64; 2]) -> usize {
         let fx = (lon - MIN_LON) / (MAX_LON - MIN_LON) * self.cols as f64;

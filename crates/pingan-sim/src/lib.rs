@@ -25,7 +25,7 @@ mod units;
 #[cfg(test)]
 mod tests;
 
-use pingan_domain::Role;
+use pingan_domain::{RegionLevel, Role};
 use pingan_store::rows::CityRows;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -53,7 +53,8 @@ pub fn generate_city(seed: u64, scale: Scale) -> CityRows {
 /// The demo accounts to show a visitor: the first account of each staff role
 /// (admin, leader, supervisor, dept.gongan, the first township's dispatcher, the
 /// first village's cadre and the first grid's worker), as
-/// `(username, role, name of the region the account's scope starts at)`.
+/// `(username, role, name of the region the account's scope starts at)`. A grid's
+/// name is given with its village's (新湖社區第1網格), as 第1網格 alone says little.
 pub fn demo_accounts(city: &CityRows) -> Vec<(String, Role, String)> {
     const SHOWN: [Role; 7] = [
         Role::Admin,
@@ -68,8 +69,13 @@ pub fn demo_accounts(city: &CityRows) -> Vec<(String, Role, String)> {
         .into_iter()
         .filter_map(|role| {
             let account = city.accounts.iter().find(|a| a.role == role)?;
-            let region = city.regions.iter().find(|r| r.id == account.region_id)?;
-            Some((account.username.clone(), role, region.name.clone()))
+            let region_named = |id| city.regions.iter().find(|r| r.id == id);
+            let region = region_named(account.region_id)?;
+            let name = match (region.level, region.parent_id.and_then(region_named)) {
+                (RegionLevel::Grid, Some(village)) => format!("{}{}", village.name, region.name),
+                _ => region.name.clone(),
+            };
+            Some((account.username.clone(), role, name))
         })
         .collect()
 }

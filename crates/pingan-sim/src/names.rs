@@ -18,7 +18,7 @@ pub(crate) struct County {
     pub(crate) seat: [f64; 2],
     /// Approximate land area in km²; sets the county's share of the lattice.
     pub(crate) area_km2: f64,
-    /// Township names in code order: streets (街道), then towns (鎮(zhèn)), then townships (鄉(xiāng)).
+    /// Township names in code order: streets (街道), then towns (鎮), then townships (鄉).
     pub(crate) townships: &'static [&'static str],
 }
 
@@ -26,46 +26,26 @@ pub(crate) const CITY_CODE: &str = "371400";
 pub(crate) const CITY_NAME: &str = "德州市";
 
 /// The 11 counties; their township lists add up to the programme's 134 townships.
+#[rustfmt::skip]
 pub(crate) const COUNTIES: [County; 11] = [
     County {
         code: "371402",
-        name: "德城區(qū)",
+        name: "德城區",
         seat: [116.30, 37.45],
         area_km2: 533.0,
         townships: &[
-            "新湖街道",
-            "新華街道",
-            "天衢街道",
-            "廣川街道",
-            "運河街道",
-            "宋官屯街道",
-            "長河街道",
-            "二屯鎮(zhèn)",
-            "黃河涯鎮(zhèn)",
-            "趙虎鎮(zhèn)",
-            "抬頭寺鎮(zhèn)",
-            "袁橋鎮(zhèn)",
+            "新湖街道", "新華街道", "天衢街道", "廣川街道", "運河街道", "宋官屯街道", "長河街道", "二屯鎮",
+            "黃河涯鎮", "趙虎鎮", "抬頭寺鎮", "袁橋鎮",
         ],
     },
     County {
         code: "371403",
-        name: "陵城區(qū)",
+        name: "陵城區",
         seat: [116.58, 37.33],
         area_km2: 1213.0,
         townships: &[
-            "安德街道",
-            "臨齊街道",
-            "鄭家寨鎮(zhèn)",
-            "糜鎮(zhèn)",
-            "宋家鎮(zhèn)",
-            "徽王莊鎮(zhèn)",
-            "神頭鎮(zhèn)",
-            "滋鎮(zhèn)",
-            "前孫鎮(zhèn)",
-            "邊臨鎮(zhèn)",
-            "義渡口鎮(zhèn)",
-            "丁莊鎮(zhèn)",
-            "于集鄉(xiāng)",
+            "安德街道", "臨齊街道", "鄭家寨鎮", "糜鎮", "宋家鎮", "徽王莊鎮", "神頭鎮",
+            "滋鎮", "前孫鎮", "邊臨鎮", "義渡口鎮", "丁莊鎮", "于集鄉",
         ],
     },
     County {
@@ -74,18 +54,8 @@ pub(crate) const COUNTIES: [County; 11] = [
         seat: [116.80, 37.65],
         area_km2: 833.0,
         townships: &[
-            "寧城街道",
-            "津城街道",
-            "柴胡店鎮(zhèn)",
-            "長官鎮(zhèn)",
-            "杜集鎮(zhèn)",
-            "保店鎮(zhèn)",
-            "大柳鎮(zhèn)",
-            "大曹鎮(zhèn)",
-            "相衙鎮(zhèn)",
-            "時集鎮(zhèn)",
-            "張大莊鎮(zhèn)",
-            "劉營伍鄉(xiāng)",
+            "寧城街道", "津城街道", "柴胡店鎮", "長官鎮", "杜集鎮", "保店鎮", "大柳鎮",
+            "大曹鎮", "相衙鎮", "時集鎮", "張大莊鎮", "劉營伍鄉",
         ],
     },
     County {
@@ -94,15 +64,8 @@ pub(crate) const COUNTIES: [County; 11] = [
         seat: [117.38, 37.78],
         area_km2: 502.0,
         townships: &[
-            "渤海路街道",
-            "慶云鎮(zhèn)",
-            "常家鎮(zhèn)",
-            "尚堂鎮(zhèn)",
-            "崔口鎮(zhèn)",
-            "東辛店鎮(zhèn)",
-            "嚴務鄉(xiāng)",
-            "徐園子鄉(xiāng)",
-            "中丁鄉(xiāng)",
+            "渤海路街道", "慶云鎮", "常家鎮", "尚堂鎮", "崔口鎮", "東辛店鎮",
+            "嚴務鄉", "徐園子鄉", "中丁鄉",
         ],
     },
     County {
@@ -111,18 +74,8 @@ pub(crate) const COUNTIES: [County; 11] = [
         seat: [116.87, 37.19],
         area_km2: 1016.0,
         townships: &[
-            "邢侗街道",
-            "恒源街道",
-            "臨盤街道",
-            "臨邑鎮(zhèn)",
-            "臨南鎮(zhèn)",
-            "德平鎮(zhèn)",
-            "林子鎮(zhèn)",
-            "興隆鎮(zhèn)",
-            "孟寺鎮(zhèn)",
-            "翟家鎮(zhèn)",
-            "理合務鎮(zhèn)",
-            "宿安鄉(xiāng)",
+            "邢侗街道", "恒源街道", "臨盤街道", "臨邑鎮", "臨南鎮", "德平鎮", "林子鎮",
+            "興隆鎮", "孟寺鎮", "翟家鎮", "理合務鎮", "宿安鄉",
         ],
     },
     County {
@@ -131,21 +84,9 @@ pub(crate) const COUNTIES: [County; 11] = [
         seat: [116.76, 36.80],
         area_km2: 1411.0,
         townships: &[
-            "晏城街道",
-            "晏北街道",
-            "表白寺鎮(zhèn)",
-            "焦廟鎮(zhèn)",
-            "趙官鎮(zhèn)",
-            "祝阿鎮(zhèn)",
-            "仁里集鎮(zhèn)",
-            "潘店鎮(zhèn)",
-            "胡官屯鎮(zhèn)",
-            "宣章屯鎮(zhèn)",
-            "華店鎮(zhèn)",
-            "劉橋鄉(xiāng)",
-            "大黃鄉(xiāng)",
-            "安頭鄉(xiāng)",
-            "馬集鄉(xiāng)",
+            "晏城街道", "晏北街道", "表白寺鎮", "焦廟鎮", "趙官鎮", "祝阿鎮",
+            "仁里集鎮", "潘店鎮", "胡官屯鎮", "宣章屯鎮", "華店鎮", "劉橋鄉",
+            "大黃鄉", "安頭鄉", "馬集鄉",
         ],
     },
     County {
@@ -154,18 +95,8 @@ pub(crate) const COUNTIES: [County; 11] = [
         seat: [116.43, 37.17],
         area_km2: 1047.0,
         townships: &[
-            "龍門街道",
-            "桃園街道",
-            "王鳳樓鎮(zhèn)",
-            "前曹鎮(zhèn)",
-            "恩城鎮(zhèn)",
-            "王廟鎮(zhèn)",
-            "王杲鋪鎮(zhèn)",
-            "張華鎮(zhèn)",
-            "腰站鎮(zhèn)",
-            "坊子鄉(xiāng)",
-            "三唐鄉(xiāng)",
-            "王打卦鄉(xiāng)",
+            "龍門街道", "桃園街道", "王鳳樓鎮", "前曹鎮", "恩城鎮", "王廟鎮",
+            "王杲鋪鎮", "張華鎮", "腰站鎮", "坊子鄉", "三唐鄉", "王打卦鄉",
         ],
     },
     County {
@@ -174,20 +105,9 @@ pub(crate) const COUNTIES: [County; 11] = [
         seat: [116.00, 36.95],
         area_km2: 882.0,
         townships: &[
-            "銀城街道",
-            "北城街道",
-            "南城鎮(zhèn)",
-            "蘇留莊鎮(zhèn)",
-            "新盛店鎮(zhèn)",
-            "雙廟鎮(zhèn)",
-            "渡口驛鎮(zhèn)",
-            "香趙莊鎮(zhèn)",
-            "鄭保屯鎮(zhèn)",
-            "白馬湖鎮(zhèn)",
-            "東李官屯鎮(zhèn)",
-            "宋樓鎮(zhèn)",
-            "雷集鎮(zhèn)",
-            "田莊鄉(xiāng)",
+            "銀城街道", "北城街道", "南城鎮", "蘇留莊鎮", "新盛店鎮", "雙廟鎮",
+            "渡口驛鎮", "香趙莊鎮", "鄭保屯鎮", "白馬湖鎮", "東李官屯鎮",
+            "宋樓鎮", "雷集鎮", "田莊鄉",
         ],
     },
     County {
@@ -196,14 +116,8 @@ pub(crate) const COUNTIES: [County; 11] = [
         seat: [116.07, 37.21],
         area_km2: 751.0,
         townships: &[
-            "廣運街道",
-            "武城鎮(zhèn)",
-            "老城鎮(zhèn)",
-            "鄃城鎮(zhèn)",
-            "李家戶鎮(zhèn)",
-            "甲馬營鎮(zhèn)",
-            "四女寺鎮(zhèn)",
-            "郝王莊鎮(zhèn)",
+            "廣運街道", "武城鎮", "老城鎮", "鄃城鎮", "李家戶鎮", "甲馬營鎮",
+            "四女寺鎮", "郝王莊鎮",
         ],
     },
     County {
@@ -212,22 +126,9 @@ pub(crate) const COUNTIES: [County; 11] = [
         seat: [117.23, 37.73],
         area_km2: 1172.0,
         townships: &[
-            "市中街道",
-            "胡家街道",
-            "云紅街道",
-            "郭家街道",
-            "楊安鎮(zhèn)",
-            "朱集鎮(zhèn)",
-            "黃夾鎮(zhèn)",
-            "丁塢鎮(zhèn)",
-            "花園鎮(zhèn)",
-            "鄭店鎮(zhèn)",
-            "化樓鎮(zhèn)",
-            "孔鎮(zhèn)",
-            "鐵營鎮(zhèn)",
-            "西段鄉(xiāng)",
-            "大孫鄉(xiāng)",
-            "寨頭堡鄉(xiāng)",
+            "市中街道", "胡家街道", "云紅街道", "郭家街道", "楊安鎮", "朱集鎮", "黃夾鎮",
+            "丁塢鎮", "花園鎮", "鄭店鎮", "化樓鎮", "孔鎮", "鐵營鎮",
+            "西段鄉", "大孫鄉", "寨頭堡鄉",
         ],
     },
     County {
@@ -236,26 +137,17 @@ pub(crate) const COUNTIES: [County; 11] = [
         seat: [116.64, 36.93],
         area_km2: 990.0,
         townships: &[
-            "市中街道",
-            "倫鎮(zhèn)",
-            "房寺鎮(zhèn)",
-            "張莊鎮(zhèn)",
-            "辛店鎮(zhèn)",
-            "安仁鎮(zhèn)",
-            "辛寨鎮(zhèn)",
-            "梁家鎮(zhèn)",
-            "十里望回族鎮(zhèn)",
-            "莒鎮(zhèn)",
-            "李屯鄉(xiāng)",
+            "市中街道", "倫鎮", "房寺鎮", "張莊鎮", "辛店鎮", "安仁鎮", "辛寨鎮",
+            "梁家鎮", "十里望回族鎮", "莒鎮", "李屯鄉",
         ],
     },
 ];
 
 /// The part of a place name before its administrative suffix, for naming things
-/// after it: 新湖街道 → 新湖, 十里望回族鎮(zhèn) → 十里望, 村 and 社區(qū) likewise. Names that
-/// would be left with a single character keep the suffix (糜鎮(zhèn) stays 糜鎮(zhèn)).
+/// after it: 新湖街道 → 新湖, 十里望回族鎮 → 十里望, 村 and 社區 likewise. Names that
+/// would be left with a single character keep the suffix (糜鎮 stays 糜鎮).
 pub(crate) fn stem(name: &str) -> &str {
-    for suffix in ["回族鎮(zhèn)", "街道", "社區(qū)", "鎮(zhèn)", "鄉(xiāng)", "村"] {
+    for suffix in ["回族鎮", "街道", "社區", "鎮", "鄉", "村"] {
         if let Some(s) = name.strip_suffix(suffix)
             && s.chars().count() >= 2
         {
@@ -266,6 +158,7 @@ pub(crate) fn stem(name: &str) -> &str {
 }
 
 /// Frequent Chinese surnames, most common first.
+#[rustfmt::skip]
 const SURNAMES: &[&str] = &[
     "王", "李", "張", "劉", "陳", "楊", "趙", "黃", "周", "吳", "徐", "孫", "胡", "朱", "高", "林", "何", "郭", "馬",
     "羅", "梁", "宋", "鄭", "謝", "韓", "唐", "馮", "于", "董", "程", "曹", "袁", "鄧", "許", "傅", "沈", "曾", "彭",
@@ -274,6 +167,7 @@ const SURNAMES: &[&str] = &[
 ];
 
 /// Characters common in given names.
+#[rustfmt::skip]
 const GIVEN: &[&str] = &[
     "偉", "芳", "娜", "敏", "靜", "麗", "強", "磊", "軍", "洋", "勇", "艷", "杰", "娟", "濤", "明", "超", "秀", "霞",
     "平", "剛", "桂", "英", "華", "建", "國", "紅", "文", "志", "海", "峰", "鵬", "輝", "玲", "燕", "晨", "欣", "怡",
@@ -308,55 +202,11 @@ pub(crate) fn office_phone(rng: &mut impl Rng) -> String {
 }
 
 /// Characters that make up shop and company names (字號).
+#[rustfmt::skip]
 const BRAND_CHARS: &[&str] = &[
-    "鑫",
-    "恒",
-    "華",
-    "盛",
-    "泰",
-    "源",
-    "隆",
-    "昌",
-    "宏",
-    "順",
-    "達",
-    "興",
-    "瑞",
-    "祥",
-    "金",
-    "永",
-    "信",
-    "誠",
-    "德",
-    "豐",
-    "利",
-    "凱",
-    "宇",
-    "嘉",
-    "博",
-    "天",
-    "鼎",
-    "晟",
-    "匯",
-    "聚",
-    "佳",
-    "新",
-    "中",
-    "安",
-    "福",
-    "康",
-    "明",
-    "遠",
-    "海",
-    "聯(lián)",
-    "億",
-    "正",
-    "通",
-    "陽",
-    "景",
-    "潤",
-    "和",
-    "眾",
+    "鑫", "恒", "華", "盛", "泰", "源", "隆", "昌", "宏", "順", "達", "興", "瑞", "祥", "金", "永", "信", "誠", "德",
+    "豐", "利", "凱", "宇", "嘉", "博", "天", "鼎", "晟", "匯", "聚", "佳", "新", "中", "安", "福", "康", "明", "遠",
+    "海", "聯", "億", "正", "通", "陽", "景", "潤", "和", "眾",
 ];
 
 /// A two-character trade name such as 鑫源 or 恒泰.
@@ -368,40 +218,14 @@ pub(crate) fn brand(rng: &mut impl Rng) -> String {
 }
 
 /// Street names used in addresses.
+#[rustfmt::skip]
 const ROADS: &[&str] = &[
-    "東風路",
-    "湖濱大道",
-    "新華路",
-    "天衢路",
-    "解放路",
-    "德興大道",
-    "三八路",
-    "建設街",
-    "青年路",
-    "大學路",
-    "長河大道",
-    "運河街",
-    "紅星路",
-    "崇德路",
-    "東方紅路",
-    "迎賓大街",
-    "新河路",
-    "德州大道",
-    "岔河街",
-    "光明街",
-    "文化路",
-    "府前街",
-    "人民路",
-    "興隆大街",
-    "振華路",
-    "商貿(mào)街",
-    "康寧路",
-    "育才路",
-    "工業(yè)路",
-    "和平路",
+    "東風路", "湖濱大道", "新華路", "天衢路", "解放路", "德興大道", "三八路", "建設街", "青年路", "大學路",
+    "長河大道", "運河街", "紅星路", "崇德路", "東方紅路", "迎賓大街", "新河路", "德州大道", "岔河街", "光明街",
+    "文化路", "府前街", "人民路", "興隆大街", "振華路", "商貿街", "康寧路", "育才路", "工業路", "和平路",
 ];
 
-/// A street address inside a township: `德州市德城區(qū)新湖街道東風路128號`.
+/// A street address inside a township: `德州市德城區新湖街道東風路128號`.
 pub(crate) fn address(rng: &mut impl Rng, county: &str, township: &str) -> String {
     format!("{CITY_NAME}{county}{township}{}{}號", ROADS.choose(rng).expect("non-empty"), rng.gen_range(1..=399))
 }
@@ -417,6 +241,7 @@ pub(crate) const OPENING_HOURS: &[&str] = &[
 ];
 
 /// Endings of village names: 王莊, 李家寨, 張官屯 …
+#[rustfmt::skip]
 const VILLAGE_ENDINGS: &[&str] = &[
     "莊", "家莊", "官屯", "家寨", "屯", "集", "店", "營", "樓", "橋", "廟", "窯", "家", "堂", "園", "坊", "家口",
     "莊科", "寨", "道口", "洼", "堤",
@@ -426,57 +251,12 @@ const VILLAGE_ENDINGS: &[&str] = &[
 const VILLAGE_PREFIXES: &[&str] = &["東", "西", "南", "北", "前", "后", "大", "小", "上", "下", "新", "老"];
 
 /// Words that communities are named after.
+#[rustfmt::skip]
 const COMMUNITY_WORDS: &[&str] = &[
-    "湖濱",
-    "新華",
-    "運河",
-    "天衢",
-    "廣川",
-    "長河",
-    "錦繡",
-    "陽光",
-    "和平",
-    "東風",
-    "紅星",
-    "建設",
-    "勝利",
-    "幸福",
-    "文化",
-    "育才",
-    "光明",
-    "康寧",
-    "明珠",
-    "金橋",
-    "翠園",
-    "興華",
-    "德興",
-    "花園",
-    "新城",
-    "東盛",
-    "南苑",
-    "北園",
-    "西關(guān)",
-    "東關(guān)",
-    "府前",
-    "青年",
-    "振華",
-    "盛世",
-    "御園",
-    "泰和",
-    "匯源",
-    "書香",
-    "怡景",
-    "朝陽",
-    "春暉",
-    "清華",
-    "友誼",
-    "百花",
-    "星湖",
-    "嘉禾",
-    "富民",
-    "安居",
-    "頤和",
-    "恒豐",
+    "湖濱", "新華", "運河", "天衢", "廣川", "長河", "錦繡", "陽光", "和平", "東風", "紅星", "建設", "勝利", "幸福",
+    "文化", "育才", "光明", "康寧", "明珠", "金橋", "翠園", "興華", "德興", "花園", "新城", "東盛", "南苑", "北園",
+    "西關", "東關", "府前", "青年", "振華", "盛世", "御園", "泰和", "匯源", "書香", "怡景", "朝陽",
+    "春暉", "清華", "友誼", "百花", "星湖", "嘉禾", "富民", "安居", "頤和", "恒豐",
 ];
 
 /// Endings of community names (empty: just the word).
@@ -508,10 +288,10 @@ impl PlaceNamer {
         })
     }
 
-    /// A community name ending in 社區(qū); `preferred` (e.g. the town's own name) if still free.
+    /// A community name ending in 社區; `preferred` (e.g. the town's own name) if still free.
     pub(crate) fn community(&mut self, rng: &mut impl Rng, preferred: Option<&str>) -> String {
         if let Some(stem) = preferred {
-            let name = format!("{stem}社區(qū)");
+            let name = format!("{stem}社區");
             if self.used.insert(name.clone()) {
                 return name;
             }
@@ -519,7 +299,7 @@ impl PlaceNamer {
         self.unique(rng, |rng| {
             let word = COMMUNITY_WORDS.choose(rng).expect("non-empty");
             let ending = COMMUNITY_ENDINGS.choose(rng).expect("non-empty");
-            format!("{word}{ending}社區(qū)")
+            format!("{word}{ending}社區")
         })
     }
 
@@ -534,8 +314,8 @@ impl PlaceNamer {
             }
         }
         let base = make(rng);
-        let (stem, suffix) = match base.strip_suffix("社區(qū)") {
-            Some(stem) => (stem.to_owned(), "社區(qū)"),
+        let (stem, suffix) = match base.strip_suffix("社區") {
+            Some(stem) => (stem.to_owned(), "社區"),
             None => (base.trim_end_matches('村').to_owned(), "村"),
         };
         (2..)
@@ -551,7 +331,9 @@ pub(crate) fn zh_number(n: u32) -> String {
     match n {
         0..=9 => DIGITS[n as usize].to_owned(),
         10..=19 => format!("十{}", if n == 10 { "" } else { DIGITS[n as usize - 10] }),
-        20..=99 => format!("{}十{}", DIGITS[n as usize / 10], if n % 10 == 0 { "" } else { DIGITS[n as usize % 10] }),
+        20..=99 => {
+            format!("{}十{}", DIGITS[n as usize / 10], if n.is_multiple_of(10) { "" } else { DIGITS[n as usize % 10] })
+        }
         _ => n.to_string(),
     }
 }
@@ -568,11 +350,11 @@ mod tests {
             names.sort_unstable();
             names.dedup();
             assert_eq!(names.len(), county.townships.len(), "{} repeats a township", county.name);
-            // Code order: streets, then towns, then 鄉(xiāng).
+            // Code order: streets, then towns, then 鄉.
             let rank = |n: &str| {
                 if n.ends_with("街道") {
                     0
-                } else if n.ends_with("鄉(xiāng)") {
+                } else if n.ends_with("鄉") {
                     2
                 } else {
                     1
@@ -586,10 +368,10 @@ mod tests {
     #[test]
     fn stems_and_numbers() {
         assert_eq!(stem("新湖街道"), "新湖");
-        assert_eq!(stem("十里望回族鎮(zhèn)"), "十里望");
-        assert_eq!(stem("糜鎮(zhèn)"), "糜鎮(zhèn)");
+        assert_eq!(stem("十里望回族鎮"), "十里望");
+        assert_eq!(stem("糜鎮"), "糜鎮");
         assert_eq!(stem("王莊村"), "王莊");
-        assert_eq!(stem("湖濱社區(qū)"), "湖濱");
+        assert_eq!(stem("湖濱社區"), "湖濱");
         assert_eq!(zh_number(3), "三");
         assert_eq!(zh_number(10), "十");
         assert_eq!(zh_number(17), "十七");

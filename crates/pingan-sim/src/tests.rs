@@ -70,14 +70,14 @@ fn check_structure(city: &CityRows, scale: Scale) {
     for t in of_level(city, RegionLevel::Township) {
         let suffix = match t.code.township_kind().expect("a township code") {
             TownshipKind::Street => "街道",
-            TownshipKind::Town => "鎮(zhèn)",
-            TownshipKind::Township => "鄉(xiāng)",
+            TownshipKind::Town => "鎮",
+            TownshipKind::Township => "鄉",
         };
         assert!(t.name.ends_with(suffix), "{} {}", t.code, t.name);
     }
     for v in of_level(city, RegionLevel::Village) {
         let suffix = match v.code.village_kind().expect("a village code") {
-            VillageKind::Community => "社區(qū)",
+            VillageKind::Community => "社區",
             VillageKind::Village => "村",
         };
         assert!(v.name.ends_with(suffix), "{} {}", v.code, v.name);
@@ -86,7 +86,7 @@ fn check_structure(city: &CityRows, scale: Scale) {
         let grids = &children[&v.id];
         let centre = |g: &RegionRow| g.polygon.as_ref().expect("grid polygon").to_polygon().centroid().expect("area");
         for (n, pair) in grids.windows(2).enumerate() {
-            assert_eq!(pair[0].name, format!("第{}網(wǎng)格", n + 1));
+            assert_eq!(pair[0].name, format!("第{}網格", n + 1));
             assert!(pair[0].code < pair[1].code);
             let (a, b) = (centre(pair[0]), centre(pair[1]));
             let row_height = 0.5 * (MAX_LAT - MIN_LAT) / scale.lattice_size().1 as f64;
@@ -160,6 +160,7 @@ fn check_tiling(city: &CityRows, samples: usize) {
         .collect();
     for (id, p) in &polygons {
         assert!(p.is_valid(), "grid {id}: {:?}", p.validation_errors());
+        assert!(p.signed_area() > 0.0, "grid {id} runs counter-clockwise");
     }
     let extent = (MAX_LON - MIN_LON) * (MAX_LAT - MIN_LAT);
     let total: f64 = polygons.iter().map(|(_, p)| p.unsigned_area()).sum();
@@ -200,6 +201,58 @@ fn check_tiling(city: &CityRows, samples: usize) {
     assert!(non_quads.count() * 3 > polygons.len(), "most grids have split edges");
 }
 
+/// Every village, township and county is in one piece: its grids are linked by shared edges.
+fn check_regions_are_connected(city: &CityRows) {
+    // Neighbouring grids share the corners (and any extra vertex) of their common
+    // edge exactly, so two shared vertices mean a shared edge.
+    let grids: Vec<&RegionRow> = of_level(city, RegionLevel::Grid).collect();
+    let mut at_vertex: HashMap<(u64, u64), Vec<usize>> = HashMap::new();
+    for (i, g) in grids.iter().enumerate() {
+        let points = g.polygon.as_ref().expect("grid polygon").points();
+        for p in &points[1..] {
+            at_vertex.entry((p[0].to_bits(), p[1].to_bits())).or_default().push(i);
+        }
+    }
+    let mut shared: HashMap<(usize, usize), usize> = HashMap::new();
+    for owners in at_vertex.values() {
+        for (k, &a) in owners.iter().enumerate() {
+            for &b in &owners[k + 1..] {
+                *shared.entry((a.min(b), a.max(b))).or_default() += 1;
+            }
+        }
+    }
+    let mut neighbours = vec![Vec::new(); grids.len()];
+    for (&(a, b), &n) in &shared {
+        if n >= 2 {
+            neighbours[a].push(b);
+            neighbours[b].push(a);
+        }
+    }
+    for depth in [1, 2, 3] {
+        // Group grids by their ancestor at this depth of the path (county, township, village).
+        let ancestor = |g: usize| grids[g].path.ids()[depth];
+        let mut seen = vec![false; grids.len()];
+        let mut pieces: HashMap<i64, usize> = HashMap::new();
+        for start in 0..grids.len() {
+            if seen[start] {
+                continue;
+            }
+            *pieces.entry(ancestor(start)).or_default() += 1;
+            seen[start] = true;
+            let mut stack = vec![start];
+            while let Some(g) = stack.pop() {
+                for &n in &neighbours[g] {
+                    if !seen[n] && ancestor(n) == ancestor(g) {
+                        seen[n] = true;
+                        stack.push(n);
+                    }
+                }
+            }
+        }
+        assert!(pieces.values().all(|&n| n == 1), "regions in several pieces at depth {depth}");
+    }
+}
+
 #[test]
 fn same_seed_same_city() {
     let a = generate_city(2026, Scale::Small);
@@ -230,7 +283,9 @@ fn small_city_is_well_formed() {
 
 #[test]
 fn small_city_grids_tile_the_extent() {
-    check_tiling(&generate_city(11, Scale::Small), 2_000);
+    let city = generate_city(11, Scale::Small);
+    check_tiling(&city, 2_000);
+    check_regions_are_connected(&city);
 }
 
 #[test]
@@ -243,6 +298,7 @@ fn demo_accounts_cover_the_staff_roles_and_sign_in() {
     assert_eq!(demo[3].0, "dept.gongan");
     assert_eq!(demo[4], ("dispatch.371402001000".to_owned(), Role::TownshipDispatcher, "新湖街道".to_owned()));
     assert!(demo[5].0.starts_with("cadre.371402001") && demo[6].0.starts_with("grid.371402001"));
+    assert!(demo[6].2.starts_with(&demo[5].2) && demo[6].2.ends_with("第1網格"), "{:?}", demo[6]);
     let hash = city.accounts[0].password_hash.as_deref().expect("hash");
     assert!(verify_password(DEMO_PASSWORD, hash));
 }
@@ -295,15 +351,5 @@ fn full_city_matches_the_programme() {
     assert!((4_000_000..=7_000_000).contains(&population), "{population} residents");
     check_structure(&city, Scale::Full);
     check_tiling(&city, 20_000);
-}
-
-#[test]
-#[ignore]
-fn dump_map() {
-    let scale = if std::env::var("FULL").is_ok() { Scale::Full } else { Scale::Small };
-    let city = generate_city(2026, scale);
-    let grids: Vec<(Vec<i64>, Vec<[f64; 2]>)> = of_level(&city, RegionLevel::Grid)
-        .map(|g| (g.path.ids(), g.polygon.as_ref().unwrap().points().to_vec()))
-        .collect();
-    std::fs::write("/tmp/grids.json", serde_json::to_string(&grids).unwrap()).unwrap();
+    check_regions_are_connected(&city);
 }

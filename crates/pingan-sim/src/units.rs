@@ -21,39 +21,39 @@ pub(crate) enum Setting {
 /// Enterprises, shops and restaurants are many; explosives firms and bus stations few.
 const PROFILE: [(f64, Setting); 34] = [
     (3.0, Setting::Anywhere),  // I01 平安校園
-    (3.0, Setting::Anywhere),  // I02 平安醫(yī)院 (incl. clinics and village health rooms)
+    (3.0, Setting::Anywhere),  // I02 平安醫院 (incl. clinics and village health rooms)
     (1.5, Setting::Anywhere),  // I03 平安交通
-    (12.0, Setting::Anywhere), // I04 平安企業(yè)
-    (0.4, Setting::Anywhere),  // I05 平安景區(qū)
+    (12.0, Setting::Anywhere), // I04 平安企業
+    (0.4, Setting::Anywhere),  // I05 平安景區
     (6.0, Setting::Anywhere),  // I06 平安市場
     (4.0, Setting::Urban),     // I07 兩新組織
-    (1.5, Setting::Urban),     // I08 平安物業(yè)
+    (1.5, Setting::Urban),     // I08 平安物業
     (4.0, Setting::Anywhere),  // I09 平安寄遞物流
-    (2.0, Setting::Anywhere),  // I10 平安金融網(wǎng)點
+    (2.0, Setting::Anywhere),  // I10 平安金融網點
     (1.5, Setting::Anywhere),  // I11 平安加油站
     (0.8, Setting::Anywhere),  // I12 平安燃氣
     (0.5, Setting::Anywhere),  // I13 平安電力
     (0.6, Setting::Anywhere),  // I14 平安水利
     (2.0, Setting::Anywhere),  // I15 平安工地
-    (0.5, Setting::Rural),     // I16 平安危化品企業(yè)
+    (0.5, Setting::Rural),     // I16 平安危化品企業
     (3.0, Setting::Anywhere),  // I17 平安旅館
     (1.0, Setting::Urban),     // I18 平安商場
     (8.0, Setting::Anywhere),  // I19 平安超市
     (12.0, Setting::Anywhere), // I20 平安餐飲
     (1.0, Setting::Urban),     // I21 平安娛樂場所
-    (1.0, Setting::Urban),     // I22 平安網(wǎng)吧
+    (1.0, Setting::Urban),     // I22 平安網吧
     (1.0, Setting::Anywhere),  // I23 平安文化場館
     (1.0, Setting::Anywhere),  // I24 平安體育場館
-    (1.5, Setting::Anywhere),  // I25 平安養(yǎng)老機構(gòu)
+    (1.5, Setting::Anywhere),  // I25 平安養老機構
     (3.0, Setting::Anywhere),  // I26 平安幼兒園
-    (2.0, Setting::Urban),     // I27 平安培訓機構(gòu)
+    (2.0, Setting::Urban),     // I27 平安培訓機構
     (0.4, Setting::Anywhere),  // I28 平安宗教場所
-    (2.0, Setting::Anywhere),  // I29 平安機關(guān)
-    (5.0, Setting::Rural),     // I30 平安農(nóng)業(yè)合作社
+    (2.0, Setting::Anywhere),  // I29 平安機關
+    (5.0, Setting::Rural),     // I30 平安農業合作社
     (0.3, Setting::Anywhere),  // I31 平安汽車站
     (1.5, Setting::Urban),     // I32 平安停車場
-    (0.1, Setting::Rural),     // I33 平安民爆企業(yè)
-    (2.0, Setting::Anywhere),  // I34 平安通信網(wǎng)點
+    (0.1, Setting::Rural),     // I33 平安民爆企業
+    (2.0, Setting::Anywhere),  // I34 平安通信網點
 ];
 
 /// Relative frequency of each industry, in the order of [`INDUSTRIES`].
@@ -67,7 +67,7 @@ pub(crate) fn setting(industry: usize) -> Setting {
 
 /// Where a unit is, for its name.
 pub(crate) struct Place<'a> {
-    /// 德州市 or the county, e.g. 德城區(qū).
+    /// 德州市 or the county, e.g. 德城區.
     pub(crate) county: &'a str,
     /// The township's stem, e.g. 新湖.
     pub(crate) township: &'a str,
@@ -75,46 +75,20 @@ pub(crate) struct Place<'a> {
     pub(crate) village: &'a str,
 }
 
+#[rustfmt::skip]
 const PRODUCTS: &[&str] = &[
-    "機械",
-    "紡織",
-    "食品",
-    "建材",
-    "電子",
-    "新材料",
-    "科技",
-    "體育器材",
-    "家具",
-    "太陽能",
-    "空調(diào)設備",
-    "汽車配件",
-    "化纖",
-    "塑料制品",
-    "五金",
-    "農(nóng)業(yè)科技",
-    "生物科技",
-    "玻璃鋼",
-    "包裝",
-    "服裝",
+    "機械", "紡織", "食品", "建材", "電子", "新材料", "科技", "體育器材", "家具", "太陽能", "空調設備",
+    "汽車配件", "化纖", "塑料制品", "五金", "農業科技", "生物科技", "玻璃鋼", "包裝", "服裝",
 ];
 const CROPS: &[&str] = &["小麥", "玉米", "棉花", "蔬菜", "西瓜", "金絲小棗", "葡萄", "食用菌", "苗木", "桃"];
 const LIVESTOCK: &[&str] = &["生豬", "肉雞", "奶牛", "肉牛", "蛋雞", "肉羊"];
 const EXPRESS: &[&str] = &["順豐速運", "中通快遞", "圓通速遞", "韻達快遞", "申通快遞", "郵政快遞", "極兔速遞"];
-const BANKS: &[&str] =
-    &["中國農(nóng)業(yè)銀行", "中國工商銀行", "中國建設銀行", "中國銀行", "德州銀行", "中國郵政儲蓄銀行"];
-const CARRIERS: &[&str] = &["中國移動", "中國聯(lián)通", "中國電信", "中國廣電"];
+const BANKS: &[&str] = &["中國農業銀行", "中國工商銀行", "中國建設銀行", "中國銀行", "德州銀行", "中國郵政儲蓄銀行"];
+const CARRIERS: &[&str] = &["中國移動", "中國聯通", "中國電信", "中國廣電"];
+#[rustfmt::skip]
 const AGENCIES: &[&str] = &[
-    "財政局",
-    "自然資源局",
-    "統(tǒng)計局",
-    "農(nóng)業(yè)農(nóng)村局",
-    "審計局",
-    "商務局",
-    "水利局",
-    "文化和旅游局",
-    "退役軍人事務局",
-    "稅務局",
-    "發(fā)展和改革局",
+    "財政局", "自然資源局", "統計局", "農業農村局", "審計局", "商務局", "水利局",
+    "文化和旅游局", "退役軍人事務局", "稅務局", "發展和改革局",
 ];
 
 fn pick<R: Rng>(rng: &mut R, list: &[&'static str]) -> &'static str {
@@ -136,10 +110,10 @@ pub(crate) fn name(rng: &mut impl Rng, industry: usize, place: &Place) -> String
             _ => format!("{village}小學"),
         },
         "I02" => match variant {
-            0 => format!("{township}衛(wèi)生院"),
-            1 => format!("{village}衛(wèi)生室"),
+            0 => format!("{township}衛生院"),
+            1 => format!("{village}衛生室"),
             2 => format!("{b}診所"),
-            _ => format!("德州{b}醫(yī)院"),
+            _ => format!("德州{b}醫院"),
         },
         "I03" => match variant {
             0 | 1 => format!("德州{b}運輸有限公司"),
@@ -148,31 +122,31 @@ pub(crate) fn name(rng: &mut impl Rng, industry: usize, place: &Place) -> String
         },
         "I04" => format!("德州{b}{}有限公司", pick(rng, PRODUCTS)),
         "I05" => match variant {
-            0 => format!("{b}生態(tài)園"),
+            0 => format!("{b}生態園"),
             1 => format!("{township}濕地公園"),
             2 => format!("{village}采摘園"),
             _ => format!("{township}森林公園"),
         },
         "I06" => match variant {
-            0 => format!("{township}農(nóng)貿(mào)市場"),
-            1 => format!("{village}集貿(mào)市場"),
-            2 => format!("{b}蔬菜批發(fā)市場"),
+            0 => format!("{township}農貿市場"),
+            1 => format!("{village}集貿市場"),
+            2 => format!("{b}蔬菜批發市場"),
             _ => format!("{township}大集"),
         },
         "I07" => match variant {
-            0 => format!("德州{b}網(wǎng)絡科技有限公司"),
+            0 => format!("德州{b}網絡科技有限公司"),
             1 => format!("{county}{b}社會工作服務中心"),
-            2 => format!("{township}志愿者協(xié)會"),
+            2 => format!("{township}志愿者協會"),
             _ => format!("山東{b}律師事務所"),
         },
-        "I08" => format!("德州{b}物業(yè)服務有限公司"),
+        "I08" => format!("德州{b}物業服務有限公司"),
         "I09" => match variant {
-            0 | 1 => format!("{}{township}營業(yè)部", pick(rng, EXPRESS)),
+            0 | 1 => format!("{}{township}營業部", pick(rng, EXPRESS)),
             2 => format!("{village}快遞驛站"),
             _ => format!("德州{b}物流有限公司"),
         },
         "I10" => match variant {
-            0 => format!("{county}農(nóng)村商業(yè)銀行{township}支行"),
+            0 => format!("{county}農村商業銀行{township}支行"),
             _ => format!("{}德州{township}支行", pick(rng, BANKS)),
         },
         "I11" => match variant {
@@ -185,7 +159,7 @@ pub(crate) fn name(rng: &mut impl Rng, industry: usize, place: &Place) -> String
             _ => format!("{township}液化氣供應站"),
         },
         "I13" => match variant {
-            0 | 1 => format!("國網(wǎng){county}供電公司{township}供電所"),
+            0 | 1 => format!("國網{county}供電公司{township}供電所"),
             _ => format!("{village}110千伏變電站"),
         },
         "I14" => match variant {
@@ -195,7 +169,7 @@ pub(crate) fn name(rng: &mut impl Rng, industry: usize, place: &Place) -> String
             _ => format!("{county}{b}供水有限公司"),
         },
         "I15" => match variant {
-            0 => format!("{b}置業(yè){village}項目工地"),
+            0 => format!("{b}置業{village}項目工地"),
             1 => format!("{township}道路改造工程"),
             _ => format!("{b}家園{n}期建設工地"),
         },
@@ -212,7 +186,7 @@ pub(crate) fn name(rng: &mut impl Rng, industry: usize, place: &Place) -> String
         "I18" => match variant {
             0 | 1 => format!("{b}購物廣場"),
             2 => format!("德州{b}百貨大樓"),
-            _ => format!("{b}商業(yè)廣場"),
+            _ => format!("{b}商業廣場"),
         },
         "I19" => match variant {
             0 | 1 => format!("{b}超市"),
@@ -231,8 +205,8 @@ pub(crate) fn name(rng: &mut impl Rng, industry: usize, place: &Place) -> String
             _ => format!("{b}電玩城"),
         },
         "I22" => match variant {
-            0 | 1 => format!("{b}網(wǎng)吧"),
-            _ => format!("{b}網(wǎng)咖"),
+            0 | 1 => format!("{b}網吧"),
+            _ => format!("{b}網咖"),
         },
         "I23" => match variant {
             0 => format!("{county}圖書館"),
@@ -248,9 +222,9 @@ pub(crate) fn name(rng: &mut impl Rng, industry: usize, place: &Place) -> String
         },
         "I25" => match variant {
             0 => format!("{township}敬老院"),
-            1 => format!("{b}養(yǎng)老院"),
+            1 => format!("{b}養老院"),
             2 => format!("{village}幸福院"),
-            _ => format!("{b}康養(yǎng)中心"),
+            _ => format!("{b}康養中心"),
         },
         "I26" => match variant {
             0 => format!("{township}中心幼兒園"),
@@ -261,8 +235,8 @@ pub(crate) fn name(rng: &mut impl Rng, industry: usize, place: &Place) -> String
         "I27" => match variant {
             0 => format!("{b}教育培訓學校"),
             1 => format!("{b}駕駛員培訓學校"),
-            2 => format!("{b}職業(yè)技能培訓學校"),
-            _ => format!("{b}藝術(shù)培訓中心"),
+            2 => format!("{b}職業技能培訓學校"),
+            _ => format!("{b}藝術培訓中心"),
         },
         "I28" => match variant {
             0 | 1 => format!("{village}清真寺"),
@@ -275,9 +249,9 @@ pub(crate) fn name(rng: &mut impl Rng, industry: usize, place: &Place) -> String
             _ => format!("{township}財政所"),
         },
         "I30" => match variant {
-            0 | 1 => format!("{county}{village}{}種植專業(yè)合作社", pick(rng, CROPS)),
-            2 => format!("{county}{village}{}養(yǎng)殖專業(yè)合作社", pick(rng, LIVESTOCK)),
-            _ => format!("{county}{b}農(nóng)機專業(yè)合作社"),
+            0 | 1 => format!("{county}{village}{}種植專業合作社", pick(rng, CROPS)),
+            2 => format!("{county}{village}{}養殖專業合作社", pick(rng, LIVESTOCK)),
+            _ => format!("{county}{b}農機專業合作社"),
         },
         "I31" => match variant {
             0 => format!("{county}汽車站"),
@@ -287,13 +261,13 @@ pub(crate) fn name(rng: &mut impl Rng, industry: usize, place: &Place) -> String
         "I32" => match variant {
             0 | 1 => format!("{b}停車場"),
             2 => format!("{village}公共停車場"),
-            _ => format!("{b}小區(qū)地下停車場"),
+            _ => format!("{b}小區地下停車場"),
         },
         "I33" => match variant {
             0 | 1 => format!("{county}{b}民爆器材有限公司"),
             _ => format!("德州{b}爆破工程有限公司"),
         },
-        _ => format!("{}{township}營業(yè)廳", pick(rng, CARRIERS)),
+        _ => format!("{}{township}營業廳", pick(rng, CARRIERS)),
     }
 }
 
@@ -307,7 +281,7 @@ mod tests {
     fn every_industry_has_names() {
         assert_eq!(PROFILE.len(), INDUSTRIES.len());
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let place = Place { county: "德城區(qū)", township: "新湖", village: "王莊" };
+        let place = Place { county: "德城區", township: "新湖", village: "王莊" };
         for industry in 0..INDUSTRIES.len() {
             let name = name(&mut rng, industry, &place);
             assert!(name.chars().count() >= 3, "{name}");

@@ -151,14 +151,19 @@ impl Store {
     pub async fn session(&self, token: &str, policy: &SessionPolicy) -> Result<Option<(Actor, String)>> {
         #[derive(sqlx::FromRow)]
         struct Row {
-            account_id: i64,
             csrf_token: String,
             last_seen_at: i64,
             expires_at: i64,
+            #[sqlx(flatten)]
+            account: AccountRecord,
         }
         let hash = token_hash(token);
+        // One query on every request: the session with its account and scope.
         let row: Option<Row> = on_pool!(&self.db, |pool| sqlx::query_as(
-            "SELECT account_id, csrf_token, last_seen_at, expires_at FROM sessions WHERE token_hash = $1"
+            "SELECT s.csrf_token, s.last_seen_at, s.expires_at, a.id, a.username, a.display_name, a.role, a.org_id,
+                    a.password_hash, a.disabled, r.path AS region_path
+             FROM sessions s JOIN accounts a ON a.id = s.account_id JOIN regions r ON r.id = a.region_id
+             WHERE s.token_hash = $1"
         )
         .bind(&hash)
         .fetch_optional(pool)
@@ -177,13 +182,8 @@ impl Store {
                 .await
                 .map(|_| ()))?;
         }
-        let sql = format!("{ACCOUNT_SELECT} WHERE a.id = $1");
-        let rec: Option<AccountRecord> =
-            on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(row.account_id).fetch_optional(pool).await)?;
-        match rec.map(LoginAccount::try_from).transpose()? {
-            Some(acc) if !acc.disabled => Ok(Some((acc.actor, row.csrf_token))),
-            _ => Ok(None),
-        }
+        let account = LoginAccount::try_from(row.account)?;
+        Ok((!account.disabled).then_some((account.actor, row.csrf_token)))
     }
 
     pub async fn delete_session(&self, token: &str) -> Result<()> {

@@ -11,6 +11,8 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod export;
+pub mod import;
 pub mod orgs;
 pub mod region_changes;
 pub mod regions;

@@ -26,6 +26,9 @@ pub struct Org {
     pub lon: Option<f64>,
     pub lat: Option<f64>,
     pub opening_hours: Option<String>,
+    /// Version for optimistic concurrency: a change applies only to what was read.
+    #[serde(skip)]
+    pub updated_at: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -45,10 +48,11 @@ struct OrgRecord {
     lon: Option<f64>,
     lat: Option<f64>,
     opening_hours: Option<String>,
+    updated_at: i64,
 }
 
 const ORG_SELECT: &str = "SELECT o.id, o.kind, o.name, o.region_id, r.name AS region_name, r.code AS region_code,
-    r.path AS region_path, o.dept, o.industry, o.parent_org_id, o.address, o.phone, o.lon, o.lat, o.opening_hours
+    r.path AS region_path, o.dept, o.industry, o.parent_org_id, o.address, o.phone, o.lon, o.lat, o.opening_hours, o.updated_at
     FROM orgs o JOIN regions r ON r.id = o.region_id";
 
 impl TryFrom<OrgRecord> for Org {
@@ -72,6 +76,7 @@ impl TryFrom<OrgRecord> for Org {
             lon: r.lon,
             lat: r.lat,
             opening_hours: r.opening_hours,
+            updated_at: r.updated_at,
         })
     }
 }
@@ -80,7 +85,9 @@ impl Org {
     fn audit_summary(&self) -> serde_json::Value {
         serde_json::json!({
             "kind": self.kind.as_str(), "name": self.name, "region_id": self.region_id,
-            "address": self.address, "phone": self.phone, "opening_hours": self.opening_hours,
+            "address": self.address,
+            "phone": self.phone.as_deref().map(pingan_domain::personal::display_contact_phone),
+            "opening_hours": self.opening_hours,
         })
     }
 }
@@ -208,6 +215,7 @@ impl Store {
             None => old.clone(),
         };
         let mut after = before.clone();
+        after.updated_at = now.max(before.updated_at + 1);
         if let Some(n) = &patch.name {
             after.name = n.clone();
         }
@@ -216,17 +224,27 @@ impl Store {
         after.opening_hours = clear(&patch.opening_hours, &before.opening_hours);
         on_pool!(&self.db, |pool| {
             let mut tx = pool.begin_write().await?;
-            sqlx::query(
-                "UPDATE orgs SET name = $1, address = $2, phone = $3, opening_hours = $4, updated_at = $5 WHERE id = $6",
+            // Only if nobody changed it since we read it (no lost updates between instances).
+            let changed = sqlx::query(
+                "UPDATE orgs SET name = $1, address = $2, phone = $3, opening_hours = $4, updated_at = $5
+                 WHERE id = $6 AND updated_at = $7",
             )
             .bind(&after.name)
             .bind(&after.address)
             .bind(&after.phone)
             .bind(&after.opening_hours)
-            .bind(now)
+            .bind(after.updated_at)
             .bind(id)
+            .bind(before.updated_at)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::Conflict(
+                    "該記錄剛被他人修改,請刷新后重試 / someone else just changed this record: reload and try again"
+                        .into(),
+                ));
+            }
             let event = AuditEvent {
                 at_ms: now,
                 actor_id: Some(actor.account_id),

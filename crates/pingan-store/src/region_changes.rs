@@ -196,7 +196,7 @@ impl Store {
             let r = self.region(&actor.scope, *id).await?;
             actor.authorize(Action::Update, Resource::Region, &Placement { region: &r.path, org_id: None })?;
             if r.retired {
-                return Err(StoreError::Conflict(format!("區(qū)劃 {} 已撤銷 / region {} is retired", r.code, r.code)));
+                return Err(StoreError::Conflict(format!("區劃 {} 已撤銷 / region {} is retired", r.code, r.code)));
             }
         }
         let now = now_ms();
@@ -218,7 +218,7 @@ impl Store {
                     if !matches!(level, RegionLevel::Township | RegionLevel::Village | RegionLevel::Grid) {
                         return Err(invalid(
                             "region_id",
-                            "只能移動鄉(xiāng)鎮(zhèn)、村(社區(qū))或網(wǎng)格 / only townships, villages and grids move",
+                            "只能移動鄉鎮、村(社區)或網格 / only townships, villages and grids move",
                         ));
                     }
                     if level.parent() != Some(parent.level()?) {
@@ -260,7 +260,7 @@ impl Store {
                     if source_ids.is_empty() || distinct.len() != source_ids.len() || distinct.contains(into_id) {
                         return Err(invalid(
                             "source_ids",
-                            "須列出一個或多個不同的來源區(qū)劃,且不含目標 / list one or more distinct sources, not the target",
+                            "須列出一個或多個不同的來源區劃,且不含目標 / list one or more distinct sources, not the target",
                         ));
                     }
                     touched.extend(into.path()?.ids());
@@ -400,7 +400,7 @@ impl Store {
                         .await?;
                     if children > 0 || orgs > 0 || accounts > 0 {
                         return Err(StoreError::Conflict(format!(
-                            "尚有 {children} 個下級、{orgs} 個機構(gòu)、{accounts} 個賬號,請先移走 / still has {children} children, {orgs} organisations and {accounts} accounts: move them first"
+                            "尚有 {children} 個下級、{orgs} 個機構、{accounts} 個賬號,請先移走 / still has {children} children, {orgs} organisations and {accounts} accounts: move them first"
                         )));
                     }
                     touched.extend(region.path()?.ids());

@@ -5,8 +5,8 @@
   if (map) {
     var label = document.getElementById('map-label');
     map.addEventListener('mouseover', function (e) {
-      var t = e.target.closest('[data-name]');
-      if (t && label) label.textContent = t.getAttribute('data-name');
+      var title = e.target.querySelector && e.target.querySelector('title');
+      if (title && label) label.textContent = title.textContent;
     });
   }
 })();

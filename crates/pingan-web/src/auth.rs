@@ -87,7 +87,7 @@ pub async fn password_login(state: &AppState, username: &str, password: &str) ->
     let key = format!("user:{username}");
     if state.store.login_locked_until(&key).await?.is_some() {
         return Err(AppError::TooManyRequests(
-            "登錄失敗次數(shù)過多,請 15 分鐘后再試 / too many failed sign-ins, try again in 15 minutes".into(),
+            "登錄失敗次數過多,請 15 分鐘后再試 / too many failed sign-ins, try again in 15 minutes".into(),
         ));
     }
     let account = state.store.login_account(&username).await?;
@@ -152,16 +152,14 @@ pub async fn request_code(state: &AppState, phone: &Phone) -> Result<(), AppErro
         Ok(()) => {}
         Err(OtpRefusal::TooSoon(secs)) => {
             return Err(AppError::TooManyRequests(format!(
-                "驗證碼已發(fā)送,請 {secs} 秒后再試 / a code was just sent; retry in {secs} s"
+                "驗證碼已發送,請 {secs} 秒后再試 / a code was just sent; retry in {secs} s"
             )));
         }
         Err(other) => return Err(AppError::Internal(format!("unexpected refusal {other:?}"))),
     }
     state.config.code_sender.send(phone, &code).await.map_err(|e| {
         tracing::error!(error = %e, "sending a one-time code failed");
-        AppError::Unavailable(
-            "短信發(fā)送失敗,請稍后再試 / the text message could not be sent, try again later".into(),
-        )
+        AppError::Unavailable("短信發送失敗,請稍后再試 / the text message could not be sent, try again later".into())
     })
 }
 

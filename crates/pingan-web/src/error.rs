@@ -26,7 +26,7 @@ pub enum AppError {
     BadCredentials(String),
     #[error("{0}")]
     Forbidden(String),
-    #[error("未找到,或不在您的管轄范圍內(nèi) / not found or outside your scope")]
+    #[error("未找到,或不在您的管轄范圍內 / not found or outside your scope")]
     NotFound,
     #[error("{0}")]
     Conflict(String),
@@ -63,10 +63,7 @@ impl AppError {
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
-                return (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "服務器內(nèi)部錯誤,已記錄 / internal error, logged".into(),
-                );
+                return (StatusCode::INTERNAL_SERVER_ERROR, "服務器內部錯誤,已記錄 / internal error, logged".into());
             }
         };
         (status, self.to_string())
@@ -112,19 +109,19 @@ impl From<axum::extract::rejection::JsonRejection> for AppError {
 
 impl From<axum::extract::rejection::QueryRejection> for AppError {
     fn from(r: axum::extract::rejection::QueryRejection) -> Self {
-        AppError::BadRequest(format!("查詢參數(shù)有誤 / bad query parameters: {}", r.body_text()))
+        AppError::BadRequest(format!("查詢參數有誤 / bad query parameters: {}", r.body_text()))
     }
 }
 
 impl From<axum::extract::rejection::PathRejection> for AppError {
     fn from(r: axum::extract::rejection::PathRejection) -> Self {
-        AppError::BadRequest(format!("路徑參數(shù)有誤 / bad path parameter: {}", r.body_text()))
+        AppError::BadRequest(format!("路徑參數有誤 / bad path parameter: {}", r.body_text()))
     }
 }
 
 impl From<axum::extract::rejection::FormRejection> for AppError {
     fn from(r: axum::extract::rejection::FormRejection) -> Self {
-        AppError::BadRequest(format!("表單內(nèi)容有誤 / malformed form: {}", r.body_text()))
+        AppError::BadRequest(format!("表單內容有誤 / malformed form: {}", r.body_text()))
     }
 }
 

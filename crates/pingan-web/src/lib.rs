@@ -141,6 +141,8 @@ pub fn app(state: AppState) -> Router {
         .merge(assets::router())
         .fallback(api::not_found)
         .layer(axum::middleware::from_fn(ops::track_metrics))
+        // Maps and lists are text that compresses five- to tenfold; slow phone links benefit most.
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(TraceLayer::new_for_http())

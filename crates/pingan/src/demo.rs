@@ -33,7 +33,7 @@ pub async fn ensure_city(store: &Store, scale: Scale, show_progress: bool) -> an
             .expect("static template")
             .progress_chars("=> "),
     );
-    bar.set_message("寫入數(shù)據(jù)庫 / writing");
+    bar.set_message("寫入數據庫 / writing");
     let progress = {
         let bar = bar.clone();
         move |done: u64, _total: u64| bar.set_position(done)
@@ -50,7 +50,7 @@ pub async fn run(scale: Scale, port: u16, db_path: &Path) -> anyhow::Result<()> 
         Some(took) => {
             println!("示范城市已生成 / demo city generated in {:.1} s → {}", took.as_secs_f64(), db_path.display())
         }
-        None => println!("使用已有數(shù)據(jù) / reusing the city in {}", db_path.display()),
+        None => println!("使用已有數據 / reusing the city in {}", db_path.display()),
     }
     let server = Server::build(store.clone(), WebConfig::default(), &format!("127.0.0.1:{port}")).await?;
     let accounts = store.first_account_per_role().await?;

@@ -1,6 +1,8 @@
 //! The `pingan` binary's library half: configuration, start-up wiring and the
 //! command-line tools. Business rules live in the other crates.
 
+pub mod bench;
 pub mod config;
 pub mod demo;
 pub mod startup;
+pub mod tables;

@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use pingan::config::Config;
 use pingan::startup::{Server, open_store, shutdown_signal};
+use pingan::tables::Kind;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -34,10 +35,53 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Measure: `city` (generate, load, serve, memory) or `locate` (point → grid lookups).
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
     /// Apply database migrations and exit.
     Migrate {
         #[arg(long)]
         config: Option<PathBuf>,
+    },
+    /// Import a file (.csv or .xlsx; grids also .geojson): every row is checked
+    /// first, and a file with any bad row imports nothing and lists every bad row.
+    Import {
+        /// What the file holds.
+        #[arg(value_enum)]
+        kind: Kind,
+        /// The file to import.
+        file: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Export the whole city to a file (.xlsx or .csv; grids also .geojson), in
+    /// the columns `import` reads; phone numbers are masked, passwords never written.
+    Export {
+        /// What to export.
+        #[arg(value_enum)]
+        kind: Kind,
+        /// The file to write (replaced if it exists).
+        file: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Generate and load the city into a temporary SQLite file, serve it, report times and memory.
+    City {
+        #[arg(long, value_enum, default_value_t = ScaleArg::Full)]
+        scale: ScaleArg,
+    },
+    /// Point → grid lookups per second on one thread.
+    Locate {
+        #[arg(long, value_enum, default_value_t = ScaleArg::Full)]
+        scale: ScaleArg,
+        #[arg(long, default_value_t = 2_000_000)]
+        lookups: usize,
     },
 }
 
@@ -47,6 +91,15 @@ enum ScaleArg {
     Small,
     /// Dezhou scale: 134 townships, ~13,000 grids, ~50,000 units.
     Full,
+}
+
+impl From<ScaleArg> for pingan_sim::Scale {
+    fn from(s: ScaleArg) -> Self {
+        match s {
+            ScaleArg::Small => pingan_sim::Scale::Small,
+            ScaleArg::Full => pingan_sim::Scale::Full,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -72,12 +125,10 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Demo { scale, port, db } => {
-            let scale = match scale {
-                ScaleArg::Small => pingan_sim::Scale::Small,
-                ScaleArg::Full => pingan_sim::Scale::Full,
-            };
-            pingan::demo::run(scale, port, &db).await
+        Command::Demo { scale, port, db } => pingan::demo::run(scale.into(), port, &db).await,
+        Command::Bench { what: BenchCommand::City { scale } } => pingan::bench::city(scale.into()).await,
+        Command::Bench { what: BenchCommand::Locate { scale, lookups } } => {
+            pingan::bench::locate(scale.into(), lookups)
         }
         Command::Serve { config } => {
             let config = Config::load(config.as_deref())?;
@@ -92,6 +143,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
+        Command::Import { kind, file, config } => pingan::tables::run_import(config.as_deref(), kind, &file).await,
+        Command::Export { kind, file, config } => pingan::tables::run_export(config.as_deref(), kind, &file).await,
     }
 }
 

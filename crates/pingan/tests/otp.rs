@@ -24,16 +24,19 @@ on_both_engines!(citizen_signs_in_with_a_one_time_code, |app: TestApp| async mov
 
     // A wrong code counts down; the right one signs in and creates the account.
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    let res = c.post(app.url("/api/v1/auth/code/login")).json(&json!({"phone": phone, "code": wrong})).send().await.unwrap();
+    let res =
+        c.post(app.url("/api/v1/auth/code/login")).json(&json!({"phone": phone, "code": wrong})).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert!(res.json::<Value>().await.unwrap()["error"].as_str().unwrap().contains("4"));
-    let res = c.post(app.url("/api/v1/auth/code/login")).json(&json!({"phone": phone, "code": code})).send().await.unwrap();
+    let res =
+        c.post(app.url("/api/v1/auth/code/login")).json(&json!({"phone": phone, "code": code})).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let me: Value = res.json().await.unwrap();
     assert_eq!(me["role"], "citizen");
     assert!(!me["username"].as_str().unwrap().contains("12345678"), "usernames do not reveal phones");
     // The code is consumed.
-    let res = c.post(app.url("/api/v1/auth/code/login")).json(&json!({"phone": phone, "code": code})).send().await.unwrap();
+    let res =
+        c.post(app.url("/api/v1/auth/code/login")).json(&json!({"phone": phone, "code": code})).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 
     // A citizen is not staff: staff resources and pages refuse.
@@ -62,7 +65,8 @@ on_both_engines!(five_wrong_codes_void_the_code, |app: TestApp| async move {
     for _ in 0..5 {
         c.post(app.url("/api/v1/auth/code/login")).json(&json!({"phone": phone, "code": wrong})).send().await.unwrap();
     }
-    let res = c.post(app.url("/api/v1/auth/code/login")).json(&json!({"phone": phone, "code": code})).send().await.unwrap();
+    let res =
+        c.post(app.url("/api/v1/auth/code/login")).json(&json!({"phone": phone, "code": code})).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "the right code no longer works after five wrong ones");
 });
 

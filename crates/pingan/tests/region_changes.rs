@@ -36,7 +36,9 @@ async fn centre_of_grid(s: &Session, grid: i64) -> (f64, f64) {
     let (_, fc) = s.get(&format!("/api/v1/regions/{grid}/grids")).await;
     let ring = fc["features"][0]["geometry"]["coordinates"][0].as_array().unwrap().clone();
     let n = (ring.len() - 1) as f64;
-    ring[..ring.len() - 1].iter().fold((0.0, 0.0), |a, p| (a.0 + p[0].as_f64().unwrap() / n, a.1 + p[1].as_f64().unwrap() / n))
+    ring[..ring.len() - 1]
+        .iter()
+        .fold((0.0, 0.0), |a, p| (a.0 + p[0].as_f64().unwrap() / n, a.1 + p[1].as_f64().unwrap() / n))
 }
 
 on_both_engines!(moving_a_village_keeps_its_history, |app: TestApp| async move {
@@ -48,7 +50,12 @@ on_both_engines!(moving_a_village_keeps_its_history, |app: TestApp| async move {
     let (lon, lat) = centre_of_grid(&s, id(&grids[0])).await;
     let (_, orgs_before) = s.get(&format!("/api/v1/orgs?region_id={}", id(village))).await;
 
-    let (status, out) = s.post("/api/v1/regions/changes", &json!({"kind": "move", "region_id": id(village), "new_parent_id": id(target)})).await;
+    let (status, out) = s
+        .post(
+            "/api/v1/regions/changes",
+            &json!({"kind": "move", "region_id": id(village), "new_parent_id": id(target)}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{out}");
     assert_eq!(out["created"].as_array().unwrap().len(), 1 + grids.len(), "village and each grid get successors");
 
@@ -69,16 +76,34 @@ on_both_engines!(moving_a_village_keeps_its_history, |app: TestApp| async move {
     assert_eq!(orgs_after["total"], orgs_before["total"]);
     assert!(children(&s, id(&towns[0])).await.iter().all(|v| v["id"] != village["id"]));
     // The point now resolves to the new grid, under the new township.
-    let located: Value = app.client().get(app.url(&format!("/api/v1/locate?lon={lon}&lat={lat}"))).send().await.unwrap().json().await.unwrap();
+    let located: Value = app
+        .client()
+        .get(app.url(&format!("/api/v1/locate?lon={lon}&lat={lat}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(located["grid"]["code"].as_str().unwrap().starts_with(new_code));
     assert_eq!(located["ancestors"][2]["id"], target["id"]);
     // The move is audited.
     let (_, audit) = s.get("/api/v1/audit?action=region.move").await;
     assert_eq!(audit["total"], 1);
     // Moving a retired region again is a conflict, moving a village under a village is refused.
-    let (status, _) = s.post("/api/v1/regions/changes", &json!({"kind": "move", "region_id": id(village), "new_parent_id": id(&towns[0])})).await;
+    let (status, _) = s
+        .post(
+            "/api/v1/regions/changes",
+            &json!({"kind": "move", "region_id": id(village), "new_parent_id": id(&towns[0])}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
-    let (status, err) = s.post("/api/v1/regions/changes", &json!({"kind": "move", "region_id": successor, "new_parent_id": id(&villages[1])})).await;
+    let (status, err) = s
+        .post(
+            "/api/v1/regions/changes",
+            &json!({"kind": "move", "region_id": successor, "new_parent_id": id(&villages[1])}),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(err["fields"][0]["field"], "new_parent_id");
 });
@@ -92,7 +117,8 @@ on_both_engines!(merge_split_and_retire, |app: TestApp| async move {
     let grids_b = children(&s, id(b)).await.len();
 
     // Merge b into a: b's grids now sit under a.
-    let (status, out) = s.post("/api/v1/regions/changes", &json!({"kind": "merge", "source_ids": [id(b)], "into_id": id(a)})).await;
+    let (status, out) =
+        s.post("/api/v1/regions/changes", &json!({"kind": "merge", "source_ids": [id(b)], "into_id": id(a)})).await;
     assert_eq!(status, StatusCode::OK, "{out}");
     let merged = children(&s, id(a)).await;
     assert_eq!(merged.len(), grids_a + grids_b);
@@ -104,23 +130,30 @@ on_both_engines!(merge_split_and_retire, |app: TestApp| async move {
     let prefix = &a["code"].as_str().unwrap()[..9];
     let (code1, code2) = (format!("{prefix}390"), format!("{prefix}391"));
     let (status, err) = s
-        .post("/api/v1/regions/changes", &json!({"kind": "split", "region_id": id(a), "parts": [
-            {"code": "12", "name": "", "child_ids": [all[0]]},
-            {"code": code2, "name": "乙村", "child_ids": [all[0], 999999]},
-        ]}))
+        .post(
+            "/api/v1/regions/changes",
+            &json!({"kind": "split", "region_id": id(a), "parts": [
+                {"code": "12", "name": "", "child_ids": [all[0]]},
+                {"code": code2, "name": "乙村", "child_ids": [all[0], 999999]},
+            ]}),
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let fields: Vec<_> = err["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().to_owned()).collect();
+    let fields: Vec<_> =
+        err["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().to_owned()).collect();
     assert!(fields.contains(&"parts[0].code".to_owned()) && fields.contains(&"parts[0].name".to_owned()));
     assert!(fields.contains(&"parts[1].child_ids".to_owned()) && fields.contains(&"parts".to_owned()));
     assert_eq!(children(&s, id(a)).await.len(), all.len(), "nothing changed");
 
     let (first, rest) = all.split_at(1);
     let (status, out) = s
-        .post("/api/v1/regions/changes", &json!({"kind": "split", "region_id": id(a), "parts": [
-            {"code": code1, "name": "甲村", "child_ids": first},
-            {"code": code2, "name": "乙村", "child_ids": rest},
-        ]}))
+        .post(
+            "/api/v1/regions/changes",
+            &json!({"kind": "split", "region_id": id(a), "parts": [
+                {"code": code1, "name": "甲村", "child_ids": first},
+                {"code": code2, "name": "乙村", "child_ids": rest},
+            ]}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{out}");
     let parts: Vec<i64> = out["created"].as_array().unwrap().iter().take(2).map(|v| v.as_i64().unwrap()).collect();
@@ -131,7 +164,9 @@ on_both_engines!(merge_split_and_retire, |app: TestApp| async move {
     let (status, err) = s.post("/api/v1/regions/changes", &json!({"kind": "retire", "region_id": parts[0]})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
     let grid = children(&s, parts[0]).await[0].clone();
-    let (status, _) = s.post("/api/v1/regions/changes", &json!({"kind": "merge", "source_ids": [parts[0]], "into_id": parts[1]})).await;
+    let (status, _) = s
+        .post("/api/v1/regions/changes", &json!({"kind": "merge", "source_ids": [parts[0]], "into_id": parts[1]}))
+        .await;
     assert_eq!(status, StatusCode::OK);
     let (_, hg) = s.get(&format!("/api/v1/regions/{}/history", id(&grid))).await;
     assert!(hg["current_successor_id"].is_i64(), "grid followed the merge");
@@ -148,7 +183,12 @@ on_both_engines!(structural_changes_respect_scope_and_role, |app: TestApp| async
     let own_town = &children(&county_admin, county_admin.me["scope_region_id"].as_i64().unwrap()).await[0];
     let own_village = &children(&county_admin, id(own_town)).await[0];
     // Into another county: the target is not visible.
-    let (status, _) = county_admin.post("/api/v1/regions/changes", &json!({"kind": "move", "region_id": id(own_village), "new_parent_id": id(other_town)})).await;
+    let (status, _) = county_admin
+        .post(
+            "/api/v1/regions/changes",
+            &json!({"kind": "move", "region_id": id(own_village), "new_parent_id": id(other_town)}),
+        )
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // A dispatcher may not restructure at all.
     let accounts = app.store.first_account_per_role().await.unwrap();
@@ -167,12 +207,25 @@ on_both_engines!(other_instances_pick_up_new_boundaries, |app: TestApp| async mo
     let (towns, villages) = setting(&s).await;
     let grid = &children(&s, id(&villages[0])).await[0];
     let (lon, lat) = centre_of_grid(&s, id(grid)).await;
-    let (status, _) = s.post("/api/v1/regions/changes", &json!({"kind": "move", "region_id": id(&villages[0]), "new_parent_id": id(&towns[1])})).await;
+    let (status, _) = s
+        .post(
+            "/api/v1/regions/changes",
+            &json!({"kind": "move", "region_id": id(&villages[0]), "new_parent_id": id(&towns[1])}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     // The second instance notices within its refresh interval (200 ms in tests).
     let mut code = String::new();
     for _ in 0..50 {
-        let v: Value = app.client().get(other.url(&format!("/api/v1/locate?lon={lon}&lat={lat}"))).send().await.unwrap().json().await.unwrap();
+        let v: Value = app
+            .client()
+            .get(other.url(&format!("/api/v1/locate?lon={lon}&lat={lat}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         code = v["grid"]["code"].as_str().unwrap_or_default().to_owned();
         if code != grid["code"].as_str().unwrap() {
             break;

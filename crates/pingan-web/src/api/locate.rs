@@ -49,9 +49,9 @@ pub async fn locate(
 ) -> ApiResult<Json<LocateResponse>> {
     let mut errors = Vec::new();
     match p.lon {
-        None => errors.push(FieldError::new("lon", "缺少經(jīng)度 / longitude is required")),
+        None => errors.push(FieldError::new("lon", "缺少經度 / longitude is required")),
         Some(v) if !(-180.0..=180.0).contains(&v) => {
-            errors.push(FieldError::new("lon", "經(jīng)度須在 -180 到 180 之間 / longitude must be within -180..180"))
+            errors.push(FieldError::new("lon", "經度須在 -180 到 180 之間 / longitude must be within -180..180"))
         }
         _ => {}
     }
@@ -67,7 +67,7 @@ pub async fn locate(
     };
     let grid_id = state.grid_index().locate(lon, lat).ok_or_else(|| {
         AppError::Unprocessable(format!(
-            "該位置({lon}, {lat})不在本市轄區(qū)內(nèi) / the point ({lon}, {lat}) is outside the jurisdiction"
+            "該位置({lon}, {lat})不在本市轄區內 / the point ({lon}, {lat}) is outside the jurisdiction"
         ))
     })?;
     let grid = state.store.region_unscoped(grid_id).await?;

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use pingan_domain::access::{Action, Resource};
 use pingan_domain::org::{NewOrg, OrgInput, OrgKind, OrgPatch};
-use pingan_domain::personal::mask_phone;
+use pingan_domain::personal::display_contact_phone;
 use pingan_store::orgs::{Org, OrgFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -50,17 +50,12 @@ impl From<&Org> for OrgDto {
             industry: o.industry.clone(),
             parent_org_id: o.parent_org_id,
             address: o.address.clone(),
-            phone: o.phone.as_deref().map(display_phone),
+            phone: o.phone.as_deref().map(display_contact_phone),
             lon: o.lon,
             lat: o.lat,
             opening_hours: o.opening_hours.clone(),
         }
     }
-}
-
-/// Office numbers (with an area code) are public; personal mobiles are masked.
-pub fn display_phone(p: &str) -> String {
-    if p.contains('-') { p.to_owned() } else { mask_phone(p) }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -91,8 +86,7 @@ pub async fn list_orgs(
     let paging = Paging { page: p.page, per_page: p.per_page }.limit_offset()?;
     let kind = match p.kind.as_deref().filter(|k| !k.is_empty()) {
         Some(k) => Some(
-            OrgKind::parse(k)
-                .ok_or_else(|| AppError::BadRequest(format!("未知的機構(gòu)類型 '{k}' / unknown kind")))?,
+            OrgKind::parse(k).ok_or_else(|| AppError::BadRequest(format!("未知的機構類型 '{k}' / unknown kind")))?,
         ),
         None => None,
     };

@@ -80,10 +80,9 @@ fn draw(region: &Region, grids: &[GridShape], child_names: &HashMap<i64, &str>) 
         let label = crate::html_escape(&label);
         let _ = write!(
             svg,
-            r#"<a href="/regions/{id}"><path d="{d}" fill="{fill}" data-code="{code}" data-name="{label}"><title>{label}</title></path></a>"#,
+            r#"<a href="/regions/{id}"><path d="{d}" fill="{fill}"><title>{label}</title></path></a>"#,
             id = g.id,
             d = proj.path(&g.ring),
-            code = g.code,
         );
     }
     svg.push_str("</svg>");

@@ -312,8 +312,7 @@ async fn orgs_page(
     let kind = match kind_str.as_str() {
         "" => None,
         k => Some(
-            OrgKind::parse(k)
-                .ok_or_else(|| AppError::BadRequest(format!("未知的機構(gòu)類型 '{k}' / unknown kind")))?,
+            OrgKind::parse(k).ok_or_else(|| AppError::BadRequest(format!("未知的機構類型 '{k}' / unknown kind")))?,
         ),
     };
     let filter = OrgFilter {
