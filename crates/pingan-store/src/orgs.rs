@@ -262,3 +262,39 @@ impl Store {
         Ok(after)
     }
 }
+
+/// A red station as the public sees it (紅色驛站 are public service points).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct PublicStation {
+    pub id: i64,
+    pub name: String,
+    pub region_name: String,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub opening_hours: Option<String>,
+}
+
+impl Store {
+    /// Public directory: the live red stations under a region, for citizens.
+    /// Unscoped on purpose: it returns only what a station posts on its door.
+    pub async fn public_red_stations(&self, region: &RegionPath, limit: i64) -> Result<Vec<PublicStation>> {
+        let rows: Vec<PublicStation> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT o.id, o.name, r.name AS region_name, o.address, o.phone, o.opening_hours
+             FROM orgs o JOIN regions r ON r.id = o.region_id
+             WHERE o.kind = 'red_station' AND o.retired_at IS NULL AND r.path >= $1 AND r.path < $2
+             ORDER BY r.path, o.id LIMIT $3"
+        )
+        .bind(region.as_str())
+        .bind(region.subtree_end())
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|s| PublicStation {
+                phone: s.phone.as_deref().map(pingan_domain::personal::display_contact_phone),
+                ..s
+            })
+            .collect())
+    }
+}

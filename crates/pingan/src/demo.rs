@@ -62,6 +62,9 @@ pub async fn run(scale: Scale, port: u16, db_path: &Path) -> anyhow::Result<()> 
         println!("    {:<28} {:<12} {}", username, role.zh(), region);
     }
     println!();
+    println!("  群眾 / residents: http://{}/citizen/login", server.addr);
+    println!("    任一手機號;驗證碼顯示在本窗口的日志中 / any mobile number; the code appears in the log below");
+    println!();
     println!("  Ctrl-C 停止 / to stop");
     server.run(shutdown_signal()).await
 }

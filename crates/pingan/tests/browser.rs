@@ -68,6 +68,14 @@ async fn start_browser() -> Option<(Driver, fantoccini::Client)> {
     panic!("chromedriver did not accept a session");
 }
 
+/// With `PINGAN_SCREENSHOT_DIR` set, keep a picture of each page for people to look at.
+async fn shot(browser: &fantoccini::Client, name: &str) {
+    if let Ok(dir) = std::env::var("PINGAN_SCREENSHOT_DIR") {
+        let png = browser.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_and_open_the_map_in_chromium() {
     let Some(app) = TestApp::spawn(pingan_store::Engine::Sqlite).await else { return };
@@ -79,6 +87,13 @@ async fn sign_in_and_open_the_map_in_chromium() {
     browser.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
     let role = browser.wait().for_element(Locator::Id("role")).await.unwrap();
     assert_eq!(role.text().await.unwrap(), "系統管理員");
+    shot(&browser, "home").await;
+    browser.goto(&app.url("/regions/1")).await.unwrap();
+    browser.wait().for_element(Locator::Id("children")).await.unwrap();
+    shot(&browser, "regions").await;
+    browser.goto(&app.url("/orgs?kind=red_station")).await.unwrap();
+    browser.wait().for_element(Locator::Id("orgs")).await.unwrap();
+    shot(&browser, "orgs").await;
 
     browser.goto(&app.url("/map")).await.unwrap();
     let svg = browser.wait().for_element(Locator::Css("svg.gridmap")).await.unwrap();
@@ -87,10 +102,7 @@ async fn sign_in_and_open_the_map_in_chromium() {
     // The map is laid out with a real size on a phone-width window.
     let (_, _, width, height) = svg.rectangle().await.unwrap();
     assert!(width > 300.0 && height > 300.0, "map is {width}x{height}");
-    if let Ok(dir) = std::env::var("PINGAN_SCREENSHOT_DIR") {
-        let png = browser.screenshot().await.unwrap();
-        std::fs::write(std::path::Path::new(&dir).join("map.png"), png).unwrap();
-    }
+    shot(&browser, "map").await;
 
     // Clicking a grid opens that grid's page.
     paths[0].click().await.unwrap();
@@ -100,5 +112,6 @@ async fn sign_in_and_open_the_map_in_chromium() {
     // Switch to English and back.
     browser.find(Locator::Id("lang-switch")).await.unwrap().click().await.unwrap();
     browser.wait().for_element(Locator::XPath("//html[@lang='en']")).await.unwrap();
+    shot(&browser, "grid-en").await;
     browser.close().await.unwrap();
 }

@@ -102,3 +102,64 @@ async fn webhook_sender_posts_to_the_gateway() {
     let bad = pingan_web::otp::WebhookSender::new(format!("http://{addr}/missing"));
     assert!(bad.send(&phone, "1").await.unwrap_err().contains("404"));
 }
+
+fn hidden(html: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    let start = html.find(&key).unwrap_or_else(|| panic!("no {name} in {html}")) + key.len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+on_both_engines!(residents_sign_in_and_find_their_grid_in_the_browser_pages, |app: TestApp| async move {
+    let c = app.client();
+    assert_eq!(c.get(app.url("/citizen")).send().await.unwrap().headers()["location"], "/citizen/login");
+    let page = c.get(app.url("/citizen/login")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("群眾登錄"));
+    // A bad number is answered on the form.
+    let res = c
+        .post(app.url("/citizen/code"))
+        .form(&[("_csrf", hidden(&page, "_csrf").as_str()), ("phone", "555")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let page = res.text().await.unwrap();
+    let phone = "15600001234";
+    let res = c
+        .post(app.url("/citizen/code"))
+        .form(&[("_csrf", hidden(&page, "_csrf").as_str()), ("phone", phone)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("id=\"code\""), "the code form follows");
+    let code = app.codes.last_code(phone).unwrap();
+    let res = c
+        .post(app.url("/citizen/login"))
+        .form(&[("_csrf", hidden(&page, "_csrf").as_str()), ("phone", phone), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/citizen");
+
+    // "My grid": a place inside the city names its grid chain and the red stations that serve it.
+    let admin = app.login("admin").await;
+    let (_, stations) = admin.get("/api/v1/orgs?kind=red_station&per_page=1").await;
+    let station = &stations["items"][0];
+    let (lon, lat) = (station["lon"].as_f64().unwrap(), station["lat"].as_f64().unwrap());
+    let home = c.get(app.url(&format!("/citizen?lon={lon}&lat={lat}"))).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("156****1234"), "the resident sees their masked number");
+    assert!(home.contains("德州市 › "), "the chain of regions");
+    assert!(home.contains(station["name"].as_str().unwrap()), "the station in that grid's village");
+    let res = c.get(app.url("/citizen?lon=120&lat=30")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.unwrap().contains("outside the jurisdiction"));
+    let res = c.get(app.url("/citizen?lon=abc&lat=37")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+
+    // Staff pages stay closed; signing out returns to the residents' sign-in.
+    assert_eq!(c.get(app.url("/home")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let res = c.post(app.url("/logout")).form(&[("_csrf", hidden(&home, "_csrf").as_str())]).send().await.unwrap();
+    assert_eq!(res.headers()["location"], "/citizen/login");
+});

@@ -140,6 +140,7 @@ on_both_engines!(each_role_sees_and_changes_only_its_scope, |app: TestApp| async
             format!("/api/v1/regions/{root}"),
             format!("/api/v1/regions?parent_id={root}"),
             format!("/api/v1/regions/{root}/grids"),
+            format!("/api/v1/regions/{root}/history"),
             format!("/api/v1/orgs?region_id={root}"),
             format!("/api/v1/orgs/{org_in}"),
             "/api/v1/orgs".to_owned(),
@@ -162,6 +163,7 @@ on_both_engines!(each_role_sees_and_changes_only_its_scope, |app: TestApp| async
                 format!("/api/v1/regions/{}", w.county_b),
                 format!("/api/v1/regions?parent_id={}", w.county_b),
                 format!("/api/v1/regions/{}/grids", w.county_b),
+                format!("/api/v1/regions/{}/history", w.county_b),
                 format!("/api/v1/orgs?region_id={}", w.county_b),
                 format!("/api/v1/orgs/{}", w.org_in_county_b),
             ] {

@@ -1,5 +1,6 @@
 //! Server-rendered pages (askama), zh-CN by default, phone-sized first.
 
+mod citizen;
 mod map;
 
 use crate::AppState;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/orgs", get(orgs_page))
         .route("/orgs/{id}", get(org_edit_page).post(org_edit_submit))
         .route("/audit", get(audit_page))
+        .merge(citizen::router())
 }
 
 /// What every page's frame needs: language, the signed-in account, the CSRF token.
@@ -48,6 +50,10 @@ pub struct Ui {
 impl Ui {
     pub fn t(&self, key: &str) -> &'static str {
         self.lang.t(key)
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.actor.as_ref().is_some_and(|a| a.role.is_staff())
     }
 
     pub fn can_audit(&self) -> bool {
@@ -66,6 +72,16 @@ impl Ui {
     }
 }
 
+/// Anyone signed in (staff or resident), for pages both use.
+pub struct PageSession(pub CurrentActor);
+
+impl FromRequestParts<AppState> for PageSession {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(PageSession(CurrentActor::from_request_parts(parts, state).await?))
+    }
+}
+
 /// The signed-in staff member for a page; without a session, a redirect to sign-in.
 pub struct PageActor(pub CurrentActor);
 
@@ -80,7 +96,7 @@ impl FromRequestParts<AppState> for PageActor {
     }
 }
 
-fn render(t: impl Template) -> PageResult<Html<String>> {
+pub(crate) fn render(t: impl Template) -> PageResult<Html<String>> {
     Ok(Html(t.render()?))
 }
 
@@ -88,7 +104,7 @@ fn render(t: impl Template) -> PageResult<Html<String>> {
 
 /// Before a session exists, the login form is protected by a double-submit token:
 /// a random value in a cookie that the form must repeat.
-const LOGIN_CSRF_COOKIE: &str = "pingan_login_csrf";
+pub(crate) const LOGIN_CSRF_COOKIE: &str = "pingan_login_csrf";
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -162,14 +178,15 @@ struct CsrfForm {
 
 async fn logout_submit(
     State(state): State<AppState>,
-    PageActor(current): PageActor,
+    PageSession(current): PageSession,
     headers: HeaderMap,
     axum::Form(form): axum::Form<CsrfForm>,
 ) -> PageResult<Response> {
     current.check_csrf(Some(&form.csrf))?;
     crate::auth::logout(&state, &current, &headers).await?;
     let c = set_cookie(SESSION_COOKIE, "", 0, state.config.cookie_secure);
-    Ok(([(header::SET_COOKIE, c)], Redirect::to("/login")).into_response())
+    let to = if current.actor.role.is_staff() { "/login" } else { "/citizen/login" };
+    Ok(([(header::SET_COOKIE, c)], Redirect::to(to)).into_response())
 }
 
 async fn switch_lang(State(state): State<AppState>, Path(code): Path<String>, headers: HeaderMap) -> Response {
