@@ -63,9 +63,9 @@ pub struct Placement<'a> {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
-    #[error("您的角色無權執行此操作 / your role may not do this")]
+    #[error("您的角色无权执行此操作 / your role may not do this")]
     Role,
-    #[error("目標不在您的管轄范圍內 / the target is outside your scope")]
+    #[error("目标不在您的管辖范围内 / the target is outside your scope")]
     Scope,
 }
 

@@ -8,21 +8,21 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// 網格員: patrols one grid, collects information, files and handles grid-level matters.
+    /// 网格员: patrols one grid, collects information, files and handles grid-level matters.
     GridWorker,
-    /// 村(社區)干部: village or community cadre.
+    /// 村(社区)干部: village or community cadre.
     VillageCadre,
-    /// 鄉鎮綜治中心調度員: dispatcher at a township's comprehensive governance centre.
+    /// 乡镇综治中心调度员: dispatcher at a township's comprehensive governance centre.
     TownshipDispatcher,
-    /// 部門承辦人: case handler in a department (公安, 住建, 市場監管 …).
+    /// 部门承办人: case handler in a department (公安, 住建, 市场监管 …).
     DeptHandler,
-    /// 督辦員: supervisor who issues and follows supervision orders.
+    /// 督办员: supervisor who issues and follows supervision orders.
     Supervisor,
-    /// 領導(只讀): leadership, read-only.
+    /// 领导(只读): leadership, read-only.
     Leader,
-    /// 系統管理員: administrator of the platform within a region.
+    /// 系统管理员: administrator of the platform within a region.
     Admin,
-    /// 群眾: a citizen signed in by phone number.
+    /// 群众: a citizen signed in by phone number.
     Citizen,
 }
 
@@ -56,14 +56,14 @@ impl Role {
 
     pub fn zh(self) -> &'static str {
         match self {
-            Role::GridWorker => "網格員",
-            Role::VillageCadre => "村(社區)干部",
-            Role::TownshipDispatcher => "鄉鎮綜治中心調度員",
-            Role::DeptHandler => "部門承辦人",
-            Role::Supervisor => "督辦員",
-            Role::Leader => "領導(只讀)",
-            Role::Admin => "系統管理員",
-            Role::Citizen => "群眾",
+            Role::GridWorker => "网格员",
+            Role::VillageCadre => "村(社区)干部",
+            Role::TownshipDispatcher => "乡镇综治中心调度员",
+            Role::DeptHandler => "部门承办人",
+            Role::Supervisor => "督办员",
+            Role::Leader => "领导(只读)",
+            Role::Admin => "系统管理员",
+            Role::Citizen => "群众",
         }
     }
 
@@ -100,11 +100,11 @@ impl Username {
     pub fn parse(s: &str) -> Result<Self, &'static str> {
         let s = s.trim();
         if !(3..=32).contains(&s.len()) {
-            return Err("用戶名須為 3–32 個字符 / username must be 3–32 characters");
+            return Err("用户名须为 3–32 个字符 / username must be 3–32 characters");
         }
         if !s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) {
             return Err(
-                "用戶名只能包含字母、數字和 . _ - / username may contain letters, digits, '.', '_' and '-' only",
+                "用户名只能包含字母、数字和 . _ - / username may contain letters, digits, '.', '_' and '-' only",
             );
         }
         Ok(Username(s.to_ascii_lowercase()))
@@ -131,10 +131,10 @@ impl From<Username> for String {
 /// Password rule (DOMAIN §9: password rules): at least 10 characters with letters and digits.
 pub fn check_password_strength(p: &str) -> Result<(), &'static str> {
     if p.chars().count() < 10 {
-        return Err("密碼至少 10 位 / password must have at least 10 characters");
+        return Err("密码至少 10 位 / password must have at least 10 characters");
     }
     if !p.chars().any(|c| c.is_ascii_alphabetic()) || !p.chars().any(|c| c.is_ascii_digit()) {
-        return Err("密碼須同時包含字母和數字 / password must contain letters and digits");
+        return Err("密码须同时包含字母和数字 / password must contain letters and digits");
     }
     Ok(())
 }
@@ -183,7 +183,7 @@ mod tests {
     fn usernames_and_passwords() {
         assert_eq!(Username::parse(" Admin.DZ ").unwrap().as_str(), "admin.dz");
         assert!(Username::parse("ab").is_err());
-        assert!(Username::parse("張三").is_err());
+        assert!(Username::parse("张三").is_err());
         assert!(check_password_strength("short1").is_err());
         assert!(check_password_strength("onlyletterslong").is_err());
         assert!(check_password_strength("pingan2026demo").is_ok());

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod account;
 pub mod audit;
+pub mod calendar;
 pub mod geometry;
 pub mod org;
 pub mod otp;

@@ -1,4 +1,4 @@
-//! One-time sign-in codes for citizens (群眾手機驗證碼登錄).
+//! One-time sign-in codes for citizens (群众手机验证码登录).
 
 use sha2::{Digest, Sha256};
 

@@ -14,7 +14,7 @@ impl Phone {
         let digits: String = s.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
         let digits = digits.strip_prefix("+86").unwrap_or(&digits);
         if digits.len() != 11 || !digits.starts_with('1') || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err("手機號須為以 1 開頭的 11 位數字 / a phone number is 11 digits starting with 1");
+            return Err("手机号须为以 1 开头的 11 位数字 / a phone number is 11 digits starting with 1");
         }
         Ok(Phone(digits.to_owned()))
     }
@@ -65,7 +65,12 @@ pub fn mask_phone(s: &str) -> String {
 /// numbers with an area code (`0534-2345678`) are public, anything else is
 /// treated as a personal mobile and masked.
 pub fn display_contact_phone(p: &str) -> String {
-    if p.contains('-') { p.to_owned() } else { mask_phone(p) }
+    // A mobile written with separators ("138-0013-8000") is still a mobile.
+    match Phone::parse(p) {
+        Ok(mobile) => mobile.masked(),
+        Err(_) if p.contains('-') => p.to_owned(),
+        Err(_) => mask_phone(p),
+    }
 }
 
 /// `110105********0123`: keep the 6-digit area code and the last 4 characters.
@@ -79,7 +84,7 @@ pub fn mask_id_number(s: &str) -> String {
     format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
 }
 
-/// `張**`: a person's name reduced to the surname.
+/// `张**`: a person's name reduced to the surname.
 pub fn mask_name(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
@@ -99,11 +104,12 @@ mod tests {
         assert!(Phone::parse("23800138000").is_err());
         assert!(Phone::parse("1380013800").is_err());
         assert_eq!(mask_id_number("110105199001010123"), "110105********0123");
-        assert_eq!(mask_name("張三豐"), "張**");
+        assert_eq!(mask_name("张三丰"), "张**");
         assert_eq!(mask_name("李"), "李*");
         assert_eq!(format!("{:?}", Phone::parse("13800138000").unwrap()), "Phone(138****8000)");
         assert_eq!(mask_phone("0534-2345678"), "****78");
         assert_eq!(display_contact_phone("0534-2345678"), "0534-2345678");
         assert_eq!(display_contact_phone("13800138000"), "138****8000");
+        assert_eq!(display_contact_phone("138-0013-8000"), "138****8000");
     }
 }

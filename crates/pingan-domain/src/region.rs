@@ -1,4 +1,4 @@
-//! The administrative hierarchy 市 → 縣(市、區) → 鄉鎮(街道) → 村(社區) → 網格 and its codes.
+//! The administrative hierarchy 市 → 县(市、区) → 乡镇(街道) → 村(社区) → 网格 and its codes.
 //!
 //! Codes follow GB/T 2260 (6 digits: city and county), the 12-digit statistical
 //! division codes (township and village) and our 15-digit grid code (village code
@@ -14,13 +14,13 @@ use std::fmt;
 pub enum RegionLevel {
     /// 市: the prefecture-level city.
     City,
-    /// 縣(市、區): county-level division.
+    /// 县(市、区): county-level division.
     County,
-    /// 鄉鎮(街道): township, town or street office.
+    /// 乡镇(街道): township, town or street office.
     Township,
-    /// 村(社區): villagers' or residents' committee.
+    /// 村(社区): villagers' or residents' committee.
     Village,
-    /// 網格: the smallest unit of grid governance.
+    /// 网格: the smallest unit of grid governance.
     Grid,
 }
 
@@ -45,10 +45,10 @@ impl RegionLevel {
     pub fn zh(self) -> &'static str {
         match self {
             RegionLevel::City => "市",
-            RegionLevel::County => "縣(市、區)",
-            RegionLevel::Township => "鄉鎮(街道)",
-            RegionLevel::Village => "村(社區)",
-            RegionLevel::Grid => "網格",
+            RegionLevel::County => "县(市、区)",
+            RegionLevel::Township => "乡镇(街道)",
+            RegionLevel::Village => "村(社区)",
+            RegionLevel::Grid => "网格",
         }
     }
 
@@ -123,18 +123,18 @@ pub struct RegionCode(String);
 pub enum TownshipKind {
     /// 街道 (001–099)
     Street,
-    /// 鎮 (100–199)
+    /// 镇 (100–199)
     Town,
-    /// 鄉 (200–399)
+    /// 乡 (200–399)
     Township,
 }
 
 /// What kind of village a 12-digit code names (its digits 10–12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VillageKind {
-    /// 居委會/社區 (001–199)
+    /// 居委会/社区 (001–199)
     Community,
-    /// 村委會 (200–399)
+    /// 村委会 (200–399)
     Village,
 }
 

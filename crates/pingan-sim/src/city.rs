@@ -143,7 +143,7 @@ fn regions(plan: &Plan, ids: &Ids, rng: &mut impl Rng) -> Vec<RegionRow> {
     }
     for (g, counts) in plan.grids.iter().zip(grid_counts) {
         let ring = Ring::new(plan.lattice.ring(g.cell)).expect("a lattice cell has at least four distinct corners");
-        let (parent, code, name) = (Some(ids.village(g.village)), plan.grid_code(g), format!("第{}網格", g.number));
+        let (parent, code, name) = (Some(ids.village(g.village)), plan.grid_code(g), format!("第{}网格", g.number));
         push_region(&mut rows, parent, RegionLevel::Grid, &code, &name, counts, Some(ring));
     }
     rows
@@ -254,11 +254,11 @@ impl Orgs {
         let mut community_ordinal = 0;
         for (i, v) in plan.villages.iter().enumerate() {
             let region = ids.village(i);
-            let committee = if v.community { "居民委員會" } else { "村民委員會" };
+            let committee = if v.community { "居民委员会" } else { "村民委员会" };
             let phone = names::office_phone(rng);
             self.push(OrgKind::VillageCommittee, format!("{}{committee}", v.name), region, |o| o.phone = Some(phone));
             let phone = names::office_phone(rng);
-            self.push(OrgKind::MediationCommittee, format!("{}人民調解委員會", v.name), region, |o| {
+            self.push(OrgKind::MediationCommittee, format!("{}人民调解委员会", v.name), region, |o| {
                 o.phone = Some(phone)
             });
 
@@ -275,7 +275,7 @@ impl Orgs {
             let phone = names::office_phone(rng);
             let company = self.push(
                 OrgKind::PropertyCompany,
-                format!("德州{}物業服務有限公司", names::brand(rng)),
+                format!("德州{}物业服务有限公司", names::brand(rng)),
                 region,
                 |o| {
                     o.address = Some(address);
@@ -284,10 +284,10 @@ impl Orgs {
             );
             for _ in 0..rng.gen_range(1..=2) {
                 let estate =
-                    format!("{}{}", names::brand(rng), ["家園", "花園", "小區", "苑"].choose(rng).expect("non-empty"));
+                    format!("{}{}", names::brand(rng), ["家园", "花园", "小区", "苑"].choose(rng).expect("non-empty"));
                 // An owners' committee is reached through its director's mobile.
                 let phone = names::mobile(rng);
-                self.push(OrgKind::OwnersCommittee, format!("{estate}業主委員會"), region, |o| {
+                self.push(OrgKind::OwnersCommittee, format!("{estate}业主委员会"), region, |o| {
                     o.parent_org_id = Some(company);
                     o.phone = Some(phone);
                 });
@@ -297,7 +297,7 @@ impl Orgs {
 
     fn grid_party_orgs(&mut self, plan: &Plan, ids: &Ids, rng: &mut impl Rng) {
         for (i, g) in plan.grids.iter().enumerate() {
-            let name = format!("{}第{}網格黨支部", plan.villages[g.village].name, g.number);
+            let name = format!("{}第{}网格党支部", plan.villages[g.village].name, g.number);
             // The branch secretary's mobile.
             let phone = names::mobile(rng);
             self.push(OrgKind::GridPartyOrg, name, ids.grid(i), |o| o.phone = Some(phone));
@@ -316,9 +316,9 @@ impl Orgs {
             let t = &plan.townships[village.township];
             // A village's first station carries its name; further ones their grid's too.
             let name = if previous_village == Some(grid.village) {
-                format!("{}第{}網格紅色驛站", village.name, grid.number)
+                format!("{}第{}网格红色驿站", village.name, grid.number)
             } else {
-                format!("{}紅色驛站", village.name)
+                format!("{}红色驿站", village.name)
             };
             previous_village = Some(grid.village);
             let [lon, lat] = plan.lattice.interior_point(grid.cell, 0.5, 0.5);
@@ -383,13 +383,13 @@ impl Orgs {
     }
 }
 
-/// 德州市公安局, 德城區公安局; the fire and traffic police detachments (支隊) of the
-/// city are brigades (大隊) in the counties; the party committee's commission is 市委/區委政法委.
+/// 德州市公安局, 德城区公安局; the fire and traffic police detachments (支队) of the
+/// city are brigades (大队) in the counties; the party committee's commission is 市委/区委政法委.
 fn department_name(region: &str, dept: &str, city: bool) -> String {
-    if dept == "黨委政法委" {
+    if dept == "党委政法委" {
         return format!("{region}委政法委");
     }
-    if city { format!("{region}{dept}") } else { format!("{region}{}", dept.replace("支隊", "大隊")) }
+    if city { format!("{region}{dept}") } else { format!("{region}{}", dept.replace("支队", "大队")) }
 }
 
 fn accounts(

@@ -54,7 +54,7 @@ pub fn generate_city(seed: u64, scale: Scale) -> CityRows {
 /// (admin, leader, supervisor, dept.gongan, the first township's dispatcher, the
 /// first village's cadre and the first grid's worker), as
 /// `(username, role, name of the region the account's scope starts at)`. A grid's
-/// name is given with its village's (新湖社區第1網格), as 第1網格 alone says little.
+/// name is given with its village's (新湖社区第1网格), as 第1网格 alone says little.
 pub fn demo_accounts(city: &CityRows) -> Vec<(String, Role, String)> {
     const SHOWN: [Role; 7] = [
         Role::Admin,

@@ -18,7 +18,7 @@ pub(crate) struct County {
     pub(crate) seat: [f64; 2],
     /// Approximate land area in km²; sets the county's share of the lattice.
     pub(crate) area_km2: f64,
-    /// Township names in code order: streets (街道), then towns (鎮), then townships (鄉).
+    /// Township names in code order: streets (街道), then towns (镇), then townships (乡).
     pub(crate) townships: &'static [&'static str],
 }
 
@@ -30,105 +30,105 @@ pub(crate) const CITY_NAME: &str = "德州市";
 pub(crate) const COUNTIES: [County; 11] = [
     County {
         code: "371402",
-        name: "德城區",
+        name: "德城区",
         seat: [116.30, 37.45],
         area_km2: 533.0,
         townships: &[
-            "新湖街道", "新華街道", "天衢街道", "廣川街道", "運河街道", "宋官屯街道", "長河街道", "二屯鎮",
-            "黃河涯鎮", "趙虎鎮", "抬頭寺鎮", "袁橋鎮",
+            "新湖街道", "新华街道", "天衢街道", "广川街道", "运河街道", "宋官屯街道", "长河街道", "二屯镇",
+            "黄河涯镇", "赵虎镇", "抬头寺镇", "袁桥镇",
         ],
     },
     County {
         code: "371403",
-        name: "陵城區",
+        name: "陵城区",
         seat: [116.58, 37.33],
         area_km2: 1213.0,
         townships: &[
-            "安德街道", "臨齊街道", "鄭家寨鎮", "糜鎮", "宋家鎮", "徽王莊鎮", "神頭鎮",
-            "滋鎮", "前孫鎮", "邊臨鎮", "義渡口鎮", "丁莊鎮", "于集鄉",
+            "安德街道", "临齐街道", "郑家寨镇", "糜镇", "宋家镇", "徽王庄镇", "神头镇",
+            "滋镇", "前孙镇", "边临镇", "义渡口镇", "丁庄镇", "于集乡",
         ],
     },
     County {
         code: "371422",
-        name: "寧津縣",
+        name: "宁津县",
         seat: [116.80, 37.65],
         area_km2: 833.0,
         townships: &[
-            "寧城街道", "津城街道", "柴胡店鎮", "長官鎮", "杜集鎮", "保店鎮", "大柳鎮",
-            "大曹鎮", "相衙鎮", "時集鎮", "張大莊鎮", "劉營伍鄉",
+            "宁城街道", "津城街道", "柴胡店镇", "长官镇", "杜集镇", "保店镇", "大柳镇",
+            "大曹镇", "相衙镇", "时集镇", "张大庄镇", "刘营伍乡",
         ],
     },
     County {
         code: "371423",
-        name: "慶云縣",
+        name: "庆云县",
         seat: [117.38, 37.78],
         area_km2: 502.0,
         townships: &[
-            "渤海路街道", "慶云鎮", "常家鎮", "尚堂鎮", "崔口鎮", "東辛店鎮",
-            "嚴務鄉", "徐園子鄉", "中丁鄉",
+            "渤海路街道", "庆云镇", "常家镇", "尚堂镇", "崔口镇", "东辛店镇",
+            "严务乡", "徐园子乡", "中丁乡",
         ],
     },
     County {
         code: "371424",
-        name: "臨邑縣",
+        name: "临邑县",
         seat: [116.87, 37.19],
         area_km2: 1016.0,
         townships: &[
-            "邢侗街道", "恒源街道", "臨盤街道", "臨邑鎮", "臨南鎮", "德平鎮", "林子鎮",
-            "興隆鎮", "孟寺鎮", "翟家鎮", "理合務鎮", "宿安鄉",
+            "邢侗街道", "恒源街道", "临盘街道", "临邑镇", "临南镇", "德平镇", "林子镇",
+            "兴隆镇", "孟寺镇", "翟家镇", "理合务镇", "宿安乡",
         ],
     },
     County {
         code: "371425",
-        name: "齊河縣",
+        name: "齐河县",
         seat: [116.76, 36.80],
         area_km2: 1411.0,
         townships: &[
-            "晏城街道", "晏北街道", "表白寺鎮", "焦廟鎮", "趙官鎮", "祝阿鎮",
-            "仁里集鎮", "潘店鎮", "胡官屯鎮", "宣章屯鎮", "華店鎮", "劉橋鄉",
-            "大黃鄉", "安頭鄉", "馬集鄉",
+            "晏城街道", "晏北街道", "表白寺镇", "焦庙镇", "赵官镇", "祝阿镇",
+            "仁里集镇", "潘店镇", "胡官屯镇", "宣章屯镇", "华店镇", "刘桥乡",
+            "大黄乡", "安头乡", "马集乡",
         ],
     },
     County {
         code: "371426",
-        name: "平原縣",
+        name: "平原县",
         seat: [116.43, 37.17],
         area_km2: 1047.0,
         townships: &[
-            "龍門街道", "桃園街道", "王鳳樓鎮", "前曹鎮", "恩城鎮", "王廟鎮",
-            "王杲鋪鎮", "張華鎮", "腰站鎮", "坊子鄉", "三唐鄉", "王打卦鄉",
+            "龙门街道", "桃园街道", "王凤楼镇", "前曹镇", "恩城镇", "王庙镇",
+            "王杲铺镇", "张华镇", "腰站镇", "坊子乡", "三唐乡", "王打卦乡",
         ],
     },
     County {
         code: "371427",
-        name: "夏津縣",
+        name: "夏津县",
         seat: [116.00, 36.95],
         area_km2: 882.0,
         townships: &[
-            "銀城街道", "北城街道", "南城鎮", "蘇留莊鎮", "新盛店鎮", "雙廟鎮",
-            "渡口驛鎮", "香趙莊鎮", "鄭保屯鎮", "白馬湖鎮", "東李官屯鎮",
-            "宋樓鎮", "雷集鎮", "田莊鄉",
+            "银城街道", "北城街道", "南城镇", "苏留庄镇", "新盛店镇", "双庙镇",
+            "渡口驿镇", "香赵庄镇", "郑保屯镇", "白马湖镇", "东李官屯镇",
+            "宋楼镇", "雷集镇", "田庄乡",
         ],
     },
     County {
         code: "371428",
-        name: "武城縣",
+        name: "武城县",
         seat: [116.07, 37.21],
         area_km2: 751.0,
         townships: &[
-            "廣運街道", "武城鎮", "老城鎮", "鄃城鎮", "李家戶鎮", "甲馬營鎮",
-            "四女寺鎮", "郝王莊鎮",
+            "广运街道", "武城镇", "老城镇", "鄃城镇", "李家户镇", "甲马营镇",
+            "四女寺镇", "郝王庄镇",
         ],
     },
     County {
         code: "371481",
-        name: "樂陵市",
+        name: "乐陵市",
         seat: [117.23, 37.73],
         area_km2: 1172.0,
         townships: &[
-            "市中街道", "胡家街道", "云紅街道", "郭家街道", "楊安鎮", "朱集鎮", "黃夾鎮",
-            "丁塢鎮", "花園鎮", "鄭店鎮", "化樓鎮", "孔鎮", "鐵營鎮",
-            "西段鄉", "大孫鄉", "寨頭堡鄉",
+            "市中街道", "胡家街道", "云红街道", "郭家街道", "杨安镇", "朱集镇", "黄夹镇",
+            "丁坞镇", "花园镇", "郑店镇", "化楼镇", "孔镇", "铁营镇",
+            "西段乡", "大孙乡", "寨头堡乡",
         ],
     },
     County {
@@ -137,17 +137,17 @@ pub(crate) const COUNTIES: [County; 11] = [
         seat: [116.64, 36.93],
         area_km2: 990.0,
         townships: &[
-            "市中街道", "倫鎮", "房寺鎮", "張莊鎮", "辛店鎮", "安仁鎮", "辛寨鎮",
-            "梁家鎮", "十里望回族鎮", "莒鎮", "李屯鄉",
+            "市中街道", "伦镇", "房寺镇", "张庄镇", "辛店镇", "安仁镇", "辛寨镇",
+            "梁家镇", "十里望回族镇", "莒镇", "李屯乡",
         ],
     },
 ];
 
 /// The part of a place name before its administrative suffix, for naming things
-/// after it: 新湖街道 → 新湖, 十里望回族鎮 → 十里望, 村 and 社區 likewise. Names that
-/// would be left with a single character keep the suffix (糜鎮 stays 糜鎮).
+/// after it: 新湖街道 → 新湖, 十里望回族镇 → 十里望, 村 and 社区 likewise. Names that
+/// would be left with a single character keep the suffix (糜镇 stays 糜镇).
 pub(crate) fn stem(name: &str) -> &str {
-    for suffix in ["回族鎮", "街道", "社區", "鎮", "鄉", "村"] {
+    for suffix in ["回族镇", "街道", "社区", "镇", "乡", "村"] {
         if let Some(s) = name.strip_suffix(suffix)
             && s.chars().count() >= 2
         {
@@ -160,19 +160,19 @@ pub(crate) fn stem(name: &str) -> &str {
 /// Frequent Chinese surnames, most common first.
 #[rustfmt::skip]
 const SURNAMES: &[&str] = &[
-    "王", "李", "張", "劉", "陳", "楊", "趙", "黃", "周", "吳", "徐", "孫", "胡", "朱", "高", "林", "何", "郭", "馬",
-    "羅", "梁", "宋", "鄭", "謝", "韓", "唐", "馮", "于", "董", "程", "曹", "袁", "鄧", "許", "傅", "沈", "曾", "彭",
-    "呂", "蘇", "盧", "蔣", "蔡", "賈", "丁", "魏", "薛", "葉", "閻", "潘", "杜", "戴", "夏", "田", "任", "姜", "范",
-    "方", "石", "姚", "崔", "孟", "侯", "邵", "史", "常", "武", "喬", "賀", "尹", "邢", "龐",
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马",
+    "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "程", "曹", "袁", "邓", "许", "傅", "沈", "曾", "彭",
+    "吕", "苏", "卢", "蒋", "蔡", "贾", "丁", "魏", "薛", "叶", "阎", "潘", "杜", "戴", "夏", "田", "任", "姜", "范",
+    "方", "石", "姚", "崔", "孟", "侯", "邵", "史", "常", "武", "乔", "贺", "尹", "邢", "庞",
 ];
 
 /// Characters common in given names.
 #[rustfmt::skip]
 const GIVEN: &[&str] = &[
-    "偉", "芳", "娜", "敏", "靜", "麗", "強", "磊", "軍", "洋", "勇", "艷", "杰", "娟", "濤", "明", "超", "秀", "霞",
-    "平", "剛", "桂", "英", "華", "建", "國", "紅", "文", "志", "海", "峰", "鵬", "輝", "玲", "燕", "晨", "欣", "怡",
-    "宇", "浩", "然", "澤", "俊", "凱", "婷", "慧", "穎", "佳", "鑫", "東", "春", "萍", "立", "新", "忠", "德", "蘭",
-    "梅", "永", "寧", "云", "雪", "帥", "博", "振", "亮", "琳", "倩", "丹", "楠", "凡", "坤",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀", "霞",
+    "平", "刚", "桂", "英", "华", "建", "国", "红", "文", "志", "海", "峰", "鹏", "辉", "玲", "燕", "晨", "欣", "怡",
+    "宇", "浩", "然", "泽", "俊", "凯", "婷", "慧", "颖", "佳", "鑫", "东", "春", "萍", "立", "新", "忠", "德", "兰",
+    "梅", "永", "宁", "云", "雪", "帅", "博", "振", "亮", "琳", "倩", "丹", "楠", "凡", "坤",
 ];
 
 /// A person's name: surname and a one- or two-character given name.
@@ -185,7 +185,7 @@ pub(crate) fn person(rng: &mut impl Rng) -> String {
     name
 }
 
-/// A surname on its own, for names like 王記扒雞.
+/// A surname on its own, for names like 王记扒鸡.
 pub(crate) fn surname(rng: &mut impl Rng) -> &'static str {
     SURNAMES.choose(rng).expect("non-empty")
 }
@@ -201,12 +201,12 @@ pub(crate) fn office_phone(rng: &mut impl Rng) -> String {
     format!("0534-{}{:06}", rng.gen_range(2..=8), rng.gen_range(0..1_000_000))
 }
 
-/// Characters that make up shop and company names (字號).
+/// Characters that make up shop and company names (字号).
 #[rustfmt::skip]
 const BRAND_CHARS: &[&str] = &[
-    "鑫", "恒", "華", "盛", "泰", "源", "隆", "昌", "宏", "順", "達", "興", "瑞", "祥", "金", "永", "信", "誠", "德",
-    "豐", "利", "凱", "宇", "嘉", "博", "天", "鼎", "晟", "匯", "聚", "佳", "新", "中", "安", "福", "康", "明", "遠",
-    "海", "聯", "億", "正", "通", "陽", "景", "潤", "和", "眾",
+    "鑫", "恒", "华", "盛", "泰", "源", "隆", "昌", "宏", "顺", "达", "兴", "瑞", "祥", "金", "永", "信", "诚", "德",
+    "丰", "利", "凯", "宇", "嘉", "博", "天", "鼎", "晟", "汇", "聚", "佳", "新", "中", "安", "福", "康", "明", "远",
+    "海", "联", "亿", "正", "通", "阳", "景", "润", "和", "众",
 ];
 
 /// A two-character trade name such as 鑫源 or 恒泰.
@@ -220,14 +220,14 @@ pub(crate) fn brand(rng: &mut impl Rng) -> String {
 /// Street names used in addresses.
 #[rustfmt::skip]
 const ROADS: &[&str] = &[
-    "東風路", "湖濱大道", "新華路", "天衢路", "解放路", "德興大道", "三八路", "建設街", "青年路", "大學路",
-    "長河大道", "運河街", "紅星路", "崇德路", "東方紅路", "迎賓大街", "新河路", "德州大道", "岔河街", "光明街",
-    "文化路", "府前街", "人民路", "興隆大街", "振華路", "商貿街", "康寧路", "育才路", "工業路", "和平路",
+    "东风路", "湖滨大道", "新华路", "天衢路", "解放路", "德兴大道", "三八路", "建设街", "青年路", "大学路",
+    "长河大道", "运河街", "红星路", "崇德路", "东方红路", "迎宾大街", "新河路", "德州大道", "岔河街", "光明街",
+    "文化路", "府前街", "人民路", "兴隆大街", "振华路", "商贸街", "康宁路", "育才路", "工业路", "和平路",
 ];
 
-/// A street address inside a township: `德州市德城區新湖街道東風路128號`.
+/// A street address inside a township: `德州市德城区新湖街道东风路128号`.
 pub(crate) fn address(rng: &mut impl Rng, county: &str, township: &str) -> String {
-    format!("{CITY_NAME}{county}{township}{}{}號", ROADS.choose(rng).expect("non-empty"), rng.gen_range(1..=399))
+    format!("{CITY_NAME}{county}{township}{}{}号", ROADS.choose(rng).expect("non-empty"), rng.gen_range(1..=399))
 }
 
 /// Opening hours of red stations, as posted on their doors.
@@ -240,27 +240,27 @@ pub(crate) const OPENING_HOURS: &[&str] = &[
     "周一至周五 08:00-12:00 14:00-18:00",
 ];
 
-/// Endings of village names: 王莊, 李家寨, 張官屯 …
+/// Endings of village names: 王庄, 李家寨, 张官屯 …
 #[rustfmt::skip]
 const VILLAGE_ENDINGS: &[&str] = &[
-    "莊", "家莊", "官屯", "家寨", "屯", "集", "店", "營", "樓", "橋", "廟", "窯", "家", "堂", "園", "坊", "家口",
-    "莊科", "寨", "道口", "洼", "堤",
+    "庄", "家庄", "官屯", "家寨", "屯", "集", "店", "营", "楼", "桥", "庙", "窑", "家", "堂", "园", "坊", "家口",
+    "庄科", "寨", "道口", "洼", "堤",
 ];
 
-/// Prefixes that tell neighbouring villages apart: 東王莊, 后李 …
-const VILLAGE_PREFIXES: &[&str] = &["東", "西", "南", "北", "前", "后", "大", "小", "上", "下", "新", "老"];
+/// Prefixes that tell neighbouring villages apart: 东王庄, 后李 …
+const VILLAGE_PREFIXES: &[&str] = &["东", "西", "南", "北", "前", "后", "大", "小", "上", "下", "新", "老"];
 
 /// Words that communities are named after.
 #[rustfmt::skip]
 const COMMUNITY_WORDS: &[&str] = &[
-    "湖濱", "新華", "運河", "天衢", "廣川", "長河", "錦繡", "陽光", "和平", "東風", "紅星", "建設", "勝利", "幸福",
-    "文化", "育才", "光明", "康寧", "明珠", "金橋", "翠園", "興華", "德興", "花園", "新城", "東盛", "南苑", "北園",
-    "西關", "東關", "府前", "青年", "振華", "盛世", "御園", "泰和", "匯源", "書香", "怡景", "朝陽",
-    "春暉", "清華", "友誼", "百花", "星湖", "嘉禾", "富民", "安居", "頤和", "恒豐",
+    "湖滨", "新华", "运河", "天衢", "广川", "长河", "锦绣", "阳光", "和平", "东风", "红星", "建设", "胜利", "幸福",
+    "文化", "育才", "光明", "康宁", "明珠", "金桥", "翠园", "兴华", "德兴", "花园", "新城", "东盛", "南苑", "北园",
+    "西关", "东关", "府前", "青年", "振华", "盛世", "御园", "泰和", "汇源", "书香", "怡景", "朝阳",
+    "春晖", "清华", "友谊", "百花", "星湖", "嘉禾", "富民", "安居", "颐和", "恒丰",
 ];
 
 /// Endings of community names (empty: just the word).
-const COMMUNITY_ENDINGS: &[&str] = &["", "", "", "花園", "苑", "里", "家園", "新村"];
+const COMMUNITY_ENDINGS: &[&str] = &["", "", "", "花园", "苑", "里", "家园", "新村"];
 
 /// Generates village and community names that are unique within one county.
 pub(crate) struct PlaceNamer {
@@ -283,15 +283,15 @@ impl PlaceNamer {
                 0..=4 => format!("{surname}{ending}村"),
                 5..=7 => format!("{prefix}{surname}{ending}村"),
                 8 => format!("{prefix}{surname}村"),
-                _ => format!("{surname}{}莊村", SURNAMES.choose(rng).expect("non-empty")),
+                _ => format!("{surname}{}庄村", SURNAMES.choose(rng).expect("non-empty")),
             }
         })
     }
 
-    /// A community name ending in 社區; `preferred` (e.g. the town's own name) if still free.
+    /// A community name ending in 社区; `preferred` (e.g. the town's own name) if still free.
     pub(crate) fn community(&mut self, rng: &mut impl Rng, preferred: Option<&str>) -> String {
         if let Some(stem) = preferred {
-            let name = format!("{stem}社區");
+            let name = format!("{stem}社区");
             if self.used.insert(name.clone()) {
                 return name;
             }
@@ -299,7 +299,7 @@ impl PlaceNamer {
         self.unique(rng, |rng| {
             let word = COMMUNITY_WORDS.choose(rng).expect("non-empty");
             let ending = COMMUNITY_ENDINGS.choose(rng).expect("non-empty");
-            format!("{word}{ending}社區")
+            format!("{word}{ending}社区")
         })
     }
 
@@ -314,8 +314,8 @@ impl PlaceNamer {
             }
         }
         let base = make(rng);
-        let (stem, suffix) = match base.strip_suffix("社區") {
-            Some(stem) => (stem.to_owned(), "社區"),
+        let (stem, suffix) = match base.strip_suffix("社区") {
+            Some(stem) => (stem.to_owned(), "社区"),
             None => (base.trim_end_matches('村').to_owned(), "村"),
         };
         (2..)
@@ -350,11 +350,11 @@ mod tests {
             names.sort_unstable();
             names.dedup();
             assert_eq!(names.len(), county.townships.len(), "{} repeats a township", county.name);
-            // Code order: streets, then towns, then 鄉.
+            // Code order: streets, then towns, then 乡.
             let rank = |n: &str| {
                 if n.ends_with("街道") {
                     0
-                } else if n.ends_with("鄉") {
+                } else if n.ends_with("乡") {
                     2
                 } else {
                     1
@@ -368,10 +368,10 @@ mod tests {
     #[test]
     fn stems_and_numbers() {
         assert_eq!(stem("新湖街道"), "新湖");
-        assert_eq!(stem("十里望回族鎮"), "十里望");
-        assert_eq!(stem("糜鎮"), "糜鎮");
-        assert_eq!(stem("王莊村"), "王莊");
-        assert_eq!(stem("湖濱社區"), "湖濱");
+        assert_eq!(stem("十里望回族镇"), "十里望");
+        assert_eq!(stem("糜镇"), "糜镇");
+        assert_eq!(stem("王庄村"), "王庄");
+        assert_eq!(stem("湖滨社区"), "湖滨");
         assert_eq!(zh_number(3), "三");
         assert_eq!(zh_number(10), "十");
         assert_eq!(zh_number(17), "十七");

@@ -16,7 +16,7 @@ use rand::Rng;
 
 /// Streets (街道) are urban and smaller in area than towns: their share of the county's cells.
 const STREET_AREA_WEIGHT: f64 = 0.6;
-/// 德城區, the city's core district, stays at its real place while the other
+/// 德城区, the city's core district, stays at its real place while the other
 /// counties settle around it and fill the corners of the rectangular extent.
 const CORE_DISTRICT_TIE: f64 = 0.9;
 /// Streets pick their seeds among this many cells per street nearest the county seat.
@@ -32,7 +32,7 @@ pub(crate) struct VillagePlan {
     pub(crate) township: usize,
     pub(crate) name: String,
     pub(crate) code: String,
-    /// A community (社區, residents' committee) rather than a village (村).
+    /// A community (社区, residents' committee) rather than a village (村).
     pub(crate) community: bool,
 }
 
@@ -95,7 +95,7 @@ impl Scale {
 fn kind_of(township: &str) -> TownshipKind {
     if township.ends_with("街道") {
         TownshipKind::Street
-    } else if township.ends_with("鄉") {
+    } else if township.ends_with("乡") {
         TownshipKind::Township
     } else {
         TownshipKind::Town
@@ -206,7 +206,7 @@ impl<R: Rng> Planner<'_, R> {
         let n = cells.len();
         let (community_cells, village_cells) = self.scale.cells_per_village();
         // Share of the township that is built-up: streets are mostly communities, towns
-        // have a community or two around the seat, 鄉 are almost all villages.
+        // have a community or two around the seat, 乡 are almost all villages.
         let urban_share = match kind_of(&township.name) {
             TownshipKind::Street => 0.75,
             TownshipKind::Town => 0.08,
@@ -246,7 +246,7 @@ impl<R: Rng> Planner<'_, R> {
             let community = part < communities;
             number_in_kind = if position == communities { 1 } else { number_in_kind + 1 };
             let (code, name) = if community {
-                // The seat community carries the township's name (新湖社區, 二屯社區).
+                // The seat community carries the township's name (新湖社区, 二屯社区).
                 let preferred = (part == 0).then(|| stem(&township.name));
                 (format!("{prefix}{number_in_kind:03}"), namer.community(self.name_rng, preferred))
             } else {

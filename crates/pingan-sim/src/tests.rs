@@ -70,14 +70,14 @@ fn check_structure(city: &CityRows, scale: Scale) {
     for t in of_level(city, RegionLevel::Township) {
         let suffix = match t.code.township_kind().expect("a township code") {
             TownshipKind::Street => "街道",
-            TownshipKind::Town => "鎮",
-            TownshipKind::Township => "鄉",
+            TownshipKind::Town => "镇",
+            TownshipKind::Township => "乡",
         };
         assert!(t.name.ends_with(suffix), "{} {}", t.code, t.name);
     }
     for v in of_level(city, RegionLevel::Village) {
         let suffix = match v.code.village_kind().expect("a village code") {
-            VillageKind::Community => "社區",
+            VillageKind::Community => "社区",
             VillageKind::Village => "村",
         };
         assert!(v.name.ends_with(suffix), "{} {}", v.code, v.name);
@@ -86,7 +86,7 @@ fn check_structure(city: &CityRows, scale: Scale) {
         let grids = &children[&v.id];
         let centre = |g: &RegionRow| g.polygon.as_ref().expect("grid polygon").to_polygon().centroid().expect("area");
         for (n, pair) in grids.windows(2).enumerate() {
-            assert_eq!(pair[0].name, format!("第{}網格", n + 1));
+            assert_eq!(pair[0].name, format!("第{}网格", n + 1));
             assert!(pair[0].code < pair[1].code);
             let (a, b) = (centre(pair[0]), centre(pair[1]));
             let row_height = 0.5 * (MAX_LAT - MIN_LAT) / scale.lattice_size().1 as f64;
@@ -298,7 +298,7 @@ fn demo_accounts_cover_the_staff_roles_and_sign_in() {
     assert_eq!(demo[3].0, "dept.gongan");
     assert_eq!(demo[4], ("dispatch.371402001000".to_owned(), Role::TownshipDispatcher, "新湖街道".to_owned()));
     assert!(demo[5].0.starts_with("cadre.371402001") && demo[6].0.starts_with("grid.371402001"));
-    assert!(demo[6].2.starts_with(&demo[5].2) && demo[6].2.ends_with("第1網格"), "{:?}", demo[6]);
+    assert!(demo[6].2.starts_with(&demo[5].2) && demo[6].2.ends_with("第1网格"), "{:?}", demo[6]);
     let hash = city.accounts[0].password_hash.as_deref().expect("hash");
     assert!(verify_password(DEMO_PASSWORD, hash));
 }

@@ -195,45 +195,44 @@ impl Store {
         Ok(())
     }
 
-    /// If `key` is locked out, until when (ms).
-    pub async fn login_locked_until(&self, key: &str) -> Result<Option<i64>> {
-        let until: Option<i64> =
-            on_pool!(&self.db, |pool| sqlx::query_scalar("SELECT locked_until FROM login_failures WHERE key = $1")
-                .bind(key)
-                .fetch_optional(pool)
-                .await)?;
-        Ok(until.filter(|&u| u > now_ms()))
-    }
-
-    /// Count a failed sign-in; returns the lock deadline if this failure triggered one.
-    pub async fn login_failed(&self, key: &str, policy: &ThrottlePolicy) -> Result<Option<i64>> {
+    /// Count a sign-in attempt for `key` *before* checking the secret, in one atomic
+    /// statement, so parallel guesses cannot slip past the limit. Returns the lock
+    /// deadline (ms) when the attempt must be refused; a success should then call
+    /// [`Store::login_succeeded`] to clear the count.
+    pub async fn login_attempt(&self, key: &str, policy: &ThrottlePolicy) -> Result<Option<i64>> {
         let now = now_ms();
-        let locked: Option<i64> = on_pool!(&self.db, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let row: Option<(i64, i64)> =
-                sqlx::query_as("SELECT failures, first_at FROM login_failures WHERE key = $1")
-                    .bind(key)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let (failures, first_at) = match row {
-                Some((n, first)) if now - first < policy.window_ms => (n + 1, first),
-                _ => (1, now),
-            };
-            let locked_until = if failures >= policy.max_failures { now + policy.lock_ms } else { 0 };
-            sqlx::query(
-                "INSERT INTO login_failures (key, failures, first_at, locked_until) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (key) DO UPDATE SET failures = $2, first_at = $3, locked_until = $4",
+        let window_start = now - policy.window_ms;
+        let (attempts, locked_until): (i64, i64) = on_pool!(&self.db, |pool| sqlx::query_as(
+            "INSERT INTO login_failures (key, failures, first_at, locked_until) VALUES ($1, 1, $2, 0)
+             ON CONFLICT (key) DO UPDATE SET
+                failures = CASE WHEN login_failures.first_at < $3 THEN 1 ELSE login_failures.failures + 1 END,
+                first_at = CASE WHEN login_failures.first_at < $3 THEN $2 ELSE login_failures.first_at END
+             RETURNING failures, locked_until"
+        )
+        .bind(key)
+        .bind(now)
+        .bind(window_start)
+        .fetch_one(pool)
+        .await)?;
+        if locked_until > now {
+            return Ok(Some(locked_until));
+        }
+        if attempts > policy.max_failures {
+            let until = now + policy.lock_ms;
+            // Never shorten a lock another request set.
+            on_pool!(&self.db, |pool| {
+                sqlx::query(
+                "UPDATE login_failures SET locked_until = CASE WHEN locked_until > $2 THEN locked_until ELSE $2 END WHERE key = $1"
             )
             .bind(key)
-            .bind(if locked_until > 0 { 0 } else { failures })
-            .bind(first_at)
-            .bind(locked_until)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            (locked_until > 0).then_some(locked_until)
-        });
-        Ok(locked)
+            .bind(until)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            })?;
+            return Ok(Some(until));
+        }
+        Ok(None)
     }
 
     pub async fn login_succeeded(&self, key: &str) -> Result<()> {
@@ -342,7 +341,8 @@ impl Store {
         Ok(outcome)
     }
 
-    /// Check a code. A right code is consumed; a wrong one counts against the code.
+    /// Check a code. Each check spends one of the code's attempts atomically before
+    /// comparing, so parallel guesses cannot exceed the limit; a right code is consumed.
     pub async fn check_otp(
         &self,
         phone: &str,
@@ -352,27 +352,22 @@ impl Store {
         let now = now_ms();
         let outcome = on_pool!(&self.db, |pool| {
             let mut tx = pool.begin_write().await?;
-            let row: Option<(String, i64, i64)> =
-                sqlx::query_as("SELECT code_hash, expires_at, attempts FROM otp_codes WHERE phone = $1")
-                    .bind(phone)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let row: Option<(String, i64)> = sqlx::query_as(
+                "UPDATE otp_codes SET attempts = attempts + 1
+                 WHERE phone = $1 AND attempts < $2 AND expires_at > $3 RETURNING code_hash, attempts",
+            )
+            .bind(phone)
+            .bind(policy.max_attempts)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
             let outcome = match row {
-                Some((_, expires, attempts)) if now >= expires || attempts >= policy.max_attempts => {
-                    Err(OtpRefusal::NoCode)
-                }
-                Some((stored, _, _)) if stored == code_hash => {
+                None => Err(OtpRefusal::NoCode),
+                Some((stored, _)) if stored == code_hash => {
                     sqlx::query("DELETE FROM otp_codes WHERE phone = $1").bind(phone).execute(&mut *tx).await?;
                     Ok(())
                 }
-                Some((_, _, attempts)) => {
-                    sqlx::query("UPDATE otp_codes SET attempts = attempts + 1 WHERE phone = $1")
-                        .bind(phone)
-                        .execute(&mut *tx)
-                        .await?;
-                    Err(OtpRefusal::Wrong(policy.max_attempts - attempts - 1))
-                }
-                None => Err(OtpRefusal::NoCode),
+                Some((_, attempts)) => Err(OtpRefusal::Wrong(policy.max_attempts - attempts)),
             };
             tx.commit().await?;
             outcome
@@ -395,7 +390,7 @@ impl Store {
                  VALUES ($1, $2, 'citizen', $3, $4, $5) ON CONFLICT (username) DO NOTHING RETURNING id",
             )
             .bind(&username)
-            .bind(format!("群眾 {}", phone.masked()))
+            .bind(format!("群众 {}", phone.masked()))
             .bind(city.id())
             .bind(phone.as_str())
             .bind(now)

@@ -71,7 +71,7 @@ impl Store {
         let hi = scope.region.subtree_end();
         let action = f.action_prefix.as_ref().map(|a| format!("{}%", escape_like(a)));
         let where_ = "region_path >= $1 AND region_path < $2
-            AND ($3 IS NULL OR action LIKE $3 ESCAPE '\\')
+            AND ($3 IS NULL OR lower(action) LIKE lower($3) ESCAPE '\\')
             AND ($4 IS NULL OR actor_name = $4)
             AND ($5 IS NULL OR target_kind = $5)
             AND ($6 IS NULL OR at_ms >= $6)

@@ -104,7 +104,20 @@ pub enum StoreError {
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// A unique key hit by a concurrent writer is a conflict the user can retry, not a fault.
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(
+                "数据刚被他人修改(重复的代码或名称),请刷新后重试 / a concurrent change took this code or name: reload and retry"
+                    .into(),
+            ),
+            _ => StoreError::Database(e),
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

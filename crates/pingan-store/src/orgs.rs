@@ -121,7 +121,7 @@ impl Store {
                 .filter(|q| !q.is_empty())
                 .map(|q| format!("%{}%", crate::audit::escape_like(q)));
         let where_ = "WHERE r.path >= $1 AND r.path < $2 AND o.retired_at IS NULL
-            AND ($3 IS NULL OR o.kind = $3) AND ($4 IS NULL OR o.name LIKE $4 ESCAPE '\\')
+            AND ($3 IS NULL OR o.kind = $3) AND ($4 IS NULL OR lower(o.name) LIKE lower($4) ESCAPE '\\')
             AND ($5 IS NULL OR o.industry = $5)";
         let list_sql = format!("{ORG_SELECT} {where_} ORDER BY o.id LIMIT $6 OFFSET $7");
         let count_sql = format!("SELECT count(*) FROM orgs o JOIN regions r ON r.id = o.region_id {where_}");
@@ -165,6 +165,12 @@ impl Store {
         actor.require(Action::Create, Resource::Org)?;
         let region = self.region(&actor.scope, new.region_id).await?;
         actor.authorize(Action::Create, Resource::Org, &Placement { region: &region.path, org_id: None })?;
+        if region.retired {
+            return Err(StoreError::Conflict(format!(
+                "区划 {} 已撤销,请选择现行区划 / region {} is retired: choose a live one",
+                region.code, region.code
+            )));
+        }
         let now = now_ms();
         let id: i64 = on_pool!(&self.db, |pool| {
             let mut tx = pool.begin_write().await?;
@@ -194,7 +200,12 @@ impl Store {
                 target_id: Some(id),
                 success: true,
                 before: serde_json::Value::Null,
-                after: serde_json::to_value(new).expect("serialisable"),
+                after: serde_json::json!({
+                    "kind": new.kind.as_str(), "name": new.name, "region_id": new.region_id,
+                    "dept": new.dept, "industry": new.industry, "address": new.address,
+                    "phone": new.phone.as_deref().map(pingan_domain::personal::display_contact_phone),
+                    "opening_hours": new.opening_hours,
+                }),
             };
             write_audit!(&mut *tx, &event, region.path.as_str())?;
             tx.commit().await?;
@@ -208,6 +219,11 @@ impl Store {
         actor.require(Action::Update, Resource::Org)?;
         let before = self.org(&actor.scope, id).await?;
         actor.authorize(Action::Update, Resource::Org, &Placement { region: &before.region_path, org_id: Some(id) })?;
+        if patch.version.is_some_and(|v| v != before.updated_at) {
+            return Err(StoreError::Conflict(
+                "该记录已被他人修改,请刷新后重试 / someone else changed this record since you opened it: reload and retry".into(),
+            ));
+        }
         let now = now_ms();
         let clear = |v: &Option<String>, old: &Option<String>| match v {
             Some(s) if s.is_empty() => None,
@@ -241,7 +257,7 @@ impl Store {
             .rows_affected();
             if changed == 0 {
                 return Err(StoreError::Conflict(
-                    "該記錄剛被他人修改,請刷新后重試 / someone else just changed this record: reload and try again"
+                    "该记录刚被他人修改,请刷新后重试 / someone else just changed this record: reload and try again"
                         .into(),
                 ));
             }
@@ -263,7 +279,7 @@ impl Store {
     }
 }
 
-/// A red station as the public sees it (紅色驛站 are public service points).
+/// A red station as the public sees it (红色驿站 are public service points).
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct PublicStation {
     pub id: i64,

@@ -83,6 +83,10 @@ impl Row {
     }
 }
 
+/// Grids tile their village: splitting or merging one needs new polygons, which
+/// come through a grids import (a boundary change), not through this API.
+const GRID_SHAPES: &str = "网格的拆分与合并须提供新的边界,请通过导入网格完成 / splitting or merging grids needs new boundaries: import the grids instead";
+
 fn invalid(field: &str, message: impl Into<String>) -> StoreError {
     StoreError::Invalid(vec![FieldError::new(field, message)])
 }
@@ -107,6 +111,23 @@ macro_rules! code_taken {
             .await?
             > 0
     };
+}
+
+/// Lock a row that must stay live for the rest of the transaction (a no-op
+/// update takes PostgreSQL's row lock; SQLite's `BEGIN IMMEDIATE` already
+/// serialises writers) and refuse if it was retired meanwhile.
+macro_rules! lock_live {
+    ($conn:expr, $row:expr) => {{
+        let row: &Row = $row;
+        let live = sqlx::query("UPDATE regions SET retired_at = retired_at WHERE id = $1 AND retired_at IS NULL")
+            .bind(row.id)
+            .execute($conn)
+            .await?
+            .rows_affected();
+        if live != 1 {
+            return Err(StoreError::Conflict(format!("区划 {} 已撤销 / region {} is retired", row.code, row.code)));
+        }
+    }};
 }
 
 /// Insert a copy of `row` under `parent_path`; returns the new id. The path needs
@@ -148,14 +169,23 @@ macro_rules! retire {
     ($conn:expr, $row:expr, $successor:expr, $kind:expr, $now:expr) => {{
         let row: &Row = $row;
         let successor: Option<i64> = $successor;
-        sqlx::query("UPDATE regions SET retired_at = $1, successor_id = $2 WHERE id = $3")
+        // Only a live row retires: a concurrent change that got there first makes this a conflict.
+        let retired = sqlx::query("UPDATE regions SET retired_at = $1, successor_id = $2 WHERE id = $3 AND retired_at IS NULL")
             .bind($now)
             .bind(successor)
             .bind(row.id)
             .execute($conn)
-            .await?;
+            .await?
+            .rows_affected();
+        if retired != 1 {
+            return Err(StoreError::Conflict(format!(
+                "区划 {} 刚被他人调整,请刷新后重试 / region {} was just changed by someone else: reload and retry",
+                row.code, row.code
+            )));
+        }
         if let Some(s) = successor {
-            sqlx::query("UPDATE orgs SET region_id = $1 WHERE region_id = $2 AND retired_at IS NULL")
+            // Moving bumps the version, so an edit prepared against the old placement conflicts.
+            sqlx::query("UPDATE orgs SET region_id = $1, updated_at = updated_at + 1 WHERE region_id = $2 AND retired_at IS NULL")
                 .bind(s)
                 .bind(row.id)
                 .execute($conn)
@@ -170,6 +200,21 @@ macro_rules! retire {
             .execute($conn)
             .await?;
     }};
+}
+
+/// The deepest region containing all `paths`.
+fn common_ancestor(paths: &[RegionPath]) -> Option<RegionPath> {
+    let first = paths.first()?.ids();
+    let depth = paths.iter().map(|p| {
+        let ids = p.ids();
+        first.iter().zip(ids.iter()).take_while(|(a, b)| a == b).count()
+    });
+    let depth = depth.min()?;
+    let mut path = RegionPath::root(*first.first()?);
+    for id in first.iter().take(depth).skip(1) {
+        path = path.child(*id);
+    }
+    (depth > 0).then_some(path)
 }
 
 /// One unit of work: re-create `old` under a new parent.
@@ -196,9 +241,15 @@ impl Store {
             let r = self.region(&actor.scope, *id).await?;
             actor.authorize(Action::Update, Resource::Region, &Placement { region: &r.path, org_id: None })?;
             if r.retired {
-                return Err(StoreError::Conflict(format!("區劃 {} 已撤銷 / region {} is retired", r.code, r.code)));
+                return Err(StoreError::Conflict(format!("区划 {} 已撤销 / region {} is retired", r.code, r.code)));
             }
         }
+        // File the event where those who watch the affected area will see it.
+        let mut named_paths = Vec::new();
+        for id in &named {
+            named_paths.push(self.region(&actor.scope, *id).await?.path);
+        }
+        let audit_path = common_ancestor(&named_paths).unwrap_or_else(|| actor.scope.region.clone());
         let now = now_ms();
         let outcome = on_pool!(&self.db, |pool| {
             let mut tx = pool.begin_write().await?;
@@ -218,21 +269,22 @@ impl Store {
                     if !matches!(level, RegionLevel::Township | RegionLevel::Village | RegionLevel::Grid) {
                         return Err(invalid(
                             "region_id",
-                            "只能移動鄉鎮、村(社區)或網格 / only townships, villages and grids move",
+                            "只能移动乡镇、村(社区)或网格 / only townships, villages and grids move",
                         ));
                     }
                     if level.parent() != Some(parent.level()?) {
                         return Err(invalid(
                             "new_parent_id",
                             format!(
-                                "上級須為{} / the new parent must be a {}",
+                                "上级须为{} / the new parent must be a {}",
                                 level.parent().map(|l| l.zh()).unwrap_or(""),
                                 level.parent().map(|l| l.as_str()).unwrap_or("")
                             ),
                         ));
                     }
+                    lock_live!(&mut *tx, &parent);
                     if region.parent_id == Some(parent.id) {
-                        return Err(StoreError::Conflict("已在該上級之下 / already under that parent".into()));
+                        return Err(StoreError::Conflict("已在该上级之下 / already under that parent".into()));
                     }
                     let code = match new_code {
                         Some(c) => Some(
@@ -256,11 +308,15 @@ impl Store {
                 }
                 RegionChange::Merge { source_ids, into_id } => {
                     let into = fetch(*into_id).fetch_one(&mut *tx).await?;
+                    if into.level()? == RegionLevel::Grid {
+                        return Err(invalid("into_id", GRID_SHAPES));
+                    }
+                    lock_live!(&mut *tx, &into);
                     let distinct: HashSet<_> = source_ids.iter().collect();
                     if source_ids.is_empty() || distinct.len() != source_ids.len() || distinct.contains(into_id) {
                         return Err(invalid(
                             "source_ids",
-                            "須列出一個或多個不同的來源區劃,且不含目標 / list one or more distinct sources, not the target",
+                            "须列出一个或多个不同的来源区划,且不含目标 / list one or more distinct sources, not the target",
                         ));
                     }
                     touched.extend(into.path()?.ids());
@@ -270,7 +326,7 @@ impl Store {
                             return Err(invalid(
                                 "source_ids",
                                 format!(
-                                    "{} 與目標級別不同 / {} is not at the target's level",
+                                    "{} 与目标级别不同 / {} is not at the target's level",
                                     source.code, source.code
                                 ),
                             ));
@@ -295,12 +351,15 @@ impl Store {
                 RegionChange::Split { region_id, parts } => {
                     let region = fetch(*region_id).fetch_one(&mut *tx).await?;
                     let level = region.level()?;
+                    if level == RegionLevel::Grid {
+                        return Err(invalid("region_id", GRID_SHAPES));
+                    }
                     let parent_id = region
                         .parent_id
                         .ok_or_else(|| invalid("region_id", "市不能拆分 / the city cannot be split"))?;
                     let parent = fetch(parent_id).fetch_one(&mut *tx).await?;
                     if parts.len() < 2 {
-                        return Err(invalid("parts", "至少拆分為兩部分 / split into at least two parts"));
+                        return Err(invalid("parts", "至少拆分为两部分 / split into at least two parts"));
                     }
                     let children: BTreeSet<i64> = live_children!(&mut *tx, region.id).into_iter().collect();
                     let mut assigned = BTreeSet::new();
@@ -311,20 +370,20 @@ impl Store {
                             Ok(c) if code_taken!(&mut *tx, c.as_str()) || codes.contains(&c) => {
                                 errors.push(FieldError::new(
                                     format!("parts[{i}].code"),
-                                    format!("代碼 {} 已被使用 / code {} is taken", c, c),
+                                    format!("代码 {} 已被使用 / code {} is taken", c, c),
                                 ))
                             }
                             Ok(c) => codes.push(c),
                             Err(e) => errors.push(FieldError::new(format!("parts[{i}].code"), e.to_string())),
                         }
                         if part.name.trim().is_empty() {
-                            errors.push(FieldError::new(format!("parts[{i}].name"), "名稱不能為空 / name is required"));
+                            errors.push(FieldError::new(format!("parts[{i}].name"), "名称不能为空 / name is required"));
                         }
                         for c in &part.child_ids {
                             if !children.contains(c) || !assigned.insert(*c) {
                                 errors.push(FieldError::new(
                                     format!("parts[{i}].child_ids"),
-                                    format!("{c} 不是待分配的下級 / {c} is not an unassigned child"),
+                                    format!("{c} 不是待分配的下级 / {c} is not an unassigned child"),
                                 ));
                             }
                         }
@@ -332,7 +391,7 @@ impl Store {
                     if assigned != children {
                         errors.push(FieldError::new(
                             "parts",
-                            "每個下級須分配到且只分配到一個部分 / every child must go to exactly one part",
+                            "每个下级须分配到且只分配到一个部分 / every child must go to exactly one part",
                         ));
                     }
                     if !errors.is_empty() {
@@ -386,7 +445,7 @@ impl Store {
                 RegionChange::Retire { region_id } => {
                     let region = fetch(*region_id).fetch_one(&mut *tx).await?;
                     if region.parent_id.is_none() {
-                        return Err(invalid("region_id", "市不能撤銷 / the city cannot be retired"));
+                        return Err(invalid("region_id", "市不能撤销 / the city cannot be retired"));
                     }
                     let children = live_children!(&mut *tx, region.id).len();
                     let orgs: i64 =
@@ -400,7 +459,7 @@ impl Store {
                         .await?;
                     if children > 0 || orgs > 0 || accounts > 0 {
                         return Err(StoreError::Conflict(format!(
-                            "尚有 {children} 個下級、{orgs} 個機構、{accounts} 個賬號,請先移走 / still has {children} children, {orgs} organisations and {accounts} accounts: move them first"
+                            "尚有 {children} 个下级、{orgs} 个机构、{accounts} 个账号,请先移走 / still has {children} children, {orgs} organisations and {accounts} accounts: move them first"
                         )));
                     }
                     touched.extend(region.path()?.ids());
@@ -419,7 +478,7 @@ impl Store {
                 let level = old.level()?;
                 let code = match t.code {
                     Some(c) if code_taken!(&mut *tx, c.as_str()) => {
-                        return Err(invalid("new_code", format!("代碼 {c} 已被使用 / code {c} is taken")));
+                        return Err(invalid("new_code", format!("代码 {c} 已被使用 / code {c} is taken")));
                     }
                     Some(c) => c,
                     None => {
@@ -435,7 +494,7 @@ impl Store {
                             number = if number >= *range.end() { *range.start() } else { number + 1 };
                             if number == own.own_number(level) {
                                 return Err(StoreError::Conflict(format!(
-                                    "{} 下已無可用代碼 / no free code left under {}",
+                                    "{} 下已无可用代码 / no free code left under {}",
                                     t.parent_code, t.parent_code
                                 )));
                             }
@@ -493,7 +552,7 @@ impl Store {
                 before,
                 after: serde_json::json!({"change": after, "retired": outcome.retired, "created": outcome.created}),
             };
-            write_audit!(&mut *tx, &event, actor.scope.region.as_str())?;
+            write_audit!(&mut *tx, &event, audit_path.as_str())?;
             tx.commit().await?;
             outcome
         });

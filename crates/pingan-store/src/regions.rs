@@ -152,7 +152,8 @@ impl Store {
     pub async fn children(&self, scope: &Scope, parent_id: i64) -> Result<Vec<RegionSummary>> {
         let parent = self.region(scope, parent_id).await?;
         let sql = "SELECT c.id, c.parent_id, c.level, c.code, c.name, c.path, c.households, c.population, c.retired_at,
-                (SELECT count(*) FROM regions g WHERE g.level = 'grid' AND g.path >= c.path AND g.path < c.path || '~') AS grids,
+                (SELECT count(*) FROM regions g WHERE g.level = 'grid' AND g.retired_at IS NULL
+                   AND g.path >= c.path AND g.path < c.path || '~') AS grids,
                 (SELECT count(*) FROM orgs o JOIN regions r ON r.id = o.region_id
                    WHERE r.path >= c.path AND r.path < c.path || '~' AND o.retired_at IS NULL) AS orgs
              FROM regions c WHERE c.parent_id = $1 AND c.retired_at IS NULL ORDER BY c.code";
@@ -197,13 +198,24 @@ impl Store {
     /// System job: every live grid polygon, to build the point → grid index.
     /// Unscoped on purpose; the index answers only with grids, and the handlers
     /// that use it apply the caller's scope to the result.
+    /// A grid whose polygon is missing or broken is left out with a warning rather
+    /// than keeping every instance from starting.
     pub async fn all_grid_shapes_for_index(&self) -> Result<Vec<GridShape>> {
         let recs: Vec<ShapeRecord> = on_pool!(&self.db, |pool| sqlx::query_as(
             "SELECT id, code, name, path, polygon FROM regions WHERE level = 'grid' AND retired_at IS NULL"
         )
         .fetch_all(pool)
         .await)?;
-        recs.into_iter().map(GridShape::try_from).collect()
+        Ok(recs
+            .into_iter()
+            .filter_map(|r| match GridShape::try_from(r) {
+                Ok(shape) => Some(shape),
+                Err(e) => {
+                    tracing::warn!(error = %e, "grid left out of the point index");
+                    None
+                }
+            })
+            .collect())
     }
 
     /// System job: the region with this id regardless of scope (public answers such

@@ -57,7 +57,7 @@ impl CurrentActor {
             Ok(())
         } else {
             Err(AppError::Forbidden(
-                "表單已過期或來源不明,請刷新頁面后重試 / stale or foreign form: reload the page and try again".into(),
+                "表单已过期或来源不明,请刷新页面后重试 / stale or foreign form: reload the page and try again".into(),
             ))
         }
     }
@@ -85,9 +85,9 @@ impl FromRequestParts<AppState> for CurrentActor {
 pub async fn password_login(state: &AppState, username: &str, password: &str) -> Result<(Actor, NewSession), AppError> {
     let username = username.trim().to_ascii_lowercase();
     let key = format!("user:{username}");
-    if state.store.login_locked_until(&key).await?.is_some() {
+    if state.store.login_attempt(&key, &state.config.throttle).await?.is_some() {
         return Err(AppError::TooManyRequests(
-            "登錄失敗次數過多,請 15 分鐘后再試 / too many failed sign-ins, try again in 15 minutes".into(),
+            "登录失败次数过多,请 15 分钟后再试 / too many failed sign-ins, try again in 15 minutes".into(),
         ));
     }
     let account = state.store.login_account(&username).await?;
@@ -124,7 +124,6 @@ pub async fn password_login(state: &AppState, username: &str, password: &str) ->
             Ok((acc.actor, session))
         }
         other => {
-            state.store.login_failed(&key, &state.config.throttle).await?;
             let event = AuditEvent {
                 at_ms: now,
                 actor_id: other.as_ref().map(|a| a.id),
@@ -139,7 +138,7 @@ pub async fn password_login(state: &AppState, username: &str, password: &str) ->
             let region =
                 other.map(|a| a.actor.scope.region.as_str().to_owned()).unwrap_or_else(|| state.root_path.clone());
             state.store.record_audit(&event, &region).await?;
-            Err(AppError::BadCredentials("用戶名或密碼錯誤 / wrong username or password".into()))
+            Err(AppError::BadCredentials("用户名或密码错误 / wrong username or password".into()))
         }
     }
 }
@@ -152,34 +151,43 @@ pub async fn request_code(state: &AppState, phone: &Phone) -> Result<(), AppErro
         Ok(()) => {}
         Err(OtpRefusal::TooSoon(secs)) => {
             return Err(AppError::TooManyRequests(format!(
-                "驗證碼已發送,請 {secs} 秒后再試 / a code was just sent; retry in {secs} s"
+                "验证码已发送,请 {secs} 秒后再试 / a code was just sent; retry in {secs} s"
             )));
         }
         Err(other) => return Err(AppError::Internal(format!("unexpected refusal {other:?}"))),
     }
     state.config.code_sender.send(phone, &code).await.map_err(|e| {
         tracing::error!(error = %e, "sending a one-time code failed");
-        AppError::Unavailable("短信發送失敗,請稍后再試 / the text message could not be sent, try again later".into())
+        AppError::Unavailable("短信发送失败,请稍后再试 / the text message could not be sent, try again later".into())
     })
 }
 
 /// Citizen sign-in, step 2: check the code; the account is created on first sign-in.
 pub async fn verify_code(state: &AppState, phone: &Phone, code: &str) -> Result<(Actor, NewSession), AppError> {
+    // Guesses are also counted per phone across re-sent codes, so asking for a new
+    // code every minute does not buy unlimited guesses.
+    let key = format!("otp:{}", phone.as_str());
+    if state.store.login_attempt(&key, &state.config.throttle).await?.is_some() {
+        return Err(AppError::TooManyRequests(
+            "验证失败次数过多,请 15 分钟后再试 / too many wrong codes, try again in 15 minutes".into(),
+        ));
+    }
     let hash = pingan_domain::otp::code_hash(phone.as_str(), code);
     match state.store.check_otp(phone.as_str(), &hash, &state.config.otp).await? {
         Ok(()) => {}
         Err(OtpRefusal::Wrong(left)) => {
             return Err(AppError::BadCredentials(format!(
-                "驗證碼錯誤,還可嘗試 {left} 次 / wrong code, {left} attempts left"
+                "验证码错误,还可尝试 {left} 次 / wrong code, {left} attempts left"
             )));
         }
         Err(_) => {
-            return Err(AppError::BadCredentials("驗證碼已失效,請重新獲取 / no valid code: request a new one".into()));
+            return Err(AppError::BadCredentials("验证码已失效,请重新获取 / no valid code: request a new one".into()));
         }
     }
+    state.store.login_succeeded(&key).await?;
     let account = state.store.citizen_account(phone).await?;
     if account.disabled {
-        return Err(AppError::Forbidden("賬號已停用 / account disabled".into()));
+        return Err(AppError::Forbidden("账号已停用 / account disabled".into()));
     }
     let session = state.store.create_session(account.id, &state.config.session).await?;
     let event = AuditEvent {

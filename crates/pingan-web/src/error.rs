@@ -15,18 +15,18 @@ use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("輸入有誤 / invalid input")]
+    #[error("输入有误 / invalid input")]
     Invalid(Vec<FieldError>),
     #[error("{0}")]
     BadRequest(String),
-    #[error("請先登錄 / please sign in")]
+    #[error("请先登录 / please sign in")]
     Unauthenticated,
     /// Wrong credentials: 401 with a message (a page shows it on the form).
     #[error("{0}")]
     BadCredentials(String),
     #[error("{0}")]
     Forbidden(String),
-    #[error("未找到,或不在您的管轄范圍內 / not found or outside your scope")]
+    #[error("未找到,或不在您的管辖范围内 / not found or outside your scope")]
     NotFound,
     #[error("{0}")]
     Conflict(String),
@@ -63,7 +63,7 @@ impl AppError {
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
-                return (StatusCode::INTERNAL_SERVER_ERROR, "服務器內部錯誤,已記錄 / internal error, logged".into());
+                return (StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误,已记录 / internal error, logged".into());
             }
         };
         (status, self.to_string())
@@ -103,25 +103,25 @@ impl From<pingan_domain::access::Denied> for AppError {
 
 impl From<axum::extract::rejection::JsonRejection> for AppError {
     fn from(r: axum::extract::rejection::JsonRejection) -> Self {
-        AppError::BadRequest(format!("請求體不是有效的 JSON 或缺少字段 / malformed JSON body: {}", r.body_text()))
+        AppError::BadRequest(format!("请求体不是有效的 JSON 或缺少字段 / malformed JSON body: {}", r.body_text()))
     }
 }
 
 impl From<axum::extract::rejection::QueryRejection> for AppError {
     fn from(r: axum::extract::rejection::QueryRejection) -> Self {
-        AppError::BadRequest(format!("查詢參數有誤 / bad query parameters: {}", r.body_text()))
+        AppError::BadRequest(format!("查询参数有误 / bad query parameters: {}", r.body_text()))
     }
 }
 
 impl From<axum::extract::rejection::PathRejection> for AppError {
     fn from(r: axum::extract::rejection::PathRejection) -> Self {
-        AppError::BadRequest(format!("路徑參數有誤 / bad path parameter: {}", r.body_text()))
+        AppError::BadRequest(format!("路径参数有误 / bad path parameter: {}", r.body_text()))
     }
 }
 
 impl From<axum::extract::rejection::FormRejection> for AppError {
     fn from(r: axum::extract::rejection::FormRejection) -> Self {
-        AppError::BadRequest(format!("表單內容有誤 / malformed form: {}", r.body_text()))
+        AppError::BadRequest(format!("表单内容有误 / malformed form: {}", r.body_text()))
     }
 }
 
@@ -166,7 +166,7 @@ impl IntoResponse for PageError {
         let body = format!(
             "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
              <link rel=\"stylesheet\" href=\"/assets/app.css\"><title>{code}</title></head><body><main class=\"error-page\">\
-             <h1>{code}</h1><p>{msg}</p><ul>{details}</ul><p><a href=\"javascript:history.back()\">返回 / Back</a> · <a href=\"/home\">首頁 / Home</a></p></main></body></html>",
+             <h1>{code}</h1><p>{msg}</p><ul>{details}</ul><p><a href=\"javascript:history.back()\">返回 / Back</a> · <a href=\"/home\">首页 / Home</a></p></main></body></html>",
             code = status.as_u16(),
             msg = crate::html_escape(&message),
         );

@@ -18,7 +18,7 @@ pub trait CodeSender: Send + Sync + std::fmt::Debug {
 pub type SharedSender = Arc<dyn CodeSender>;
 
 fn message(code: &str) -> String {
-    format!("【平安德州】您的登錄驗證碼為 {code},5 分鐘內有效。如非本人操作請忽略。")
+    format!("【平安德州】您的登录验证码为 {code},5 分钟内有效。如非本人操作请忽略。")
 }
 
 /// Writes the code to the log (demo and tests only: the code is a secret).

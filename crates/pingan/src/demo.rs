@@ -33,7 +33,7 @@ pub async fn ensure_city(store: &Store, scale: Scale, show_progress: bool) -> an
             .expect("static template")
             .progress_chars("=> "),
     );
-    bar.set_message("寫入數據庫 / writing");
+    bar.set_message("写入数据库 / writing");
     let progress = {
         let bar = bar.clone();
         move |done: u64, _total: u64| bar.set_position(done)
@@ -50,20 +50,20 @@ pub async fn run(scale: Scale, port: u16, db_path: &Path) -> anyhow::Result<()> 
         Some(took) => {
             println!("示范城市已生成 / demo city generated in {:.1} s → {}", took.as_secs_f64(), db_path.display())
         }
-        None => println!("使用已有數據 / reusing the city in {}", db_path.display()),
+        None => println!("使用已有数据 / reusing the city in {}", db_path.display()),
     }
     let server = Server::build(store.clone(), WebConfig::default(), &format!("127.0.0.1:{port}")).await?;
     let accounts = store.first_account_per_role().await?;
     println!();
     println!("  平安德州 Pingan demo: http://{}/", server.addr);
     println!();
-    println!("  演示賬號 / demo accounts (password: {}):", pingan_sim::DEMO_PASSWORD);
+    println!("  演示账号 / demo accounts (password: {}):", pingan_sim::DEMO_PASSWORD);
     for (username, role, region) in accounts {
         println!("    {:<28} {:<12} {}", username, role.zh(), region);
     }
     println!();
-    println!("  群眾 / residents: http://{}/citizen/login", server.addr);
-    println!("    任一手機號;驗證碼顯示在本窗口的日志中 / any mobile number; the code appears in the log below");
+    println!("  群众 / residents: http://{}/citizen/login", server.addr);
+    println!("    任一手机号;验证码显示在本窗口的日志中 / any mobile number; the code appears in the log below");
     println!();
     println!("  Ctrl-C 停止 / to stop");
     server.run(shutdown_signal()).await

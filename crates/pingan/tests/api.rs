@@ -80,7 +80,7 @@ on_both_engines!(region_tree_walks_from_city_to_grid, |app: TestApp| async move 
         assert!(children.iter().all(|c| c["level"] == level));
         if level == "county" {
             assert_eq!(children.len(), 11);
-            assert!(children.iter().any(|c| c["code"] == "371402" && c["name"] == "德城區"));
+            assert!(children.iter().any(|c| c["code"] == "371402" && c["name"] == "德城区"));
             let grids: i64 = children.iter().map(|c| c["grids"].as_i64().unwrap()).sum();
             assert!(grids >= 100, "small city has a few hundred grids, got {grids}");
         }
@@ -194,7 +194,7 @@ on_both_engines!(orgs_change_only_with_valid_input_and_csrf, |app: TestApp| asyn
     let (status, _) = s.post("/api/v1/orgs", &json!({"kind": "red_station", "name": "x"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "missing region_id is a 400");
     let (status, created) = s
-        .post("/api/v1/orgs", &json!({"kind": "social_unit", "name": "德州市測試物流有限公司", "region_id": grid, "industry": "I09", "phone": "0534-2345678"}))
+        .post("/api/v1/orgs", &json!({"kind": "social_unit", "name": "德州市测试物流有限公司", "region_id": grid, "industry": "I09", "phone": "0534-2345678"}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["industry"], "I09");
@@ -245,4 +245,38 @@ on_both_engines!(openapi_document_matches_the_router, |app: TestApp| async move 
             );
         }
     }
+});
+
+on_both_engines!(edits_with_a_stale_version_conflict_and_searches_agree, |app: TestApp| async move {
+    let s = app.login("admin").await;
+    let (_, page) = s.get("/api/v1/orgs?kind=red_station&per_page=1").await;
+    let org = &page["items"][0];
+    let id = org["id"].as_i64().unwrap();
+    let seen = org["version"].as_i64().unwrap();
+    let (status, _) =
+        s.patch(&format!("/api/v1/orgs/{id}"), &json!({"version": seen, "name": "Pingan Station A"})).await;
+    assert_eq!(status, StatusCode::OK);
+    // Someone who read the old version is refused instead of overwriting.
+    let (status, err) = s.patch(&format!("/api/v1/orgs/{id}"), &json!({"version": seen, "address": "旧地址"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    // Name search ignores ASCII case on both engines.
+    let (_, upper) = s.get("/api/v1/orgs?q=PINGAN%20STATION").await;
+    let (_, lower) = s.get("/api/v1/orgs?q=pingan%20station").await;
+    assert_eq!(upper["total"], 1);
+    assert_eq!(lower["total"], 1);
+    // Absurd paging is a 400, not an overflow.
+    assert_eq!(s.get("/api/v1/orgs?page=9223372036854775807").await.0, StatusCode::BAD_REQUEST);
+    let res = s.client.get(s.url("/orgs?page=9223372036854775807")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // Department staff cannot open another organisation's edit form.
+    let dept = app.login("dept.gongan").await;
+    let res = dept.client.get(dept.url(&format!("/orgs/{id}"))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // A mobile number written with hyphens is still masked.
+    let (status, _) = s.patch(&format!("/api/v1/orgs/{id}"), &json!({"phone": "139-0013-9000"})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, shown) = s.get(&format!("/api/v1/orgs/{id}")).await;
+    assert_eq!(shown["phone"], "139****9000");
+    let (_, audit) = s.get("/api/v1/audit?action=org.update&per_page=1").await;
+    assert!(!audit.to_string().contains("139-0013-9000") && !audit.to_string().contains("13900139000"));
 });

@@ -86,7 +86,7 @@ async fn sign_in_and_open_the_map_in_chromium() {
     browser.find(Locator::Id("password")).await.unwrap().send_keys(common::PASSWORD).await.unwrap();
     browser.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
     let role = browser.wait().for_element(Locator::Id("role")).await.unwrap();
-    assert_eq!(role.text().await.unwrap(), "系統管理員");
+    assert_eq!(role.text().await.unwrap(), "系统管理员");
     shot(&browser, "home").await;
     browser.goto(&app.url("/regions/1")).await.unwrap();
     browser.wait().for_element(Locator::Id("children")).await.unwrap();
@@ -107,7 +107,7 @@ async fn sign_in_and_open_the_map_in_chromium() {
     // Clicking a grid opens that grid's page.
     paths[0].click().await.unwrap();
     let title = browser.wait().for_element(Locator::Id("region-name")).await.unwrap();
-    assert!(title.text().await.unwrap().contains("網格"));
+    assert!(title.text().await.unwrap().contains("网格"));
 
     // Switch to English and back.
     browser.find(Locator::Id("lang-switch")).await.unwrap().click().await.unwrap();

@@ -17,10 +17,10 @@ on_both_engines!(instances_share_sessions_and_data, |app: TestApp| async move {
     // Written through B, read through A.
     let (_, page) = on_a.get("/api/v1/orgs?kind=red_station&per_page=1").await;
     let id = page["items"][0]["id"].as_i64().unwrap();
-    let (status, _) = on_b.patch(&format!("/api/v1/orgs/{id}"), &json!({"opening_hours": "全天開放"})).await;
+    let (status, _) = on_b.patch(&format!("/api/v1/orgs/{id}"), &json!({"opening_hours": "全天开放"})).await;
     assert_eq!(status, StatusCode::OK);
     let (_, org) = on_a.get(&format!("/api/v1/orgs/{id}")).await;
-    assert_eq!(org["opening_hours"], "全天開放");
+    assert_eq!(org["opening_hours"], "全天开放");
     // Signed out on B, gone on A.
     assert_eq!(on_b.post("/api/v1/auth/logout", &json!({})).await.0, StatusCode::NO_CONTENT);
     assert_eq!(on_a.get("/api/v1/auth/me").await.0, StatusCode::UNAUTHORIZED);
@@ -36,7 +36,7 @@ on_both_engines!(concurrent_writes_from_two_instances_all_land, |app: TestApp| a
     for i in 0..20 {
         let s = if i % 2 == 0 { a.against(&a.base) } else { b.against(&b.base) };
         tasks.push(tokio::spawn(async move {
-            s.post("/api/v1/orgs", &json!({"kind": "red_station", "name": format!("并發驛站{i}"), "region_id": region}))
+            s.post("/api/v1/orgs", &json!({"kind": "red_station", "name": format!("并发驿站{i}"), "region_id": region}))
                 .await
                 .0
         }));
@@ -44,7 +44,7 @@ on_both_engines!(concurrent_writes_from_two_instances_all_land, |app: TestApp| a
     for t in tasks {
         assert_eq!(t.await.unwrap(), StatusCode::CREATED);
     }
-    let (_, created) = a.get("/api/v1/orgs?q=并發驛站").await;
+    let (_, created) = a.get("/api/v1/orgs?q=并发驿站").await;
     assert_eq!(created["total"], 20);
     let (_, audit) = a.get("/api/v1/audit?action=org.create").await;
     assert_eq!(audit["total"], 20);

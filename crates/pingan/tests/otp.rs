@@ -65,9 +65,65 @@ on_both_engines!(five_wrong_codes_void_the_code, |app: TestApp| async move {
     for _ in 0..5 {
         c.post(app.url("/api/v1/auth/code/login")).json(&json!({"phone": phone, "code": wrong})).send().await.unwrap();
     }
+    // The phone is now locked out, and the code itself has no attempts left either.
     let res =
         c.post(app.url("/api/v1/auth/code/login")).json(&json!({"phone": phone, "code": code})).send().await.unwrap();
-    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "the right code no longer works after five wrong ones");
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "the right code no longer works after five wrong ones");
+    let hash = pingan_domain::otp::code_hash(phone, &code);
+    let outcome = app.store.check_otp(phone, &hash, &Default::default()).await.unwrap();
+    assert_eq!(outcome, Err(pingan_store::accounts::OtpRefusal::NoCode));
+});
+
+on_both_engines!(parallel_guesses_cannot_pass_the_limits, |app: TestApp| async move {
+    // Sign-in: 30 wrong passwords at once; at most five are ever checked, then the right one is refused too.
+    let url = app.url("/api/v1/auth/login");
+    let mut tasks = Vec::new();
+    for _ in 0..30 {
+        let (c, url) = (app.client(), url.clone());
+        tasks.push(tokio::spawn(async move {
+            c.post(&url)
+                .json(&json!({"username": "leader", "password": "wrong-password-1"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    let mut checked = 0;
+    for t in tasks {
+        if t.await.unwrap() == StatusCode::UNAUTHORIZED {
+            checked += 1;
+        }
+    }
+    assert!(checked <= 5, "{checked} guesses were checked");
+    let res = app
+        .client()
+        .post(&url)
+        .json(&json!({"username": "leader", "password": common::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // One-time codes: 20 parallel wrong guesses; at most five are compared.
+    let phone = "13600002222";
+    app.client().post(app.url("/api/v1/auth/code")).json(&json!({"phone": phone})).send().await.unwrap();
+    let code = app.codes.last_code(phone).unwrap();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let (c, url) = (app.client(), app.url("/api/v1/auth/code/login"));
+        tasks.push(tokio::spawn(async move {
+            c.post(&url).json(&json!({"phone": phone, "code": wrong})).send().await.unwrap().status()
+        }));
+    }
+    let mut compared = 0;
+    for t in tasks {
+        if t.await.unwrap() == StatusCode::UNAUTHORIZED {
+            compared += 1;
+        }
+    }
+    assert!(compared <= 5, "{compared} guesses were compared");
 });
 
 #[tokio::test]
@@ -113,7 +169,7 @@ on_both_engines!(residents_sign_in_and_find_their_grid_in_the_browser_pages, |ap
     let c = app.client();
     assert_eq!(c.get(app.url("/citizen")).send().await.unwrap().headers()["location"], "/citizen/login");
     let page = c.get(app.url("/citizen/login")).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("群眾登錄"));
+    assert!(page.contains("群众登录"));
     // A bad number is answered on the form.
     let res = c
         .post(app.url("/citizen/code"))

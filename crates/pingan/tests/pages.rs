@@ -19,7 +19,7 @@ on_both_engines!(form_sign_in_needs_its_csrf_token, |app: TestApp| async move {
 
     let login = c.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
     assert!(login.contains("lang=\"zh-CN\""), "Chinese by default");
-    assert!(login.contains("登錄"));
+    assert!(login.contains("登录"));
     let token = hidden_csrf(&login);
 
     // A forged form (wrong token) is refused without checking the password.
@@ -31,7 +31,7 @@ on_both_engines!(form_sign_in_needs_its_csrf_token, |app: TestApp| async move {
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let again = res.text().await.unwrap();
-    assert!(again.contains("頁面已過期"));
+    assert!(again.contains("页面已过期"));
 
     // Wrong password: the form again, with a message and the username kept.
     let token2 = hidden_csrf(&again);
@@ -43,7 +43,7 @@ on_both_engines!(form_sign_in_needs_its_csrf_token, |app: TestApp| async move {
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let html = res.text().await.unwrap();
-    assert!(html.contains("用戶名或密碼錯誤") && html.contains("value=\"admin\""));
+    assert!(html.contains("用户名或密码错误") && html.contains("value=\"admin\""));
     assert_ne!(token, token2);
 
     let token3 = hidden_csrf(&html);
@@ -55,7 +55,7 @@ on_both_engines!(form_sign_in_needs_its_csrf_token, |app: TestApp| async move {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let home = c.get(app.url("/home")).send().await.unwrap().text().await.unwrap();
-    assert!(home.contains("系統管理員") && home.contains("德州市"));
+    assert!(home.contains("系统管理员") && home.contains("德州市"));
 
     // Sign out with the session's token.
     let token = hidden_csrf(&home);
@@ -85,7 +85,7 @@ on_both_engines!(map_draws_every_grid_of_a_region, |app: TestApp| async move {
     assert!(html.contains("<svg class=\"gridmap\""));
     // The region browser shows the children with their counts.
     let html = s.client.get(s.url("/regions/1")).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("德城區") && html.contains("樂陵市"));
+    assert!(html.contains("德城区") && html.contains("乐陵市"));
 });
 
 on_both_engines!(org_form_reports_bad_fields_and_saves_good_ones, |app: TestApp| async move {
@@ -103,7 +103,7 @@ on_both_engines!(org_form_reports_bad_fields_and_saves_good_ones, |app: TestApp|
         .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let html = res.text().await.unwrap();
-    assert!(html.contains("名稱不能為空") && html.contains("phone"));
+    assert!(html.contains("名称不能为空") && html.contains("phone"));
     let res = s
         .client
         .post(s.url(&format!("/orgs/{id}")))

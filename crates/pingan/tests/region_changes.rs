@@ -234,3 +234,53 @@ on_both_engines!(other_instances_pick_up_new_boundaries, |app: TestApp| async mo
     }
     assert_ne!(code, grid["code"].as_str().unwrap(), "the other instance still answers with the retired grid");
 });
+
+on_both_engines!(grids_are_not_split_or_merged_here_and_races_conflict, |app: TestApp| async move {
+    let s = app.login("admin").await;
+    let (towns, villages) = setting(&s).await;
+    let grids = children(&s, id(&villages[0])).await;
+    let (status, err) = s
+        .post(
+            "/api/v1/regions/changes",
+            &json!({"kind": "split", "region_id": id(&grids[0]), "parts": [
+                {"code": "371402001001998", "name": "甲", "child_ids": []},
+                {"code": "371402001001999", "name": "乙", "child_ids": []},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert!(err["fields"][0]["message"].as_str().unwrap().contains("import"));
+    let other_grid = &children(&s, id(&villages[1])).await[0];
+    let (status, _) = s
+        .post(
+            "/api/v1/regions/changes",
+            &json!({"kind": "merge", "source_ids": [id(other_grid)], "into_id": id(&grids[0])}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Two moves of the same village at once: exactly one wins, the other is a conflict, no duplicates.
+    let village = id(&villages[0]);
+    let (a, b) = (s.against(&s.base), s.against(&s.base));
+    let (to_a, to_b) = (id(&towns[1]), id(&towns[0]));
+    let first = tokio::spawn(async move {
+        a.post("/api/v1/regions/changes", &json!({"kind": "move", "region_id": village, "new_parent_id": to_a})).await.0
+    });
+    let second = tokio::spawn(async move {
+        b.post("/api/v1/regions/changes", &json!({"kind": "merge", "source_ids": [village], "into_id": to_b})).await.0
+    });
+    let mut statuses = [first.await.unwrap(), second.await.unwrap()];
+    statuses.sort();
+    assert!(statuses.contains(&StatusCode::OK), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT || *s == StatusCode::BAD_REQUEST),
+        "{statuses:?}"
+    );
+    let live_copies = children(&s, id(&towns[1])).await.iter().filter(|v| v["name"] == villages[0]["name"]).count();
+    assert!(live_copies <= 1);
+
+    // A retired region takes no new organisations.
+    let (status, _) =
+        s.post("/api/v1/orgs", &json!({"kind": "red_station", "name": "迟到的驿站", "region_id": village})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+});

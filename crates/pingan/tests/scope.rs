@@ -180,11 +180,11 @@ on_both_engines!(each_role_sees_and_changes_only_its_scope, |app: TestApp| async
         assert_eq!(code(status), e.patch_in, "{who} PATCH own-scope org: {body}");
         if let Some(expected) = e.patch_out {
             let (status, _) =
-                s.patch(&format!("/api/v1/orgs/{}", w.org_in_county_b), &json!({"address": "越權"})).await;
+                s.patch(&format!("/api/v1/orgs/{}", w.org_in_county_b), &json!({"address": "越权"})).await;
             assert_eq!(code(status), expected, "{who} PATCH out-of-scope org");
         }
         let new_org =
-            |region: i64| json!({"kind": "red_station", "name": format!("{who} 新驛站"), "region_id": region});
+            |region: i64| json!({"kind": "red_station", "name": format!("{who} 新驿站"), "region_id": region});
         let (status, body) = s.post("/api/v1/orgs", &new_org(root)).await;
         assert_eq!(code(status), e.create_in, "{who} POST org in scope: {body}");
         if let Some(expected) = e.create_out {

@@ -139,13 +139,13 @@ on_both_engines!(bad_orgs_xlsx_lists_every_row_and_writes_nothing, |app: TestApp
         &path,
         &[
             &["name", "kind", "region_code", "industry", "phone", "lon", "lat"],
-            &["好單位", "social_unit", "371402", "I02", "0534-2345678", "116.3", "37.4"],
+            &["好单位", "social_unit", "371402", "I02", "0534-2345678", "116.3", "37.4"],
             &["城堡", "castle", "371402", "", "", "", ""],
             &["", "red_station", "371499", "", "", "", ""],
-            &["無行業單位", "social_unit", "371402", "", "call me", "", ""],
-            &["半個坐標", "red_station", "371402", "", "", "116.3", ""],
-            &["壞坐標", "red_station", "371402", "", "", "east", "37.4"],
-            &["脫敏電話", "red_station", "371402", "", "138****8000", "", ""],
+            &["无行业单位", "social_unit", "371402", "", "call me", "", ""],
+            &["半个坐标", "red_station", "371402", "", "", "116.3", ""],
+            &["坏坐标", "red_station", "371402", "", "", "east", "37.4"],
+            &["脱敏电话", "red_station", "371402", "", "138****8000", "", ""],
         ],
     );
     let before = count(&app.store, "SELECT count(*) FROM orgs").await;
@@ -164,7 +164,7 @@ on_both_engines!(bad_orgs_xlsx_lists_every_row_and_writes_nothing, |app: TestApp
         ]
     );
     let lines = err.row_lines().join("\n");
-    assert!(lines.contains("orgs.xlsx: row 4, field 'region_code': 區劃代碼不存在 / no region has the code '371499'"));
+    assert!(lines.contains("orgs.xlsx: row 4, field 'region_code': 区划代码不存在 / no region has the code '371499'"));
     assert!(lines.contains("row 8, field 'phone'") && lines.contains("is masked"), "{lines}");
     assert_eq!(count(&app.store, "SELECT count(*) FROM orgs").await, before);
     assert!(audited(&app.store, "import.").await.is_empty());
@@ -197,17 +197,17 @@ on_both_engines!(good_files_land_with_one_audit_event_each, |app: TestApp| async
             &["kind", "name", "region_code", "dept", "industry", "address", "phone", "lon", "lat", "opening_hours"],
             &[
                 "red_station",
-                "導入驛站",
+                "导入驿站",
                 "371402180201",
                 "",
                 "",
-                "某路 1 號",
+                "某路 1 号",
                 "0534-2345678",
                 "116.3",
                 "37.4",
                 "08:00-20:00",
             ],
-            &["social_unit", "導入醫院", "371402180001", "", "I02", "", "13800138000", "", "", ""],
+            &["social_unit", "导入医院", "371402180001", "", "I02", "", "13800138000", "", "", ""],
         ],
     );
     let orgs_before = count(&app.store, "SELECT count(*) FROM orgs").await;
@@ -215,7 +215,7 @@ on_both_engines!(good_files_land_with_one_audit_event_each, |app: TestApp| async
     assert_eq!(done.to_string(), format!("imported 2 orgs from {}", path.display()));
     assert_eq!(count(&app.store, "SELECT count(*) FROM orgs").await, orgs_before + 2);
     let stored: (String, Option<f64>) = pingan_store::on_pool!(app.store.db(), |pool| pingan_store::sqlx::query_as(
-        "SELECT phone, lon FROM orgs WHERE name = '導入驛站'"
+        "SELECT phone, lon FROM orgs WHERE name = '导入驿站'"
     )
     .fetch_one(pool)
     .await
@@ -244,7 +244,7 @@ on_both_engines!(geojson_grids_are_located_and_boundary_changes_recorded, |app: 
     // Far from the synthetic city, so that no existing grid overlaps it.
     write_geojson(
         &path,
-        vec![feature(&code, "導入網格", json!({"type": "Polygon", "coordinates": square(100.0, 30.0)}))],
+        vec![feature(&code, "导入网格", json!({"type": "Polygon", "coordinates": square(100.0, 30.0)}))],
     );
     let done = import_file(&app.store, Kind::Grids, &path, false).await.unwrap();
     assert_eq!(done.grids.map(|g| (g.added, g.replaced, g.unchanged)), Some((1, 0, 0)));
@@ -269,7 +269,7 @@ on_both_engines!(geojson_grids_are_located_and_boundary_changes_recorded, |app: 
     // The same code again with another polygon: a boundary change, recorded.
     write_geojson(
         &path,
-        vec![feature(&code, "導入網格", json!({"type": "Polygon", "coordinates": square(100.5, 30.5)}))],
+        vec![feature(&code, "导入网格", json!({"type": "Polygon", "coordinates": square(100.5, 30.5)}))],
     );
     let done = import_file(&app.store, Kind::Grids, &path, false).await.unwrap();
     assert_eq!(done.grids.map(|g| (g.added, g.replaced, g.unchanged)), Some((0, 1, 0)));
@@ -298,8 +298,8 @@ on_both_engines!(geojson_grids_are_located_and_boundary_changes_recorded, |app: 
     write_geojson(
         &bad,
         vec![
-            feature(&format!("{village}902"), "點", json!({"type": "Point", "coordinates": [100.0, 30.0]})),
-            feature("371402999999001", "無村", json!({"type": "Polygon", "coordinates": square(101.0, 30.0)})),
+            feature(&format!("{village}902"), "点", json!({"type": "Point", "coordinates": [100.0, 30.0]})),
+            feature("371402999999001", "无村", json!({"type": "Polygon", "coordinates": square(101.0, 30.0)})),
             feature(
                 &format!("{village}903"),
                 "",
@@ -338,8 +338,8 @@ on_both_engines!(accounts_are_hashed_and_checked, |app: TestApp| async move {
     std::fs::write(
         &path,
         "username,display_name,role,region_code,phone,password\n\
-         Import.Worker,導入網格員,grid_worker,371402,139 1234 5678,Strong2026pass\n\
-         import.leader,導入領導,leader,371400,,\n",
+         Import.Worker,导入网格员,grid_worker,371402,139 1234 5678,Strong2026pass\n\
+         import.leader,导入领导,leader,371400,,\n",
     )
     .unwrap();
     let done = import_file(&app.store, Kind::Accounts, &path, false).await.unwrap();
@@ -458,7 +458,7 @@ on_both_engines!(cli_names_file_row_and_field, |app: TestApp| async move {
 
     let dir = tempfile::tempdir().unwrap();
     let orgs = dir.path().join("orgs.csv");
-    std::fs::write(&orgs, "kind,name,region_code\nred_station,命令行驛站,371402\n").unwrap();
+    std::fs::write(&orgs, "kind,name,region_code\nred_station,命令行驿站,371402\n").unwrap();
     let out = pingan(&app).args(["import", "orgs"]).arg(&orgs).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("imported 1 orgs from "));

@@ -49,16 +49,16 @@ pub async fn locate(
 ) -> ApiResult<Json<LocateResponse>> {
     let mut errors = Vec::new();
     match p.lon {
-        None => errors.push(FieldError::new("lon", "缺少經度 / longitude is required")),
+        None => errors.push(FieldError::new("lon", "缺少经度 / longitude is required")),
         Some(v) if !(-180.0..=180.0).contains(&v) => {
-            errors.push(FieldError::new("lon", "經度須在 -180 到 180 之間 / longitude must be within -180..180"))
+            errors.push(FieldError::new("lon", "经度须在 -180 到 180 之间 / longitude must be within -180..180"))
         }
         _ => {}
     }
     match p.lat {
-        None => errors.push(FieldError::new("lat", "缺少緯度 / latitude is required")),
+        None => errors.push(FieldError::new("lat", "缺少纬度 / latitude is required")),
         Some(v) if !(-90.0..=90.0).contains(&v) => {
-            errors.push(FieldError::new("lat", "緯度須在 -90 到 90 之間 / latitude must be within -90..90"))
+            errors.push(FieldError::new("lat", "纬度须在 -90 到 90 之间 / latitude must be within -90..90"))
         }
         _ => {}
     }
@@ -67,7 +67,7 @@ pub async fn locate(
     };
     let grid_id = state.grid_index().locate(lon, lat).ok_or_else(|| {
         AppError::Unprocessable(format!(
-            "該位置({lon}, {lat})不在本市轄區內 / the point ({lon}, {lat}) is outside the jurisdiction"
+            "该位置({lon}, {lat})不在本市辖区内 / the point ({lon}, {lat}) is outside the jurisdiction"
         ))
     })?;
     let grid = state.store.region_unscoped(grid_id).await?;

@@ -23,13 +23,13 @@ use utoipa_axum::routes;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Pingan API", description = "平安建設與網格化治理平臺 / Pingan safety and grid governance platform"),
+    info(title = "Pingan API", description = "平安建设与网格化治理平台 / Pingan safety and grid governance platform"),
     components(schemas(ErrorBody)),
     tags(
-        (name = "auth", description = "登錄與會話 / sign-in and sessions"),
-        (name = "regions", description = "區劃與網格 / regions and grids"),
-        (name = "orgs", description = "機構 / organisations"),
-        (name = "audit", description = "審計日志 / audit trail"),
+        (name = "auth", description = "登录与会话 / sign-in and sessions"),
+        (name = "regions", description = "区划与网格 / regions and grids"),
+        (name = "orgs", description = "机构 / organisations"),
+        (name = "audit", description = "审计日志 / audit trail"),
     )
 )]
 struct ApiDoc;
@@ -55,7 +55,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Unknown paths: JSON for the API, a page for people.
 pub async fn not_found(uri: Uri) -> Response {
     if uri.path().starts_with("/api/") {
-        let body = ErrorBody { error: format!("沒有這個接口 / no such route: {}", uri.path()), fields: vec![] };
+        let body = ErrorBody { error: format!("没有这个接口 / no such route: {}", uri.path()), fields: vec![] };
         (axum::http::StatusCode::NOT_FOUND, axum::Json(body)).into_response()
     } else {
         crate::error::PageError(AppError::NotFound).into_response()
@@ -86,11 +86,11 @@ impl Paging {
     pub fn limit_offset(&self) -> Result<(i64, i64), AppError> {
         let page = self.page.unwrap_or(1);
         let per_page = self.per_page.unwrap_or(50);
-        if page < 1 {
-            return Err(AppError::BadRequest("page 須從 1 開始 / page starts at 1".into()));
+        if !(1..=1_000_000).contains(&page) {
+            return Err(AppError::BadRequest("page 须在 1–1000000 之间 / page must be 1–1,000,000".into()));
         }
         if !(1..=200).contains(&per_page) {
-            return Err(AppError::BadRequest("per_page 須在 1–200 之間 / per_page must be 1–200".into()));
+            return Err(AppError::BadRequest("per_page 须在 1–200 之间 / per_page must be 1–200".into()));
         }
         Ok((per_page, (page - 1) * per_page))
     }

@@ -34,6 +34,8 @@ pub struct OrgDto {
     pub lon: Option<f64>,
     pub lat: Option<f64>,
     pub opening_hours: Option<String>,
+    /// Send back as `version` with a change to refuse it if someone else changed the record first.
+    pub version: i64,
 }
 
 impl From<&Org> for OrgDto {
@@ -54,6 +56,7 @@ impl From<&Org> for OrgDto {
             lon: o.lon,
             lat: o.lat,
             opening_hours: o.opening_hours.clone(),
+            version: o.updated_at,
         }
     }
 }
@@ -86,7 +89,7 @@ pub async fn list_orgs(
     let paging = Paging { page: p.page, per_page: p.per_page }.limit_offset()?;
     let kind = match p.kind.as_deref().filter(|k| !k.is_empty()) {
         Some(k) => Some(
-            OrgKind::parse(k).ok_or_else(|| AppError::BadRequest(format!("未知的機構類型 '{k}' / unknown kind")))?,
+            OrgKind::parse(k).ok_or_else(|| AppError::BadRequest(format!("未知的机构类型 '{k}' / unknown kind")))?,
         ),
         None => None,
     };

@@ -198,10 +198,10 @@ async fn home(
                     let village = ancestors.iter().rev().nth(1).unwrap_or(&grid);
                     stations = state.store.public_red_stations(&village.path, 20).await?;
                 }
-                None => error = Some(format!("該位置不在本市轄區內 / ({x}, {y}) is outside the jurisdiction")),
+                None => error = Some(format!("该位置不在本市辖区内 / ({x}, {y}) is outside the jurisdiction")),
             },
             _ => error = Some(
-                "經緯度須為數字,例如 116.30 與 37.45 / longitude and latitude must be numbers, e.g. 116.30 and 37.45"
+                "经纬度须为数字,例如 116.30 与 37.45 / longitude and latitude must be numbers, e.g. 116.30 and 37.45"
                     .into(),
             ),
         }

@@ -14,7 +14,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use pingan_domain::access::{Action, Resource};
+use pingan_domain::access::{Action, Placement, Resource};
 use pingan_domain::org::{OrgKind, OrgPatch};
 use pingan_domain::region::RegionLevel;
 use pingan_domain::{Actor, FieldError};
@@ -90,7 +90,7 @@ impl FromRequestParts<AppState> for PageActor {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let current = CurrentActor::from_request_parts(parts, state).await?;
         if !current.actor.role.is_staff() {
-            return Err(AppError::Forbidden("此頁面僅限工作人員 / staff only".into()).into());
+            return Err(AppError::Forbidden("此页面仅限工作人员 / staff only".into()).into());
         }
         Ok(PageActor(current))
     }
@@ -237,7 +237,7 @@ async fn home(
         (format!("/regions/{}", scope.id), ui.t("nav.regions")),
         (format!("/map/{}", scope.id), ui.t("nav.map")),
         ("/orgs".to_owned(), ui.t("nav.orgs")),
-        ("/orgs?kind=red_station".to_owned(), if ui.lang == Lang::Zh { "紅色驛站" } else { "Red stations" }),
+        ("/orgs?kind=red_station".to_owned(), if ui.lang == Lang::Zh { "红色驿站" } else { "Red stations" }),
     ];
     if ui.can_audit() {
         tasks.push(("/audit".into(), ui.t("nav.audit")));
@@ -316,6 +316,8 @@ struct OrgsPage {
 }
 
 const PAGE_SIZE: i64 = 50;
+/// Far beyond any real list; keeps offsets from overflowing.
+const MAX_PAGE: i64 = 1_000_000;
 
 async fn orgs_page(
     State(state): State<AppState>,
@@ -324,12 +326,12 @@ async fn orgs_page(
     Query(p): Query<OrgQuery>,
 ) -> PageResult<Html<String>> {
     current.actor.require(Action::Read, Resource::Org)?;
-    let page = p.page.unwrap_or(1).max(1);
+    let page = p.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let kind_str = p.kind.clone().unwrap_or_default();
     let kind = match kind_str.as_str() {
         "" => None,
         k => Some(
-            OrgKind::parse(k).ok_or_else(|| AppError::BadRequest(format!("未知的機構類型 '{k}' / unknown kind")))?,
+            OrgKind::parse(k).ok_or_else(|| AppError::BadRequest(format!("未知的机构类型 '{k}' / unknown kind")))?,
         ),
     };
     let filter = OrgFilter {
@@ -386,8 +388,13 @@ async fn org_edit_page(
     Path(id): Path<i64>,
     Query(q): Query<SavedQuery>,
 ) -> PageResult<Html<String>> {
-    current.actor.require(Action::Update, Resource::Org)?;
     let org = state.store.org(&current.actor.scope, id).await?;
+    // The full check, with the organisation: department staff edit only their own.
+    current.actor.authorize(
+        Action::Update,
+        Resource::Org,
+        &Placement { region: &org.region_path, org_id: Some(id) },
+    )?;
     let ui = Ui::for_actor(&headers, &current);
     let kind_name = if ui.lang == Lang::Zh { org.kind.zh() } else { org.kind.en() };
     render(OrgEditPage { ui, org, kind_name, saved: q.saved.is_some(), errors: vec![] })
@@ -397,6 +404,7 @@ async fn org_edit_page(
 struct OrgForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
+    version: Option<i64>,
     name: Option<String>,
     address: Option<String>,
     phone: Option<String>,
@@ -412,8 +420,13 @@ async fn org_edit_submit(
 ) -> PageResult<Response> {
     let axum::Form(form) = form?;
     current.check_csrf(Some(&form.csrf))?;
-    let patch =
-        OrgPatch { name: form.name, address: form.address, phone: form.phone, opening_hours: form.opening_hours };
+    let patch = OrgPatch {
+        version: form.version,
+        name: form.name,
+        address: form.address,
+        phone: form.phone,
+        opening_hours: form.opening_hours,
+    };
     match patch.checked() {
         Ok(patch) => {
             state.store.update_org(&current.actor, id, &patch).await?;
@@ -421,6 +434,11 @@ async fn org_edit_submit(
         }
         Err(errors) => {
             let org = state.store.org(&current.actor.scope, id).await?;
+            current.actor.authorize(
+                Action::Update,
+                Resource::Org,
+                &Placement { region: &org.region_path, org_id: Some(id) },
+            )?;
             let ui = Ui::for_actor(&headers, &current);
             let kind_name = if ui.lang == Lang::Zh { org.kind.zh() } else { org.kind.en() };
             let page = render(OrgEditPage { ui, org, kind_name, saved: false, errors })?;
@@ -466,7 +484,7 @@ async fn audit_page(
     Query(q): Query<AuditQuery>,
 ) -> PageResult<Html<String>> {
     current.actor.require(Action::Read, Resource::Audit)?;
-    let page = q.page.unwrap_or(1).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let action = q.action.clone().unwrap_or_default();
     let actor_filter = q.actor.clone().unwrap_or_default();
     let filter = AuditFilter {

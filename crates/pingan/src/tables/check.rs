@@ -75,7 +75,7 @@ impl<'a> RegionCheck<'a> {
     fn level(p: &mut Problems, raw: &str) -> Option<RegionLevel> {
         match RegionLevel::parse(required(p, "level", raw)?) {
             Ok(RegionLevel::Grid) => {
-                p.add("level", "網格請用 `pingan import grids` 導入 / grids are imported with `pingan import grids`");
+                p.add("level", "网格请用 `pingan import grids` 导入 / grids are imported with `pingan import grids`");
                 None
             }
             Ok(level) => Some(level),
@@ -95,7 +95,7 @@ impl<'a> RegionCheck<'a> {
         let raw = required(p, "parent_code", raw)?;
         let (parent, parent_level) = if let Some(k) = self.known.get(raw) {
             if k.retired {
-                p.add("parent_code", format!("上級已撤銷 / the parent '{raw}' is retired"));
+                p.add("parent_code", format!("上级已撤销 / the parent '{raw}' is retired"));
                 return None;
             }
             (RegionParent::Existing { id: k.id, path: k.path.clone() }, k.level)
@@ -104,7 +104,7 @@ impl<'a> RegionCheck<'a> {
         } else {
             p.add(
                 "parent_code",
-                format!("上級代碼不存在 / unknown parent code '{raw}': not in the database nor on an earlier row"),
+                format!("上级代码不存在 / unknown parent code '{raw}': not in the database nor on an earlier row"),
             );
             return None;
         };
@@ -112,7 +112,7 @@ impl<'a> RegionCheck<'a> {
             p.add(
                 "parent_code",
                 format!(
-                    "上級須為{} / '{raw}' is a {parent_level}, but the parent of a {level} must be a {expected}",
+                    "上级须为{} / '{raw}' is a {parent_level}, but the parent of a {level} must be a {expected}",
                     expected.zh()
                 ),
             );
@@ -124,7 +124,7 @@ impl<'a> RegionCheck<'a> {
     /// A city is the root: no parent, and only one per database.
     fn city_parent(&self, p: &mut Problems, raw: &str) -> Option<(RegionParent, Option<RegionCode>)> {
         if !raw.is_empty() {
-            p.add("parent_code", "市沒有上級,請留空 / a city has no parent: leave parent_code empty");
+            p.add("parent_code", "市没有上级,请留空 / a city has no parent: leave parent_code empty");
             return None;
         }
         if let Some(city) = &self.city {
@@ -142,11 +142,11 @@ impl<'a> RegionCheck<'a> {
         };
         let code = parsed.map_err(|e| p.add("code", e.to_string())).ok()?;
         if self.known.contains_key(code.as_str()) {
-            p.add("code", format!("代碼已存在 / code '{code}' already exists"));
+            p.add("code", format!("代码已存在 / code '{code}' already exists"));
             return None;
         }
         if let Some(first) = self.earlier.get(code.as_str()) {
-            p.add("code", format!("代碼重復 / code '{code}' is already on {}", first.at));
+            p.add("code", format!("代码重复 / code '{code}' is already on {}", first.at));
             return None;
         }
         Some(code)
@@ -205,7 +205,7 @@ impl<'a> GridCheck<'a> {
     fn target(&mut self, p: &mut Problems, code: &RegionCode) -> Option<GridTarget> {
         match self.earlier.entry(code.as_str().to_owned()) {
             Entry::Occupied(first) => {
-                p.add("code", format!("代碼重復 / grid '{code}' is already on {}", first.get()));
+                p.add("code", format!("代码重复 / grid '{code}' is already on {}", first.get()));
                 return None;
             }
             Entry::Vacant(slot) => {
@@ -214,7 +214,7 @@ impl<'a> GridCheck<'a> {
         }
         if let Some(grid) = self.known.get(code.as_str()) {
             if grid.retired {
-                p.add("code", format!("網格已撤銷 / grid '{code}' is retired"));
+                p.add("code", format!("网格已撤销 / grid '{code}' is retired"));
                 return None;
             }
             return Some(GridTarget::Replace { id: grid.id, path: grid.path.clone() });
@@ -225,11 +225,11 @@ impl<'a> GridCheck<'a> {
                 Some(GridTarget::New { village_id: v.id, village_path: v.path.clone() })
             }
             Some(v) if v.level == RegionLevel::Village => {
-                p.add("code", format!("所屬村(社區)已撤銷 / the grid's village '{village}' is retired"));
+                p.add("code", format!("所属村(社区)已撤销 / the grid's village '{village}' is retired"));
                 None
             }
             _ => {
-                p.add("code", format!("所屬村(社區)不存在 / the grid's village '{village}' does not exist"));
+                p.add("code", format!("所属村(社区)不存在 / the grid's village '{village}' does not exist"));
                 None
             }
         }
@@ -337,12 +337,12 @@ impl<'a> AccountCheck<'a> {
     fn username(&mut self, p: &mut Problems, raw: &str) -> Option<Username> {
         let username = Username::parse(required(p, "username", raw)?).map_err(|m| p.add("username", m)).ok()?;
         if self.usernames.contains(username.as_str()) {
-            p.add("username", format!("用戶名已被使用 / the username '{}' is taken", username.as_str()));
+            p.add("username", format!("用户名已被使用 / the username '{}' is taken", username.as_str()));
             return None;
         }
         match self.earlier.entry(username.as_str().to_owned()) {
             Entry::Occupied(first) => {
-                p.add("username", format!("用戶名重復 / '{}' is already on {}", username.as_str(), first.get()));
+                p.add("username", format!("用户名重复 / '{}' is already on {}", username.as_str(), first.get()));
                 None
             }
             Entry::Vacant(slot) => {
@@ -360,7 +360,7 @@ impl<'a> AccountCheck<'a> {
         match raw.parse::<i64>() {
             Ok(id) if self.org_ids.contains(&id) => Some(Some(id)),
             _ => {
-                p.add("org_id", format!("機構不存在 / no live organisation has the id '{raw}'"));
+                p.add("org_id", format!("机构不存在 / no live organisation has the id '{raw}'"));
                 None
             }
         }
@@ -380,10 +380,10 @@ impl RowCheck for AccountCheck<'_> {
         let org_id = self.org(&mut p, r.get("org_id"));
         let phone = phone(&mut p, r.get("phone"));
         if role == Some(Role::DeptHandler) && org_id == Some(None) {
-            p.add("org_id", "部門承辦人須填寫所屬機構 / a dept_handler needs org_id, the id of their department");
+            p.add("org_id", "部门承办人须填写所属机构 / a dept_handler needs org_id, the id of their department");
         }
         if role == Some(Role::Citizen) && matches!(phone, Some(None)) {
-            p.add("phone", "群眾以手機號登錄,須填寫 / citizens sign in by mobile number: phone is required");
+            p.add("phone", "群众以手机号登录,须填写 / citizens sign in by mobile number: phone is required");
         }
         let password = r.optional("password");
         if let Some(Err(m)) = password.map(check_password_strength) {
@@ -422,7 +422,7 @@ fn required<'v>(p: &mut Problems, field: &str, raw: &'v str) -> Option<&'v str> 
 fn text(p: &mut Problems, field: &str, raw: &str, max: usize) -> Option<String> {
     let value = required(p, field, raw)?;
     if value.chars().count() > max {
-        p.add(field, format!("最多 {max} 個字符 / at most {max} characters"));
+        p.add(field, format!("最多 {max} 个字符 / at most {max} characters"));
         return None;
     }
     Some(value.to_owned())
@@ -435,7 +435,7 @@ fn count(p: &mut Problems, field: &str, raw: &str) -> Option<i64> {
     }
     let n = raw.parse::<i64>().ok().filter(|n| *n >= 0);
     if n.is_none() {
-        p.add(field, format!("須為非負整數 / '{raw}' is not a whole number of 0 or more"));
+        p.add(field, format!("须为非负整数 / '{raw}' is not a whole number of 0 or more"));
     }
     n
 }
@@ -448,7 +448,7 @@ fn coordinate(p: &mut Problems, field: &str, raw: &str) -> Option<Option<f64>> {
     match raw.parse::<f64>() {
         Ok(v) if v.is_finite() => Some(Some(v)),
         _ => {
-            p.add(field, format!("須為數字 / '{raw}' is not a number"));
+            p.add(field, format!("须为数字 / '{raw}' is not a number"));
             None
         }
     }
@@ -459,11 +459,11 @@ fn live_region<'k>(p: &mut Problems, known: &'k Directory, raw: &str) -> Option<
     match known.get(code) {
         Some(region) if !region.retired => Some(region),
         Some(_) => {
-            p.add("region_code", format!("區劃已撤銷 / the region '{code}' is retired"));
+            p.add("region_code", format!("区划已撤销 / the region '{code}' is retired"));
             None
         }
         None => {
-            p.add("region_code", format!("區劃代碼不存在 / no region has the code '{code}'"));
+            p.add("region_code", format!("区划代码不存在 / no region has the code '{code}'"));
             None
         }
     }
@@ -497,7 +497,7 @@ fn reject_masked(p: &mut Problems, field: &str, raw: &str) -> bool {
     if masked {
         p.add(
             field,
-            format!("號碼已脫敏,請?zhí)顚懲暾柎a或留空 / '{raw}' is masked (from an export): give the full number or leave it empty"),
+            format!("号码已脱敏,请?zhí)顚惩暾柎a或留空 / '{raw}' is masked (from an export): give the full number or leave it empty"),
         );
     }
     masked
@@ -532,7 +532,7 @@ mod tests {
         let empty = Directory::new();
         let rows = [
             record(2, &[("level", "city"), ("code", "371400"), ("name", "德州市")]),
-            record(3, &[("level", "county"), ("code", "371402"), ("name", "德城區"), ("parent_code", "371400")]),
+            record(3, &[("level", "county"), ("code", "371402"), ("name", "德城区"), ("parent_code", "371400")]),
             record(
                 4,
                 &[("level", "township"), ("code", "371402001000"), ("name", "新湖街道"), ("parent_code", "371402")],

@@ -270,7 +270,7 @@ mod tests {
         let sheet = Sheet {
             name: "regions",
             columns: vec!["name", "polygon"],
-            rows: vec![vec!["德州市德城區新湖街道".to_owned().into(), "x".repeat(500).into()]],
+            rows: vec![vec!["德州市德城区新湖街道".to_owned().into(), "x".repeat(500).into()]],
         };
         assert_eq!(column_widths(&sheet), [22, MAX_WIDTH]);
     }

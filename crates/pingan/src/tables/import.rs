@@ -121,7 +121,7 @@ impl Job<'_> {
         // Hash before the transaction opens: argon2 takes ~50 ms a password.
         let with_password = drafts.iter().filter(|d| d.password.is_some()).count();
         let rows =
-            hash_passwords(drafts, progress_bar(self.show_progress, with_password as u64, "密碼 / hashing")).await;
+            hash_passwords(drafts, progress_bar(self.show_progress, with_password as u64, "密码 / hashing")).await;
         let bar = self.write_bar(rows.len());
         let written = self.store.import_accounts(&self.name, &rows, &|done, _| bar.set_position(done)).await;
         bar.finish_and_clear();
@@ -137,7 +137,7 @@ impl Job<'_> {
     /// Check every row; together with the rows reading already found bad, all
     /// problems in file order.
     fn check<C: RowCheck>(&self, checker: C, table: Table<C::Input>) -> Result<Vec<C::Output>, ImportError> {
-        let bar = progress_bar(self.show_progress, table.items.len() as u64, "檢查 / checking");
+        let bar = progress_bar(self.show_progress, table.items.len() as u64, "检查 / checking");
         let checked = check_all(checker, &table.items, &bar);
         bar.finish_and_clear();
         let mut errors = table.errors;
@@ -152,7 +152,7 @@ impl Job<'_> {
     }
 
     fn write_bar(&self, rows: usize) -> ProgressBar {
-        progress_bar(self.show_progress, rows as u64, "寫入 / writing")
+        progress_bar(self.show_progress, rows as u64, "写入 / writing")
     }
 
     fn store_error(&self, cause: StoreError) -> ImportError {

@@ -102,7 +102,7 @@ fn csv_rows(path: &Path, file: &str) -> Result<Vec<RawRow>, ImportError> {
             |_| {
                 unreadable(
                     file,
-                    format!("row {number} is not UTF-8 text; save the file as 'CSV UTF-8' / 請另存為 CSV UTF-8 編碼"),
+                    format!("row {number} is not UTF-8 text; save the file as 'CSV UTF-8' / 请另存为 CSV UTF-8 编码"),
                 )
             },
         )?;
@@ -150,7 +150,7 @@ fn records(rows: Vec<RawRow>, columns: &'static [Column], file: &str) -> Result<
         if beyond > 0 {
             table.errors.push(RowError::row(
                 at,
-                format!("{beyond} cell(s) right of the last column in the header / 表頭之外還有 {beyond} 個單元格"),
+                format!("{beyond} cell(s) right of the last column in the header / 表头之外还有 {beyond} 个单元格"),
             ));
         }
         let values = mapping
@@ -197,7 +197,7 @@ fn map_header(cells: &[String], columns: &'static [Column]) -> Result<Vec<Option
         columns.iter().filter(|c| c.required == required).map(|c| c.name).collect::<Vec<_>>().join(", ")
     };
     Err(format!(
-        "{} / 表頭有誤. The first row must name the columns {} (optional: {})",
+        "{} / 表头有误. The first row must name the columns {} (optional: {})",
         problems.join("; "),
         names(true),
         names(false)
@@ -206,12 +206,12 @@ fn map_header(cells: &[String], columns: &'static [Column]) -> Result<Vec<Option
 
 fn grid_from_record(r: &Record) -> GridInput {
     let shape = match r.get("polygon") {
-        "" => Err(RowError::field(r.at, "polygon", "請?zhí)顚戇吔?/ the polygon is required")),
+        "" => Err(RowError::field(r.at, "polygon", "请?zhí)顚戆吔?/ the polygon is required")),
         text => serde_json::from_str::<Vec<[f64; 2]>>(text).map_err(|e| {
             RowError::field(
                 r.at,
                 "polygon",
-                format!("邊界須為 [經度, 緯度] 的 JSON 列表 / not a JSON list of [lon, lat] pairs: {e}"),
+                format!("边界须为 [经度, 纬度] 的 JSON 列表 / not a JSON list of [lon, lat] pairs: {e}"),
             )
         }),
     };
@@ -271,30 +271,30 @@ fn property_text(v: &Value) -> String {
 /// The outer ring of a Polygon (or of a MultiPolygon holding exactly one polygon,
 /// which is how many GIS tools write a single polygon).
 fn outer_ring(geometry: Option<&Value>) -> Result<Vec<[f64; 2]>, String> {
-    let geometry = geometry.filter(|g| !g.is_null()).ok_or("缺少幾何圖形 / the feature has no geometry")?;
+    let geometry = geometry.filter(|g| !g.is_null()).ok_or("缺少几何图形 / the feature has no geometry")?;
     let coordinates = geometry.get("coordinates").and_then(Value::as_array);
     let rings = match geometry.get("type").and_then(Value::as_str) {
         Some("Polygon") => coordinates,
         Some("MultiPolygon") => match coordinates.map(Vec::as_slice) {
             Some([one]) => one.as_array(),
-            _ => return Err("MultiPolygon 只能包含一個多邊形 / a MultiPolygon must hold exactly one polygon".into()),
+            _ => return Err("MultiPolygon 只能包含一个多边形 / a MultiPolygon must hold exactly one polygon".into()),
         },
         other => {
             return Err(format!(
-                "網格須為 Polygon / a grid needs a Polygon geometry, not {}",
+                "网格须为 Polygon / a grid needs a Polygon geometry, not {}",
                 other.map_or_else(|| "one without a type".to_owned(), |t| format!("a {t}"))
             ));
         }
     };
     match rings.map(Vec::as_slice) {
         Some([outer]) => positions(outer),
-        Some([_, _, ..]) => Err("不支持帶洞的多邊形 / polygons with holes are not supported".into()),
-        _ => Err("Polygon 缺少坐標 / the Polygon has no coordinates".into()),
+        Some([_, _, ..]) => Err("不支持带洞的多边形 / polygons with holes are not supported".into()),
+        _ => Err("Polygon 缺少坐标 / the Polygon has no coordinates".into()),
     }
 }
 
 fn positions(ring: &Value) -> Result<Vec<[f64; 2]>, String> {
-    let bad = || "坐標須為 [經度, 緯度] / each position must be [lon, lat]".to_owned();
+    let bad = || "坐标须为 [经度, 纬度] / each position must be [lon, lat]".to_owned();
     ring.as_array()
         .ok_or_else(bad)?
         .iter()
@@ -318,7 +318,7 @@ mod tests {
     fn header_is_matched_by_name_in_any_order() {
         let rows = vec![
             raw(1, &["\u{feff}Name", " code ", "parent_code", "level"]),
-            raw(2, &["德城區", "371402", "371400", "county"]),
+            raw(2, &["德城区", "371402", "371400", "county"]),
             raw(3, &["", "", "", ""]),
             raw(4, &["x", "1", "2", "county", "extra"]),
         ];
