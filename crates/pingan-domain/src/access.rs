@@ -28,6 +28,8 @@ pub enum Resource {
     Org,
     Account,
     Audit,
+    /// The working-day calendar (city-wide).
+    Calendar,
 }
 
 /// Where an account may act: a region subtree, optionally narrowed to one organisation.
@@ -77,7 +79,7 @@ impl Actor {
         use Role::*;
         match (self.role, resource, action) {
             (Citizen, _, _) => false,
-            (_, Region | Org, Read) => true,
+            (_, Region | Org | Calendar, Read) => true,
             (Admin, _, _) => true,
             (Leader | Supervisor, Audit, Read) => true,
             (TownshipDispatcher, Org, Create | Update) => true,

@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod calendar;
 pub mod export;
 pub mod import;
 pub mod orgs;

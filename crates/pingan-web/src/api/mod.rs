@@ -6,6 +6,7 @@
 
 mod audit;
 mod auth;
+mod calendar;
 mod locate;
 mod orgs;
 mod regions;
@@ -30,6 +31,7 @@ use utoipa_axum::routes;
         (name = "regions", description = "区划与网格 / regions and grids"),
         (name = "orgs", description = "机构 / organisations"),
         (name = "audit", description = "审计日志 / audit trail"),
+        (name = "calendar", description = "工作日历 / working-day calendar"),
     )
 )]
 struct ApiDoc;
@@ -50,6 +52,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(orgs::list_orgs, orgs::create_org))
         .routes(routes!(orgs::get_org, orgs::update_org))
         .routes(routes!(audit::list_audit))
+        .routes(routes!(calendar::get_calendar))
+        .routes(routes!(calendar::set_day, calendar::clear_day))
 }
 
 /// Unknown paths: JSON for the API, a page for people.
