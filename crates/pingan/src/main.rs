@@ -40,6 +40,12 @@ enum Command {
         #[command(subcommand)]
         what: BenchCommand,
     },
+    /// The appeal classifier: `eval FILE.csv` (columns text,category[,urgency]) prints
+    /// top-1/top-3 accuracy, urgency accuracy and the most confused pairs.
+    Classifier {
+        #[command(subcommand)]
+        what: ClassifierCommand,
+    },
     /// Apply database migrations and exit.
     Migrate {
         #[arg(long)]
@@ -85,6 +91,15 @@ enum BenchCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum ClassifierCommand {
+    /// Evaluate the shipped model on a labelled CSV (text,category[,urgency]).
+    Eval {
+        /// The labelled file.
+        file: PathBuf,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ScaleArg {
     /// A few hundred grids, for trying things out and for tests.
@@ -126,6 +141,12 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo { scale, port, db } => pingan::demo::run(scale.into(), port, &db).await,
+        Command::Classifier { what: ClassifierCommand::Eval { file } } => {
+            let examples = pingan_classify::read_csv(&file)?;
+            let model = pingan_classify::Classifier::shipped();
+            print!("{}", pingan_classify::evaluate(&model, &examples));
+            Ok(())
+        }
         Command::Bench { what: BenchCommand::City { scale } } => pingan::bench::city(scale.into()).await,
         Command::Bench { what: BenchCommand::Locate { scale, lookups } } => {
             pingan::bench::locate(scale.into(), lookups)

@@ -69,3 +69,20 @@ fn help_is_readable() {
         assert!(text.contains(cmd), "{text}");
     }
 }
+
+#[test]
+fn classifier_eval_reports_accuracy_and_names_bad_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, "text,category,urgency\n楼下饭店油烟太大，每天晚上都熏得开不了窗,E05,一般\n厨房闻到很浓的煤气味，阀门关不上了,C02,紧急\n").unwrap();
+    let out = pingan().args(["classifier", "eval", good.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("cases:") && report.contains('2'), "{report}");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "text,category\n有人占道经营,E02\n,E02\n").unwrap();
+    let out = pingan().args(["classifier", "eval", bad.to_str().unwrap()]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.csv") && err.contains("row 3"), "{err}");
+}
