@@ -30,6 +30,9 @@ pub enum Resource {
     Audit,
     /// The working-day calendar (city-wide).
     Calendar,
+    /// Citizens' appeals. Who may do what to a case is the appeal state machine's rule
+    /// (`appeal::decide`); this says who may see and file cases at all.
+    Appeal,
 }
 
 /// Where an account may act: a region subtree, optionally narrowed to one organisation.
@@ -82,6 +85,12 @@ impl Actor {
             (_, Region | Org | Calendar, Read) => true,
             (Admin, _, _) => true,
             (Leader | Supervisor, Audit, Read) => true,
+            (Leader, Appeal, Read) => true,
+            (
+                GridWorker | VillageCadre | TownshipDispatcher | DeptHandler | Supervisor,
+                Appeal,
+                Read | Create | Update,
+            ) => true,
             (TownshipDispatcher, Org, Create | Update) => true,
             (VillageCadre | GridWorker | DeptHandler, Org, Update) => true,
             _ => false,

@@ -84,7 +84,14 @@ pub(crate) fn build(seed: u64, scale: Scale) -> CityRows {
     let ids = Ids::new(&plan);
     let regions = regions(&plan, &ids, &mut stage_rng(seed, Stage::Households));
     let orgs = Orgs::build(&plan, &ids, scale, &mut stage_rng(seed, Stage::Orgs));
-    let accounts = accounts(&plan, &ids, &orgs.city_departments, scale, &mut stage_rng(seed, Stage::Accounts));
+    let accounts = accounts(
+        &plan,
+        &ids,
+        &orgs.city_departments,
+        &orgs.county_departments,
+        scale,
+        &mut stage_rng(seed, Stage::Accounts),
+    );
     tracing::debug!(
         regions = regions.len(),
         orgs = orgs.rows.len(),
@@ -176,11 +183,13 @@ struct Orgs {
     rows: Vec<OrgRow>,
     /// `(department code, org id)` of the city's departments.
     city_departments: Vec<(&'static str, i64)>,
+    /// `(county region id, department code, org id)`.
+    county_departments: Vec<(i64, &'static str, i64)>,
 }
 
 impl Orgs {
     fn build(plan: &Plan, ids: &Ids, scale: Scale, rng: &mut impl Rng) -> Self {
-        let mut orgs = Orgs { rows: Vec::new(), city_departments: Vec::new() };
+        let mut orgs = Orgs { rows: Vec::new(), city_departments: Vec::new(), county_departments: Vec::new() };
         orgs.departments(ids, rng);
         orgs.township_bodies(plan, ids, rng);
         orgs.village_bodies(plan, ids, rng);
@@ -228,6 +237,8 @@ impl Orgs {
                 });
                 if region_id == Ids::CITY {
                     self.city_departments.push((code, id));
+                } else {
+                    self.county_departments.push((region_id, code, id));
                 }
             }
         }
@@ -396,6 +407,7 @@ fn accounts(
     plan: &Plan,
     ids: &Ids,
     city_departments: &[(&str, i64)],
+    county_departments: &[(i64, &str, i64)],
     scale: Scale,
     rng: &mut impl Rng,
 ) -> Vec<AccountRow> {
@@ -428,6 +440,13 @@ fn accounts(
     add(format!("leader.{first_county}"), Role::Leader, ids.county(0), None);
     for (i, t) in plan.townships.iter().enumerate() {
         add(format!("dispatch.{}", t.code), Role::TownshipDispatcher, ids.township(i), None);
+    }
+    // County departments handle most appeals (DOMAIN §3: departments act at county level and above).
+    for (i, county) in COUNTIES.iter().enumerate().filter(|(i, _)| scale.staff_everywhere() || *i == 0) {
+        add(format!("supervisor.{}", county.code), Role::Supervisor, ids.county(i), None);
+        for &(region, code, org) in county_departments.iter().filter(|d| d.0 == ids.county(i)) {
+            add(format!("dept.{}.{code}", county.code), Role::DeptHandler, region, Some(org));
+        }
     }
     let staffed = |township: usize| scale.staff_everywhere() || plan.townships[township].county == 0;
     for (i, v) in plan.villages.iter().enumerate().filter(|(_, v)| staffed(v.township)) {

@@ -416,3 +416,70 @@ impl Store {
         self.citizen_by_phone(phone.as_str()).await?.ok_or(StoreError::NotFound)
     }
 }
+
+/// A freshly created API token: the secret is shown once and only its hash is kept.
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    pub id: i64,
+    pub secret: String,
+}
+
+impl Store {
+    /// The account an API token acts as, unless the token is unknown, revoked or its account disabled.
+    pub async fn api_token_actor(&self, secret: &str) -> Result<Option<(i64, Actor)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            token_id: i64,
+            #[sqlx(flatten)]
+            account: AccountRecord,
+        }
+        let row: Option<Row> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(
+            "SELECT t.id AS token_id, a.id, a.username, a.display_name, a.role, a.org_id, a.password_hash, a.disabled,
+                    r.path AS region_path
+             FROM api_tokens t JOIN accounts a ON a.id = t.account_id JOIN regions r ON r.id = a.region_id
+             WHERE t.token_hash = $1 AND t.revoked_ms IS NULL"
+        )
+        .bind(token_hash(secret))
+        .fetch_optional(pool)
+        .await
+        })?;
+        let Some(row) = row else { return Ok(None) };
+        let account = LoginAccount::try_from(row.account)?;
+        Ok((!account.disabled).then_some((row.token_id, account.actor)))
+    }
+
+    /// Issue a token acting as `username` (an operator's step: `pingan token create`), audited.
+    pub async fn create_api_token(&self, name: &str, username: &str) -> Result<NewApiToken> {
+        let account = self.login_account(username).await?.ok_or(crate::StoreError::NotFound)?;
+        let secret = format!("pa_{}", random_token());
+        let now = now_ms();
+        let id: i64 = on_pool!(&self.db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO api_tokens (name, token_hash, account_id, created_ms) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(name)
+            .bind(token_hash(&secret))
+            .bind(account.actor.account_id)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let event = pingan_domain::audit::AuditEvent {
+                at_ms: now,
+                actor_id: None,
+                actor_name: "operator".into(),
+                action: "api_token.create".into(),
+                target_kind: "api_token".into(),
+                target_id: Some(id),
+                success: true,
+                before: serde_json::Value::Null,
+                after: serde_json::json!({"name": name, "account": username}),
+            };
+            crate::write_audit!(&mut *tx, &event, account.actor.scope.region.as_str())?;
+            tx.commit().await?;
+            id
+        });
+        Ok(NewApiToken { id, secret })
+    }
+}

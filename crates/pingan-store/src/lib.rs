@@ -10,7 +10,9 @@
 //! no unscoped read outside system jobs (index building, seeding), which say so.
 
 pub mod accounts;
+pub mod appeals;
 pub mod audit;
+pub mod blobs;
 pub mod calendar;
 pub mod export;
 pub mod import;
@@ -93,6 +95,10 @@ pub enum StoreError {
     Denied(#[from] pingan_domain::access::Denied),
     #[error("{0}")]
     Conflict(String),
+    /// A rule refused the request (an appeal transition from the wrong state, or by the wrong
+    /// person): `status` is the HTTP status the rule's class maps to (403 or 409).
+    #[error("{message}")]
+    Refused { status: u16, message: String },
     /// The request names things that cannot go together (field by field).
     #[error("invalid request")]
     Invalid(Vec<pingan_domain::FieldError>),

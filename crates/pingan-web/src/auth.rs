@@ -227,3 +227,52 @@ pub async fn logout(state: &AppState, current: &CurrentActor, headers: &HeaderMa
     state.store.record_audit(&event, current.actor.scope.region.as_str()).await?;
     Ok(())
 }
+
+/// Who calls the API: a signed-in account (cookie session) or another system with an API
+/// token (`Authorization: Bearer …`), which acts as the token's account.
+#[derive(Debug, Clone)]
+pub struct ApiCaller {
+    pub actor: Actor,
+    /// `Some` for a session (writes must carry its CSRF token), `None` for a token.
+    session_csrf: Option<String>,
+    /// Names the caller for `Idempotency-Key` bookkeeping.
+    pub client: String,
+}
+
+impl ApiCaller {
+    /// Writes by a browser session must carry the CSRF header; token callers need none.
+    pub fn check_write(&self, headers: &HeaderMap) -> Result<(), AppError> {
+        match &self.session_csrf {
+            None => Ok(()),
+            Some(csrf) => {
+                CurrentActor { actor: self.actor.clone(), csrf_token: csrf.clone() }.check_csrf_header(headers)
+            }
+        }
+    }
+
+    pub fn is_token(&self) -> bool {
+        self.session_csrf.is_none()
+    }
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bearer = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        if let Some(secret) = bearer {
+            let (token_id, actor) = state.store.api_token_actor(secret).await?.ok_or_else(|| {
+                AppError::BadCredentials("接口令牌无效或已吊销 / the API token is unknown or revoked".into())
+            })?;
+            return Ok(ApiCaller { actor, session_csrf: None, client: format!("token:{token_id}") });
+        }
+        let current = CurrentActor::from_request_parts(parts, state).await?;
+        let client = format!("account:{}", current.actor.account_id);
+        Ok(ApiCaller { actor: current.actor, session_csrf: Some(current.csrf_token), client })
+    }
+}

@@ -84,6 +84,8 @@ impl From<StoreError> for AppError {
             StoreError::Denied(d) => AppError::Forbidden(d.to_string()),
             StoreError::Conflict(m) => AppError::Conflict(m),
             StoreError::Invalid(f) => AppError::Invalid(f),
+            StoreError::Refused { status: 403, message } => AppError::Forbidden(message),
+            StoreError::Refused { message, .. } => AppError::Conflict(message),
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -18,6 +18,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use pingan_domain::geometry::GridIndex;
 use pingan_store::Store;
 use pingan_store::accounts::{SessionPolicy, ThrottlePolicy};
+use pingan_store::appeals::AppealRules;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -36,6 +37,13 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     /// How often to look for structural changes made through other instances.
     pub grid_refresh: Duration,
+    /// How often the deadline scanner looks for due timers; `None` runs no scanner.
+    pub deadline_scan: Option<Duration>,
+    /// How far ahead of the wall clock the deadline scanner runs: 0 in service; rehearsals
+    /// and tests set it to watch a month of deadlines come due at once.
+    pub scanner_ahead_ms: i64,
+    /// Where attachments are kept (a directory shared by all instances in production).
+    pub blob_dir: std::path::PathBuf,
 }
 
 impl Default for WebConfig {
@@ -48,6 +56,9 @@ impl Default for WebConfig {
             code_sender: Arc::new(otp::LogSender),
             request_timeout: Duration::from_secs(30),
             grid_refresh: Duration::from_secs(30),
+            deadline_scan: Some(Duration::from_secs(15)),
+            scanner_ahead_ms: 0,
+            blob_dir: std::path::PathBuf::from("pingan-blobs"),
         }
     }
 }
@@ -61,6 +72,12 @@ pub struct AppState {
     /// Path of the city (the root of every scope), or "/" before a city is loaded.
     pub root_path: String,
     pub metrics: Option<PrometheusHandle>,
+    /// Categories, time limits, catalogue and calendar for appeals; replaced whole on change.
+    pub appeal_rules: Arc<RwLock<Arc<AppealRules>>>,
+    /// The appeal classifier (trained once per process on the shipped examples).
+    pub classifier: Arc<pingan_classify::Classifier>,
+    /// Names this process in timer claims (`fired_by`).
+    pub instance: String,
 }
 
 impl AppState {
@@ -72,13 +89,28 @@ impl AppState {
     ) -> Result<AppState, pingan_store::StoreError> {
         let index = load_grid_index(&store).await?;
         let root_path = store.city_path().await?.map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
+        let rules = store.appeal_rules().await?;
         Ok(AppState {
             store,
             config: Arc::new(config),
             grids: Arc::new(RwLock::new(Arc::new(index))),
             root_path,
             metrics,
+            appeal_rules: Arc::new(RwLock::new(Arc::new(rules))),
+            classifier: shared_classifier(),
+            instance: format!("{}-{}", std::process::id(), &pingan_store::accounts::random_token()[..8]),
         })
+    }
+
+    pub fn appeal_rules(&self) -> Arc<AppealRules> {
+        self.appeal_rules.read().expect("rules lock is never poisoned: writers only swap an Arc").clone()
+    }
+
+    /// Reload the appeal rules (after a calendar or catalogue change here or on another instance).
+    pub async fn reload_appeal_rules(&self) -> Result<(), pingan_store::StoreError> {
+        let rules = self.store.appeal_rules().await?;
+        *self.appeal_rules.write().expect("not poisoned") = Arc::new(rules);
+        Ok(())
     }
 
     pub fn grid_index(&self) -> Arc<GridIndex> {
@@ -93,6 +125,43 @@ impl AppState {
     }
 }
 
+/// The classifier, trained once per process: every app in a test binary shares it.
+fn shared_classifier() -> Arc<pingan_classify::Classifier> {
+    static SHARED: std::sync::OnceLock<Arc<pingan_classify::Classifier>> = std::sync::OnceLock::new();
+    SHARED.get_or_init(|| Arc::new(pingan_classify::Classifier::shipped())).clone()
+}
+
+/// Fire due deadline timers every `every` (yellow-card warnings, red-card supervision
+/// orders). Safe to run on every instance: each timer fires exactly once (see
+/// `pingan_store::appeals::timers`).
+pub fn spawn_deadline_scanner(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let rules = state.appeal_rules();
+            loop {
+                let now = chrono::Utc::now().timestamp_millis() + state.config.scanner_ahead_ms;
+                match state.store.run_deadline_pass(&rules, &state.instance, now, 500).await {
+                    Ok(pass) => {
+                        if pass.fired > 0 {
+                            tracing::info!(?pass, "deadline pass");
+                        }
+                        if pass.due < 500 || pass.fired == 0 {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "deadline pass failed; retrying at the next tick");
+                        break;
+                    }
+                }
+            }
+        }
+    })
+}
+
 /// Keep the grid index in step with changes made through other instances: every
 /// `every`, compare the count of recorded structural changes and rebuild if it moved.
 pub fn spawn_grid_refresher(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
@@ -102,6 +171,9 @@ pub fn spawn_grid_refresher(state: AppState, every: Duration) -> tokio::task::Jo
         tick.tick().await;
         loop {
             tick.tick().await;
+            if let Err(e) = state.reload_appeal_rules().await {
+                tracing::warn!(error = %e, "reloading the appeal rules failed");
+            }
             match state.store.structure_version().await {
                 Ok(v) if Some(v) != seen => match state.reload_grids().await {
                     Ok(()) => {

@@ -39,6 +39,7 @@ pub struct Server {
     app: axum::Router,
     store: Store,
     refresher: tokio::task::JoinHandle<()>,
+    scanner: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Server {
@@ -48,7 +49,8 @@ impl Server {
         let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
         let refresher = pingan_web::spawn_grid_refresher(state.clone(), refresh);
-        Ok(Server { addr, listener, app: pingan_web::app(state), store, refresher })
+        let scanner = state.config.deadline_scan.map(|every| pingan_web::spawn_deadline_scanner(state.clone(), every));
+        Ok(Server { addr, listener, app: pingan_web::app(state), store, refresher, scanner })
     }
 
     pub async fn from_config(config: &Config) -> anyhow::Result<Server> {
@@ -65,6 +67,9 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let served = axum::serve(self.listener, self.app).with_graceful_shutdown(shutdown).await;
         self.refresher.abort();
+        if let Some(scanner) = &self.scanner {
+            scanner.abort();
+        }
         served.context("server failed")?;
         self.store.close().await;
         Ok(())

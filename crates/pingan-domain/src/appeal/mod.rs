@@ -254,3 +254,61 @@ pub struct OwnerRecord {
     pub since: chrono::NaiveDateTime,
     pub reason: String,
 }
+
+/// What a resident reports, in their words: trimmed, not empty, at most
+/// [`AppealText::MAX_CHARS`] characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AppealText(String);
+
+impl AppealText {
+    pub const MAX_CHARS: usize = 2000;
+    /// Fewer characters than this cannot say what and where.
+    pub const MIN_CHARS: usize = 4;
+
+    pub fn parse(s: &str) -> Result<AppealText, crate::FieldError> {
+        let t = s.trim();
+        let n = t.chars().count();
+        if n == 0 {
+            return Err(crate::FieldError::new("text", "请填写诉求内容 / please describe the problem"));
+        }
+        if n < Self::MIN_CHARS {
+            return Err(crate::FieldError::new(
+                "text",
+                format!(
+                    "诉求内容太短,请说明什么事、在哪里(至少 {} 个字) / too short: say what and where (at least {} characters)",
+                    Self::MIN_CHARS,
+                    Self::MIN_CHARS
+                ),
+            ));
+        }
+        if n > Self::MAX_CHARS {
+            return Err(crate::FieldError::new(
+                "text",
+                format!(
+                    "诉求内容不能超过 {} 个字(现有 {n} 个) / at most {} characters (got {n})",
+                    Self::MAX_CHARS,
+                    Self::MAX_CHARS
+                ),
+            ));
+        }
+        Ok(AppealText(t.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for AppealText {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        AppealText::parse(&s).map_err(|e| e.message)
+    }
+}
+
+impl From<AppealText> for String {
+    fn from(t: AppealText) -> String {
+        t.0
+    }
+}

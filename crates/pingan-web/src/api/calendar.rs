@@ -142,6 +142,7 @@ pub async fn set_day(
         }
     };
     state.store.set_calendar_day(&current.actor, &entry).await?;
+    state.reload_appeal_rules().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -157,5 +158,6 @@ pub async fn clear_day(
     current.check_csrf_header(&headers)?;
     current.actor.require(Action::Update, Resource::Calendar)?;
     state.store.clear_calendar_day(&current.actor, parse_date(&date)?).await?;
+    state.reload_appeal_rules().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,6 +4,7 @@
 //! the document come from the same declarations and cannot drift apart; a test
 //! also refuses any plain `.route(` in this module.
 
+mod appeals;
 mod audit;
 mod auth;
 mod calendar;
@@ -32,6 +33,7 @@ use utoipa_axum::routes;
         (name = "orgs", description = "机构 / organisations"),
         (name = "audit", description = "审计日志 / audit trail"),
         (name = "calendar", description = "工作日历 / working-day calendar"),
+        (name = "appeals", description = "群众诉求 / citizens' appeals"),
     )
 )]
 struct ApiDoc;
@@ -54,6 +56,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list_audit))
         .routes(routes!(calendar::get_calendar))
         .routes(routes!(calendar::set_day, calendar::clear_day))
+        .routes(routes!(appeals::file_appeal, appeals::list_appeals))
+        .routes(routes!(appeals::queue_counts))
+        .routes(routes!(appeals::get_appeal))
+        .routes(routes!(appeals::act))
+        .routes(routes!(appeals::track))
+        .routes(routes!(appeals::classify))
 }
 
 /// Unknown paths: JSON for the API, a page for people.

@@ -1,5 +1,6 @@
 //! Server-rendered pages (askama), zh-CN by default, phone-sized first.
 
+pub mod appeals;
 mod citizen;
 mod map;
 

@@ -82,11 +82,34 @@ impl TestApp {
         Self::serve(None, self.db_url.clone(), self.engine, store).await
     }
 
+    /// Another instance on the same database whose deadline scanner runs every `every`.
+    /// Its scanner runs `ahead_ms` ahead of the wall clock.
+    pub async fn instance_with_scanner(&self, every: std::time::Duration, ahead_ms: i64) -> TestApp {
+        let store = Store::connect(&self.db_url, &Default::default()).await.expect("connect");
+        Self::serve_with(None, self.db_url.clone(), self.engine, store, Some((every, ahead_ms))).await
+    }
+
     async fn serve(db: Option<TestDb>, db_url: String, engine: Engine, store: Store) -> TestApp {
+        // No scanner by default: tests drive deadlines themselves, so timing cannot decide them.
+        Self::serve_with(db, db_url, engine, store, None).await
+    }
+
+    async fn serve_with(
+        db: Option<TestDb>,
+        db_url: String,
+        engine: Engine,
+        store: Store,
+        scanner: Option<(std::time::Duration, i64)>,
+    ) -> TestApp {
         let codes = std::sync::Arc::new(MemorySender::default());
+        let blob_dir =
+            std::env::temp_dir().join(format!("pingan-blobs-{}", &pingan_store::accounts::random_token()[..12]));
         let config = WebConfig {
             code_sender: codes.clone(),
             grid_refresh: std::time::Duration::from_millis(200),
+            deadline_scan: scanner.map(|s| s.0),
+            scanner_ahead_ms: scanner.map_or(0, |s| s.1),
+            blob_dir,
             ..WebConfig::default()
         };
         let server = Server::build(store.clone(), config, "127.0.0.1:0").await.expect("build server");
@@ -131,6 +154,42 @@ impl Drop for TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+impl TestApp {
+    /// Sign a resident in by phone and one-time code.
+    pub async fn citizen_login(&self, phone: &str) -> Session {
+        let client = self.client();
+        let res = client
+            .post(self.url("/api/v1/auth/code"))
+            .json(&serde_json::json!({"phone": phone}))
+            .send()
+            .await
+            .expect("code");
+        assert!(res.status().is_success(), "code request for {phone}: {}", res.status());
+        let code = self.codes.last_code(phone).expect("code sent");
+        let res = client
+            .post(self.url("/api/v1/auth/code/login"))
+            .json(&serde_json::json!({"phone": phone, "code": code}))
+            .send()
+            .await
+            .expect("code login");
+        assert_eq!(res.status(), StatusCode::OK, "citizen login");
+        let me: Value = res.json().await.expect("me");
+        Session { client, csrf: me["csrf_token"].as_str().expect("csrf").to_owned(), me, base: self.base.clone() }
+    }
+
+    /// The first demo account of a role, e.g. `grid_worker`.
+    pub async fn first_username(&self, role: &str) -> String {
+        self.store
+            .first_account_per_role()
+            .await
+            .expect("accounts")
+            .into_iter()
+            .find(|(_, r, _)| r.as_str() == role)
+            .map(|(u, _, _)| u)
+            .expect("a demo account of the role")
     }
 }
 

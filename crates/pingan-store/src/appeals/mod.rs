@@ -1,0 +1,378 @@
+//! Citizens' appeals as stored.
+//!
+//! A case is its events (`appeal_events`, append-only); the `appeals` row holds their fold
+//! (the [`AppealSnapshot`] as JSON) and the columns queues filter and sort on. Every change —
+//! filing, a command, a deadline action — is one transaction that appends the events, updates
+//! the row, replaces the pending timers, queues notifications and writes the audit event
+//! ([`CaseWrite`], persisted by one macro). The rules come from `pingan_domain::appeal`; this
+//! module only finds what they need (the place's regions, the concrete unit) and keeps the result.
+
+mod read;
+mod timers;
+mod write;
+
+pub use read::{AppealFilter, AppealListItem, AppealRecord, Queue, QueueCounts, StoredEvent};
+pub use timers::{DeadlinePass, TimerAction};
+pub use write::{Filed, Idempotency, Intake};
+
+use crate::{Result, Store, StoreError, on_pool};
+use pingan_domain::access::{Action, Actor, Resource};
+use pingan_domain::account::Role;
+use pingan_domain::appeal::duplicates::DuplicatePolicy;
+use pingan_domain::appeal::{
+    AppealEvent, AppealSnapshot, Catalogue, CatalogueRule, CategoryCode, CategoryTable, OrgType, TimeLimitPolicy,
+    UnitRef, UnitSelector,
+};
+use pingan_domain::audit::AuditEvent;
+use pingan_domain::calendar::WorkCalendar;
+use pingan_domain::region::RegionLevel;
+
+/// Everything the appeal rules need besides the case: categories, time limits, the dispatch
+/// catalogue, the working-day calendar and the merge window. Loaded once and shared; reloaded
+/// when an administrator changes the calendar or the catalogue.
+#[derive(Debug, Clone)]
+pub struct AppealRules {
+    pub categories: CategoryTable,
+    pub policy: TimeLimitPolicy,
+    pub catalogue: Catalogue,
+    pub calendar: WorkCalendar,
+    pub duplicates: DuplicatePolicy,
+}
+
+impl Store {
+    /// The rules in force: shipped categories and time limits, the stored catalogue and calendar.
+    pub async fn appeal_rules(&self) -> Result<AppealRules> {
+        Ok(AppealRules {
+            categories: CategoryTable::default(),
+            policy: TimeLimitPolicy::default(),
+            catalogue: self.dispatch_catalogue().await?,
+            calendar: self.work_calendar().await?,
+            duplicates: DuplicatePolicy::default(),
+        })
+    }
+
+    /// The dispatch catalogue (派单目录), in the administrators' order.
+    pub async fn dispatch_catalogue(&self) -> Result<Catalogue> {
+        let rows: Vec<(String, String, String, Option<i64>, String)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT category, level, org_type, region_id, note FROM dispatch_rules ORDER BY position, id"
+        )
+        .fetch_all(pool)
+        .await)?;
+        let rules = rows
+            .into_iter()
+            .map(|(category, level, org_type, region_id, note)| {
+                Ok(CatalogueRule {
+                    category: CategoryCode::parse(&category).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    level: RegionLevel::parse(&level).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    org_type: OrgType::parse(&org_type).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    region_id,
+                    note,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Catalogue::new(rules).map_err(|e| StoreError::Corrupt(format!("dispatch catalogue: {e:?}")))
+    }
+
+    /// Replace the dispatch catalogue (city administrators), audited.
+    pub async fn set_dispatch_catalogue(&self, actor: &Actor, catalogue: &Catalogue) -> Result<()> {
+        actor.require(Action::Update, Resource::Calendar)?;
+        if actor.scope.region.ids().len() != 1 {
+            return Err(pingan_domain::access::Denied::Scope.into());
+        }
+        let now = crate::now_ms();
+        let before = self.dispatch_catalogue().await?;
+        on_pool!(&self.db, |pool| {
+            let mut tx = crate::BeginWrite::begin_write(pool).await?;
+            sqlx::query("DELETE FROM dispatch_rules").execute(&mut *tx).await?;
+            for (i, r) in catalogue.rules().iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO dispatch_rules (position, category, level, org_type, region_id, note)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(i as i64)
+                .bind(r.category.as_str())
+                .bind(r.level.as_str())
+                .bind(r.org_type.to_string())
+                .bind(r.region_id)
+                .bind(&r.note)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let event = AuditEvent {
+                at_ms: now,
+                actor_id: Some(actor.account_id),
+                actor_name: actor.username.clone(),
+                action: "appeal.catalogue.set".into(),
+                target_kind: "dispatch_catalogue".into(),
+                target_id: None,
+                success: true,
+                before: serde_json::to_value(&before).unwrap_or_default(),
+                after: serde_json::to_value(catalogue).unwrap_or_default(),
+            };
+            crate::write_audit!(&mut *tx, &event, actor.scope.region.as_str())?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The concrete unit of `org_type` serving region `region_id` (at `level`): the first live
+    /// organisation of that kind (and department code) there, or for a grid the first active
+    /// grid worker. `None` when the region has none; bodies without accounts may still be
+    /// assigned by type, since their region's staff act for them.
+    pub async fn find_unit(&self, org_type: OrgType, level: RegionLevel, region_id: i64) -> Result<Option<UnitRef>> {
+        Ok(match org_type.selector() {
+            UnitSelector::GridWorker => {
+                let id: Option<i64> = on_pool!(&self.db, |pool| {
+                    sqlx::query_scalar(
+                    "SELECT id FROM accounts WHERE role = $1 AND region_id = $2 AND NOT disabled ORDER BY id LIMIT 1"
+                )
+                .bind(Role::GridWorker.as_str())
+                .bind(region_id)
+                .fetch_optional(pool)
+                .await
+                })?;
+                Some(UnitRef::grid_worker(region_id, id))
+            }
+            UnitSelector::Org { kind, dept } => {
+                let id: Option<i64> = on_pool!(&self.db, |pool| sqlx::query_scalar(
+                    "SELECT id FROM orgs WHERE kind = $1 AND region_id = $2 AND ($3 IS NULL OR dept = $3)
+                       AND retired_at IS NULL ORDER BY id LIMIT 1"
+                )
+                .bind(kind.as_str())
+                .bind(region_id)
+                .bind(dept)
+                .fetch_optional(pool)
+                .await)?;
+                match id {
+                    Some(id) => Some(UnitRef::org(org_type, level, region_id, id)),
+                    // Departments act only through their own staff: without the organisation
+                    // there is no one to hand the case to.
+                    None if org_type.region_role().is_none() => None,
+                    None => Some(UnitRef { org_type, level, region_id, org_id: None, account_id: None }),
+                }
+            }
+        })
+    }
+
+    /// The unit an organisation is, for dispatch by id: its type from its kind and code, its
+    /// level and region from where it sits.
+    pub async fn unit_for_org(&self, org_id: i64) -> Result<UnitRef> {
+        let row: Option<(String, Option<String>, i64, String)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT o.kind, o.dept, o.region_id, r.level FROM orgs o JOIN regions r ON r.id = o.region_id
+              WHERE o.id = $1 AND o.retired_at IS NULL"
+        )
+        .bind(org_id)
+        .fetch_optional(pool)
+        .await)?;
+        let (kind, dept, region_id, level) = row.ok_or(StoreError::NotFound)?;
+        let level = RegionLevel::parse(&level).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let type_code = match kind.as_str() {
+            "department" | "township_body" => dept.unwrap_or_default(),
+            other => other.to_owned(),
+        };
+        let org_type = OrgType::parse(&type_code).map_err(|_| {
+            StoreError::Invalid(vec![pingan_domain::FieldError::new(
+                "org_id",
+                format!("机构 {org_id} 不是可承办诉求的单位 / organisation {org_id} cannot handle appeals"),
+            )])
+        })?;
+        Ok(UnitRef::org(org_type, level, region_id, org_id))
+    }
+
+    /// The grid worker account `account_id` as a unit, for dispatch by id.
+    pub async fn unit_for_grid_worker(&self, account_id: i64) -> Result<UnitRef> {
+        let region: Option<i64> = on_pool!(&self.db, |pool| sqlx::query_scalar(
+            "SELECT region_id FROM accounts WHERE id = $1 AND role = $2 AND NOT disabled"
+        )
+        .bind(account_id)
+        .bind(Role::GridWorker.as_str())
+        .fetch_optional(pool)
+        .await)?;
+        let region_id = region.ok_or_else(|| {
+            StoreError::Invalid(vec![pingan_domain::FieldError::new(
+                "account_id",
+                format!("账号 {account_id} 不是在岗网格员 / account {account_id} is not an active grid worker"),
+            )])
+        })?;
+        Ok(UnitRef::grid_worker(region_id, Some(account_id)))
+    }
+}
+
+/// What a write does to a case's row, events, timers, notifications and audit trail.
+pub(crate) struct CaseWrite {
+    pub appeal_id: i64,
+    /// Events after `from_version`, numbered from `from_version + 1`.
+    pub from_version: i64,
+    pub events: Vec<AppealEvent>,
+    pub snapshot: AppealSnapshot,
+    pub notices: Vec<Notice>,
+    pub audit: AuditEvent,
+    pub region_path: String,
+    pub now_ms: i64,
+}
+
+/// One message for the outbox.
+#[derive(Debug, Clone)]
+pub(crate) struct Notice {
+    pub audience: &'static str,
+    pub account_id: Option<i64>,
+    pub org_id: Option<i64>,
+    pub phone: Option<String>,
+    pub kind: &'static str,
+    pub text: String,
+}
+
+impl CaseWrite {
+    pub fn new_version(&self) -> i64 {
+        self.from_version + self.events.len() as i64
+    }
+
+    /// The timers the snapshot needs: the active clock's yellow and red moments. A suspended
+    /// case has none (its clock stands still).
+    pub fn timers(&self) -> Vec<(&'static str, &'static str, i64)> {
+        let s = &self.snapshot;
+        match (s.active_deadline(), s.state) {
+            (_, pingan_domain::appeal::AppealState::Suspended) | (None, _) => Vec::new(),
+            (Some(d), _) => {
+                let kind = deadline_kind_str(d.kind);
+                vec![("warn", kind, d.warn_ms()), ("due", kind, d.due_ms())]
+            }
+        }
+    }
+}
+
+pub(crate) fn deadline_kind_str(k: pingan_domain::appeal::DeadlineKind) -> &'static str {
+    use pingan_domain::appeal::DeadlineKind::*;
+    match k {
+        Dispatch => "dispatch",
+        Accept => "accept",
+        Review => "review",
+        Resolve => "resolve",
+    }
+}
+
+/// The stable name of an event kind, for the `kind` column and the audit action.
+pub(crate) fn event_kind_str(e: &AppealEvent) -> String {
+    serde_json::to_value(&e.kind)
+        .ok()
+        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Queue one [`Notice`] in the outbox on a transaction of either engine.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! insert_notice {
+    ($tx:expr, $n:expr, $appeal:expr, $now:expr) => {{
+        let n: &$crate::appeals::Notice = $n;
+        $crate::sqlx::query(
+            "INSERT INTO notifications (created_ms, appeal_id, audience, account_id, org_id, phone, kind, text)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind($now)
+        .bind($appeal)
+        .bind(n.audience)
+        .bind(n.account_id)
+        .bind(n.org_id)
+        .bind(&n.phone)
+        .bind(n.kind)
+        .bind(&n.text)
+        .execute(&mut *$tx)
+        .await
+        .map(|_| ())
+    }};
+}
+
+/// Persist a [`CaseWrite`] on a transaction of either engine: the events (the primary key
+/// refuses a second writer of the same sequence number), the row (only if it still has the
+/// version the write started from), the timers, the outbox and the audit event.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! persist_case_write {
+    ($tx:expr, $w:expr) => {{
+        let w: &$crate::appeals::CaseWrite = $w;
+        let mut result: $crate::Result<()> = Ok(());
+        for (i, e) in w.events.iter().enumerate() {
+            let body = serde_json::to_string(e).expect("events serialise");
+            if let Err(err) = $crate::sqlx::query(
+                "INSERT INTO appeal_events (appeal_id, seq, at_ms, kind, actor_id, body) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(w.appeal_id)
+            .bind(w.from_version + 1 + i as i64)
+            .bind(pingan_domain::calendar::from_china(e.at))
+            .bind($crate::appeals::event_kind_str(e))
+            .bind(e.by.account_id())
+            .bind(body)
+            .execute(&mut *$tx)
+            .await
+            {
+                result = Err($crate::StoreError::from(err));
+                break;
+            }
+        }
+        if result.is_ok() {
+            result = async {
+                let s = &w.snapshot;
+                let unit = s.assignment.as_ref().map(|a| &a.unit);
+                let deadline = s.active_deadline();
+                let updated = $crate::sqlx::query(
+                    "UPDATE appeals SET state = $1, category = $2, urgency = $3,
+                        unit_org_id = $4, unit_account_id = $5, unit_region_id = $6, unit_level = $7, unit_org_type = $8,
+                        unit_name = COALESCE((SELECT name FROM orgs WHERE id = $4),
+                                             (SELECT display_name FROM accounts WHERE id = $5),
+                                             (SELECT name FROM regions WHERE id = $6), ''),
+                        warn_ms = $9, due_ms = $10, merged_into = $11, closed_ms = $12, updated_ms = $13,
+                        version = $14, snapshot = $15
+                      WHERE id = $16 AND version = $17",
+                )
+                .bind(s.state.as_str())
+                .bind(s.category.as_str())
+                .bind(s.urgency.as_str())
+                .bind(unit.and_then(|u| u.org_id))
+                .bind(unit.and_then(|u| u.account_id))
+                .bind(unit.map(|u| u.region_id))
+                .bind(unit.map(|u| u.level.as_str()))
+                .bind(unit.map(|u| u.org_type.to_string()))
+                .bind(deadline.map(|d| d.warn_ms()))
+                .bind(deadline.map(|d| d.due_ms()))
+                .bind(s.merged_into)
+                .bind(s.milestones.closed_at.map(pingan_domain::calendar::from_china))
+                .bind(w.now_ms)
+                .bind(w.new_version())
+                .bind(serde_json::to_string(s).expect("snapshots serialise"))
+                .bind(w.appeal_id)
+                .bind(w.from_version)
+                .execute(&mut *$tx)
+                .await?;
+                if updated.rows_affected() != 1 {
+                    return Err($crate::StoreError::Conflict(
+                        "该诉求刚被他人处理,请刷新后重试 / the case was changed meanwhile: reload and retry".into(),
+                    ));
+                }
+                $crate::sqlx::query("DELETE FROM appeal_timers WHERE appeal_id = $1 AND fired_ms IS NULL")
+                    .bind(w.appeal_id)
+                    .execute(&mut *$tx)
+                    .await?;
+                for (kind, deadline_kind, fire_ms) in w.timers() {
+                    $crate::sqlx::query(
+                        "INSERT INTO appeal_timers (appeal_id, kind, deadline_kind, fire_ms) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (appeal_id, kind, deadline_kind, fire_ms) DO NOTHING",
+                    )
+                    .bind(w.appeal_id)
+                    .bind(kind)
+                    .bind(deadline_kind)
+                    .bind(fire_ms)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+                for n in &w.notices {
+                    $crate::insert_notice!($tx, n, w.appeal_id, w.now_ms)?;
+                }
+                $crate::write_audit!(&mut *$tx, &w.audit, &w.region_path)?;
+                Ok(())
+            }
+            .await;
+        }
+        result
+    }};
+}
