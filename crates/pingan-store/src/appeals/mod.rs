@@ -198,6 +198,115 @@ impl Store {
     }
 }
 
+/// The columns of an `appeals` row that follow from its snapshot: what queues filter and sort
+/// on, and what the rates count (the definitions of [`pingan_domain::appeal::CaseSummary`]).
+/// Every writer — commands, timers, the demo's history loader — derives them here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowColumns {
+    pub state: &'static str,
+    pub category: String,
+    pub urgency: &'static str,
+    pub unit_org_id: Option<i64>,
+    pub unit_account_id: Option<i64>,
+    pub unit_region_id: Option<i64>,
+    pub unit_level: Option<&'static str>,
+    pub unit_org_type: Option<String>,
+    pub warn_ms: Option<i64>,
+    pub due_ms: Option<i64>,
+    pub merged_into: Option<i64>,
+    pub closed_ms: Option<i64>,
+    pub first_dispatched_ms: Option<i64>,
+    pub contact_due_ms: Option<i64>,
+    pub first_contact_ms: Option<i64>,
+    pub resolve_due_ms: Option<i64>,
+    pub closed_on_time: Option<bool>,
+    pub reworked: bool,
+    pub returned: bool,
+    pub extended: bool,
+    pub callbacks: i32,
+    pub solved_callbacks: i32,
+    pub satisfied_callbacks: i32,
+}
+
+impl RowColumns {
+    pub fn of(s: &AppealSnapshot) -> RowColumns {
+        use pingan_domain::calendar::from_china;
+        let unit = s.assignment.as_ref().map(|a| &a.unit);
+        let deadline = s.active_deadline();
+        let m = &s.milestones;
+        RowColumns {
+            state: s.state.as_str(),
+            category: s.category.as_str().to_owned(),
+            urgency: s.urgency.as_str(),
+            unit_org_id: unit.and_then(|u| u.org_id),
+            unit_account_id: unit.and_then(|u| u.account_id),
+            unit_region_id: unit.map(|u| u.region_id),
+            unit_level: unit.map(|u| u.level.as_str()),
+            unit_org_type: unit.map(|u| u.org_type.to_string()),
+            warn_ms: deadline.map(|d| d.warn_ms()),
+            due_ms: deadline.map(|d| d.due_ms()),
+            merged_into: s.merged_into,
+            closed_ms: m.closed_at.map(from_china),
+            first_dispatched_ms: m.first_dispatched_at.map(from_china),
+            contact_due_ms: s.contact_due.map(from_china),
+            first_contact_ms: m.first_contact_at.map(from_china),
+            resolve_due_ms: s.resolve.map(|d| d.due_ms()),
+            closed_on_time: m.closed_at.and(m.closed_on_time),
+            reworked: s.rework_count > 0 || s.reopen_count > 0,
+            returned: s.return_count > 0,
+            extended: s.extended(),
+            callbacks: s.callbacks.len() as i32,
+            solved_callbacks: s.callbacks.iter().filter(|c| c.solved).count() as i32,
+            satisfied_callbacks: s.callbacks.iter().filter(|c| c.satisfaction.is_satisfied()).count() as i32,
+        }
+    }
+}
+
+/// `UPDATE appeals SET …` for every [`RowColumns`] column plus `updated_ms`, `version` and
+/// `snapshot`, as `$1…$26`; `$27` is the id and `$28` the version the write started from.
+pub const UPDATE_ROW_SQL: &str = "UPDATE appeals SET state = $1, category = $2, urgency = $3,
+    unit_org_id = $4, unit_account_id = $5, unit_region_id = $6, unit_level = $7, unit_org_type = $8,
+    unit_name = COALESCE((SELECT name FROM orgs WHERE id = $4), (SELECT display_name FROM accounts WHERE id = $5),
+                         (SELECT name FROM regions WHERE id = $6), ''),
+    warn_ms = $9, due_ms = $10, merged_into = $11, closed_ms = $12,
+    first_dispatched_ms = $13, contact_due_ms = $14, first_contact_ms = $15, resolve_due_ms = $16,
+    closed_on_time = $17, reworked = $18, returned = $19, extended = $20,
+    callbacks = $21, solved_callbacks = $22, satisfied_callbacks = $23,
+    updated_ms = $24, version = $25, snapshot = $26
+  WHERE id = $27 AND version = $28";
+
+/// Bind a [`RowColumns`] in the order of [`UPDATE_ROW_SQL`]'s `$1…$23`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! bind_row_columns {
+    ($q:expr, $c:expr) => {{
+        let c: &$crate::appeals::RowColumns = $c;
+        $q.bind(c.state)
+            .bind(&c.category)
+            .bind(c.urgency)
+            .bind(c.unit_org_id)
+            .bind(c.unit_account_id)
+            .bind(c.unit_region_id)
+            .bind(c.unit_level)
+            .bind(&c.unit_org_type)
+            .bind(c.warn_ms)
+            .bind(c.due_ms)
+            .bind(c.merged_into)
+            .bind(c.closed_ms)
+            .bind(c.first_dispatched_ms)
+            .bind(c.contact_due_ms)
+            .bind(c.first_contact_ms)
+            .bind(c.resolve_due_ms)
+            .bind(c.closed_on_time)
+            .bind(c.reworked)
+            .bind(c.returned)
+            .bind(c.extended)
+            .bind(c.callbacks)
+            .bind(c.solved_callbacks)
+            .bind(c.satisfied_callbacks)
+    }};
+}
+
 /// What a write does to a case's row, events, timers, notifications and audit trail.
 pub(crate) struct CaseWrite {
     pub appeal_id: i64,
@@ -312,38 +421,15 @@ macro_rules! persist_case_write {
         }
         if result.is_ok() {
             result = async {
-                let s = &w.snapshot;
-                let unit = s.assignment.as_ref().map(|a| &a.unit);
-                let deadline = s.active_deadline();
-                let updated = $crate::sqlx::query(
-                    "UPDATE appeals SET state = $1, category = $2, urgency = $3,
-                        unit_org_id = $4, unit_account_id = $5, unit_region_id = $6, unit_level = $7, unit_org_type = $8,
-                        unit_name = COALESCE((SELECT name FROM orgs WHERE id = $4),
-                                             (SELECT display_name FROM accounts WHERE id = $5),
-                                             (SELECT name FROM regions WHERE id = $6), ''),
-                        warn_ms = $9, due_ms = $10, merged_into = $11, closed_ms = $12, updated_ms = $13,
-                        version = $14, snapshot = $15
-                      WHERE id = $16 AND version = $17",
-                )
-                .bind(s.state.as_str())
-                .bind(s.category.as_str())
-                .bind(s.urgency.as_str())
-                .bind(unit.and_then(|u| u.org_id))
-                .bind(unit.and_then(|u| u.account_id))
-                .bind(unit.map(|u| u.region_id))
-                .bind(unit.map(|u| u.level.as_str()))
-                .bind(unit.map(|u| u.org_type.to_string()))
-                .bind(deadline.map(|d| d.warn_ms()))
-                .bind(deadline.map(|d| d.due_ms()))
-                .bind(s.merged_into)
-                .bind(s.milestones.closed_at.map(pingan_domain::calendar::from_china))
-                .bind(w.now_ms)
-                .bind(w.new_version())
-                .bind(serde_json::to_string(s).expect("snapshots serialise"))
-                .bind(w.appeal_id)
-                .bind(w.from_version)
-                .execute(&mut *$tx)
-                .await?;
+                let columns = $crate::appeals::RowColumns::of(&w.snapshot);
+                let updated = $crate::bind_row_columns!($crate::sqlx::query($crate::appeals::UPDATE_ROW_SQL), &columns)
+                    .bind(w.now_ms)
+                    .bind(w.new_version())
+                    .bind(serde_json::to_string(&w.snapshot).expect("snapshots serialise"))
+                    .bind(w.appeal_id)
+                    .bind(w.from_version)
+                    .execute(&mut *$tx)
+                    .await?;
                 if updated.rows_affected() != 1 {
                     return Err($crate::StoreError::Conflict(
                         "该诉求刚被他人处理,请刷新后重试 / the case was changed meanwhile: reload and retry".into(),

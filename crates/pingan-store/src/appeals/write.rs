@@ -303,14 +303,16 @@ impl Store {
         };
         let filed_by = (!citizen).then_some(actor.account_id);
         let region_path = region.path.as_str().to_owned();
+        let level_id = |level: RegionLevel| chain.iter().find(|r| r.level == level).map(|r| r.id);
 
         let id: i64 = on_pool!(&self.db, |pool| {
             let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO appeals (tracking_code, region_id, region_path, lon, lat, address, text, category, urgency,
                     channel, state, confidential, reporter_name, reporter_phone, reporter_account_id, filed_by,
-                    received_ms, updated_ms, version, snapshot)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'received', $11, $12, $13, $14, $15, $16, $16, 0, '{}')
+                    received_ms, updated_ms, version, snapshot, county_id, township_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'received', $11, $12, $13, $14, $15, $16, $16, 0, '{}',
+                         $17, $18)
                  RETURNING id",
             )
             .bind(&tracking_code)
@@ -329,6 +331,8 @@ impl Store {
             .bind(reporter_account)
             .bind(filed_by)
             .bind(now)
+            .bind(level_id(RegionLevel::County))
+            .bind(level_id(RegionLevel::Township))
             .fetch_one(&mut *tx)
             .await?;
             let mut audit = audit;
