@@ -11,13 +11,71 @@
   }
   // Residents: fill the grid search from the device's position, where the browser allows it.
   var use = document.getElementById('use-position');
-  if (use && navigator.geolocation) {
+  if (use && document.getElementById('locate-form') && navigator.geolocation) {
     use.hidden = false;
     use.addEventListener('click', function () {
       navigator.geolocation.getCurrentPosition(function (p) {
         document.getElementById('lon').value = p.coords.longitude.toFixed(6);
         document.getElementById('lat').value = p.coords.latitude.toFixed(6);
         document.getElementById('locate-form').submit();
+      });
+    });
+  }
+
+  // Report forms: suggest a category while the resident types (the classifier runs on the server).
+  var text = document.querySelector('textarea[data-suggest]');
+  if (text && window.fetch) {
+    var out = document.getElementById(text.getAttribute('data-suggest'));
+    var select = document.querySelector('select[name=category]');
+    var timer = null;
+    text.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        if (text.value.trim().length < 4) { out.textContent = ''; return; }
+        fetch('/api/v1/classify', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text: text.value }) })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (p) {
+            if (!p) return;
+            out.textContent = '';
+            (p.categories || []).forEach(function (c) {
+              var b = document.createElement('button');
+              b.type = 'button'; b.className = 'chip'; b.setAttribute('data-code', c.code);
+              b.textContent = (c.name || c.code) + ' ' + Math.round(c.probability * 100) + '%';
+              b.addEventListener('click', function () { if (select) select.value = c.code; });
+              out.appendChild(b);
+            });
+            if (p.urgency === 'urgent') {
+              var u = document.createElement('div'); u.className = 'alert';
+              u.textContent = p.transfer ? '紧急情况请立即拨打 ' + { police110: '110', fire119: '119', ambulance120: '120', traffic122: '122' }[p.transfer] + ' / call the emergency line now' : '已识别为紧急诉求,将优先处理 / marked urgent';
+              out.appendChild(u);
+            }
+          })
+          .catch(function () {});
+      }, 300);
+    });
+  }
+  // Report form: tap a grid on the map to choose it.
+  var pick = document.getElementById('pick-map');
+  var gridSelect = document.getElementById('grid');
+  if (pick && gridSelect) {
+    pick.addEventListener('click', function (e) {
+      var code = e.target.getAttribute && e.target.getAttribute('data-code');
+      if (!code) return;
+      gridSelect.value = code;
+      Array.prototype.forEach.call(pick.querySelectorAll('path.chosen'), function (p) { p.classList.remove('chosen'); });
+      e.target.classList.add('chosen');
+    });
+  }
+  // Report form: the device's position, where the browser allows it.
+  var here = document.getElementById('use-position');
+  var reportForm = document.getElementById('report-form');
+  if (here && reportForm && navigator.geolocation) {
+    here.hidden = false;
+    here.addEventListener('click', function () {
+      navigator.geolocation.getCurrentPosition(function (p) {
+        document.getElementById('lon').value = p.coords.longitude.toFixed(6);
+        document.getElementById('lat').value = p.coords.latitude.toFixed(6);
+        document.getElementById('position-label').textContent = p.coords.longitude.toFixed(5) + ', ' + p.coords.latitude.toFixed(5);
       });
     });
   }

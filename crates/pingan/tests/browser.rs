@@ -115,3 +115,121 @@ async fn sign_in_and_open_the_map_in_chromium() {
     shot(&browser, "grid-en").await;
     browser.close().await.unwrap();
 }
+
+/// Fill and submit the action form `action` on a staff case page.
+async fn case_action(browser: &fantoccini::Client, action: &str, fields: &[(&str, &str)]) {
+    let details = browser.find(Locator::Css(&format!("details[data-action='{action}']"))).await.unwrap();
+    details.find(Locator::Css("summary")).await.unwrap().click().await.unwrap();
+    for (name, value) in fields {
+        details.find(Locator::Css(&format!("[name='{name}']"))).await.unwrap().send_keys(value).await.unwrap();
+    }
+    details.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Id("case-state")).await.unwrap();
+}
+
+async fn staff_login(browser: &fantoccini::Client, app: &TestApp, username: &str) {
+    browser.delete_all_cookies().await.unwrap();
+    browser.goto(&app.url("/login")).await.unwrap();
+    browser.find(Locator::Id("username")).await.unwrap().send_keys(username).await.unwrap();
+    browser.find(Locator::Id("password")).await.unwrap().send_keys(common::PASSWORD).await.unwrap();
+    browser.find(Locator::Id("login-submit")).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Id("role")).await.unwrap();
+}
+
+async fn citizen_login(browser: &fantoccini::Client, app: &TestApp, phone: &str) {
+    browser.delete_all_cookies().await.unwrap();
+    browser.goto(&app.url("/citizen/login")).await.unwrap();
+    browser.find(Locator::Id("phone")).await.unwrap().send_keys(phone).await.unwrap();
+    browser.find(Locator::Id("send-code")).await.unwrap().click().await.unwrap();
+    let code_input = browser.wait().for_element(Locator::Id("code")).await.unwrap();
+    let code = app.codes.last_code(phone).expect("a code was sent");
+    code_input.send_keys(&code).await.unwrap();
+    browser.find(Locator::Id("code-submit")).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Id("citizen-phone")).await.unwrap();
+}
+
+async fn state_text(browser: &fantoccini::Client) -> String {
+    browser.find(Locator::Id("case-state")).await.unwrap().text().await.unwrap()
+}
+
+/// The whole appeal loop in Chromium on a phone-sized window: a resident reports from the
+/// phone page (category suggested as they type, grid tapped on the map), the township's
+/// dispatcher sees where it went and why, the county department signs, handles and answers,
+/// the dispatcher verifies, the resident rates it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_reports_and_rates_while_staff_handle_it_in_chromium() {
+    let Some(app) = TestApp::spawn(pingan_store::Engine::Sqlite).await else { return };
+    let Some((_driver, browser)) = start_browser().await else { return };
+    let phone = "13700137000";
+    // The staffed county's first grid worker's grid, its township and the township's dispatcher.
+    let worker = app.first_username("grid_worker").await;
+    let grid_code = worker.strip_prefix("grid.").unwrap();
+    let city = pingan_domain::Scope { region: app.store.city_path().await.unwrap().unwrap(), org_id: None };
+    let grid = app.store.region_by_code(&city, grid_code).await.unwrap();
+    let township = app
+        .store
+        .ancestors(&grid)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.level == pingan_domain::region::RegionLevel::Township)
+        .unwrap();
+
+    citizen_login(&browser, &app, phone).await;
+    browser.goto(&app.url(&format!("/citizen/report?township={}", township.id))).await.unwrap();
+    let text = browser.wait().for_element(Locator::Id("report-text")).await.unwrap();
+    text.send_keys("我在饭店打工,老板拖欠我们三个月工资一直不给").await.unwrap();
+    // The classifier's suggestion appears as the resident types; taking it fills the category.
+    let chip = browser.wait().for_element(Locator::Css("#suggest .chip")).await.unwrap();
+    assert_eq!(chip.attr("data-code").await.unwrap().as_deref(), Some("A03"), "wage arrears suggested first");
+    chip.click().await.unwrap();
+    // Tap a grid on the township's map.
+    let grid_path = browser.find(Locator::Css("svg.pick path")).await.unwrap();
+    grid_path.click().await.unwrap();
+    let chosen = browser.find(Locator::Id("grid")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
+    assert!(!chosen.is_empty(), "tapping the map chose a grid");
+    shot(&browser, "report").await;
+    browser.find(Locator::Id("report-submit")).await.unwrap().click().await.unwrap();
+    let code = browser.wait().for_element(Locator::Id("tracking-code")).await.unwrap().text().await.unwrap();
+    assert_eq!(state_text(&browser).await, "已派单");
+    shot(&browser, "reported").await;
+
+    // The township dispatcher finds it in the list and sees why it went to the county's 人社局.
+    staff_login(&browser, &app, &format!("dispatch.{}", township.code)).await;
+    browser.goto(&app.url(&format!("/appeals?q={code}"))).await.unwrap();
+    browser.wait().for_element(Locator::LinkText(&code)).await.unwrap().click().await.unwrap();
+    let why = browser.wait().for_element(Locator::Id("case-why")).await.unwrap().text().await.unwrap();
+    assert!(why.contains("人力资源和社会保障局"), "{why}");
+    let case_url = browser.current_url().await.unwrap();
+    shot(&browser, "dispatcher-case").await;
+
+    // The department signs, works and answers.
+    staff_login(&browser, &app, "dept.371402.renshe").await;
+    browser.goto(case_url.as_str()).await.unwrap();
+    case_action(&browser, "accept", &[]).await;
+    assert_eq!(state_text(&browser).await, "已签收");
+    case_action(&browser, "start_work", &[]).await;
+    case_action(&browser, "submit_result", &[("result", "已责令饭店经营者三日内补发工资")]).await;
+    assert_eq!(state_text(&browser).await, "已答复");
+
+    // The dispatcher verifies: closed.
+    staff_login(&browser, &app, &format!("dispatch.{}", township.code)).await;
+    browser.goto(case_url.as_str()).await.unwrap();
+    case_action(&browser, "verify", &[("note", "电话核实已补发")]).await;
+    assert_eq!(state_text(&browser).await, "已办结");
+
+    // The resident rates it on the phone page.
+    citizen_login(&browser, &app, phone).await;
+    browser.goto(&app.url("/citizen/cases")).await.unwrap();
+    browser.wait().for_element(Locator::Css("#my-cases a")).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Id("rate-form")).await.unwrap();
+    shot(&browser, "rate").await;
+    browser.find(Locator::Id("rate-submit")).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Id("case-state")).await.unwrap();
+    assert_eq!(state_text(&browser).await, "已回访");
+    // Anyone with the code can follow it, without signing in.
+    browser.delete_all_cookies().await.unwrap();
+    browser.goto(&app.url(&format!("/track/{code}"))).await.unwrap();
+    assert_eq!(state_text(&browser).await, "已回访");
+    browser.close().await.unwrap();
+}

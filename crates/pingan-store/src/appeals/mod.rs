@@ -9,10 +9,12 @@
 
 mod read;
 mod timers;
+mod units;
 mod write;
 
 pub use read::{AppealFilter, AppealListItem, AppealRecord, Queue, QueueCounts, StoredEvent};
 pub use timers::{DeadlinePass, TimerAction};
+pub use units::UnitOption;
 pub use write::{Filed, Idempotency, Intake};
 
 use crate::{Result, Store, StoreError, on_pool};

@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 /// A new appeal. Category and urgency may be left out: the classifier fills them in.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct NewAppealRequest {
     /// What happened and where, in the resident's words (4–2000 characters).
     pub text: String,
@@ -105,7 +105,7 @@ pub async fn file_appeal(
         }
     };
     let rules = state.appeal_rules();
-    let intake = parse_intake(&state, &caller, &req, &rules).await?;
+    let intake = parse_intake(&state, &caller.actor, caller.is_token(), &req, &rules).await?;
     let filed = state.store.file_appeal(&caller.actor, &intake, &rules, idempotency.as_ref()).await?;
     let status = if filed.replayed { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(filed_response(filed, &intake))))
@@ -127,9 +127,10 @@ fn filed_response(f: Filed, intake: &Intake) -> FiledResponse {
 }
 
 /// Check every field at once, so the form can show every mistake together.
-async fn parse_intake(
+pub async fn parse_intake(
     state: &AppState,
-    caller: &ApiCaller,
+    actor: &pingan_domain::Actor,
+    token: bool,
     req: &NewAppealRequest,
     rules: &pingan_store::appeals::AppealRules,
 ) -> Result<Intake, AppError> {
@@ -157,10 +158,10 @@ async fn parse_intake(
         (None, Some(p)) => Some(p.urgency),
         (None, None) => None,
     };
-    let channel = if caller.actor.role == Role::Citizen {
+    let channel = if actor.role == Role::Citizen {
         Some(IntakeChannel::MiniProgram)
     } else {
-        match (&req.channel, caller.is_token()) {
+        match (&req.channel, token) {
             (Some(c), _) => channel_parse(c).or_else(|| {
                 errors.push(FieldError::new(
                     "channel",
@@ -260,7 +261,7 @@ async fn locate(state: &AppState, req: &NewAppealRequest) -> Result<i64, FieldEr
     }
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct ListParams {
     /// `to_dispatch`, `to_accept`, `in_progress`, `due_soon`, `overdue` or `to_call_back`.
     pub queue: Option<String>,
@@ -465,7 +466,7 @@ pub async fn act(
             return Err(AppError::Invalid(vec![FieldError::new("expected_version", "须为整数 / must be an integer")]));
         }
     };
-    let cmd = command_from_json(&state, &caller, v).await?;
+    let cmd = command_from_json(&state, &caller.actor, v).await?;
     let rules = state.appeal_rules();
     state.store.act_on_appeal(&caller.actor, id, &cmd, expected_version, &rules).await?;
     let record = state.store.appeal(&caller.actor, id).await?;
@@ -475,7 +476,11 @@ pub async fn act(
 /// Build the command: resolve unit references (`{"org_id"}`/`{"account_id"}`) to full units,
 /// fill in `time_limit_class` from the category table, and set `by` to the caller — a
 /// command can never be issued in someone else's name.
-pub async fn command_from_json(state: &AppState, caller: &ApiCaller, mut v: Value) -> Result<AppealCommand, AppError> {
+pub async fn command_from_json(
+    state: &AppState,
+    actor: &pingan_domain::Actor,
+    mut v: Value,
+) -> Result<AppealCommand, AppError> {
     let Value::Object(map) = &mut v else {
         return Err(AppError::BadRequest("请求体须为 JSON 对象 / the body must be a JSON object".into()));
     };
@@ -520,7 +525,7 @@ pub async fn command_from_json(state: &AppState, caller: &ApiCaller, mut v: Valu
         let owner = serde_json::json!({"org_id": to.get("org_id"), "account_id": to.get("account_id")});
         map.insert("to".into(), owner);
     }
-    map.insert("by".into(), serde_json::to_value(CaseActor::from_actor(&caller.actor)).unwrap_or_default());
+    map.insert("by".into(), serde_json::to_value(CaseActor::from_actor(actor)).unwrap_or_default());
     serde_json::from_value(v)
         .map_err(|e| AppError::BadRequest(format!("操作或其字段有误 / unknown action or bad fields: {e}")))
 }

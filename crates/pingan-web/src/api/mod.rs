@@ -4,7 +4,7 @@
 //! the document come from the same declarations and cannot drift apart; a test
 //! also refuses any plain `.route(` in this module.
 
-mod appeals;
+pub mod appeals;
 mod audit;
 mod auth;
 mod calendar;

@@ -48,3 +48,676 @@ pub fn event_zh(e: &AppealEvent) -> String {
         EventKind::InformationAdded { text } => format!("补充信息:{text}"),
     }
 }
+
+// ---- staff workbench -------------------------------------------------------
+
+use super::{PageActor, Ui, render};
+use crate::AppState;
+use crate::api::appeals::{
+    AppealItemDto, ListParams, NewAppealRequest, category_name, command_from_json, list_filter, parse_intake,
+};
+use crate::error::{AppError, PageError, PageResult};
+use crate::i18n::Lang;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use pingan_domain::appeal::{ActionKind, AppealState, Card, IntakeChannel};
+use pingan_store::appeals::{AppealRecord, Queue, UnitOption};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/appeals", get(workbench))
+        .route("/appeals/export.xlsx", get(export))
+        .route("/appeals/new", get(new_page).post(new_submit))
+        .route("/appeals/bulk-dispatch", post(bulk_dispatch))
+        .route("/appeals/{id}", get(case_page))
+        .route("/appeals/{id}/act", post(act_submit))
+}
+
+/// A queue tab with its count.
+pub struct QueueTab {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub count: i64,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "appeals.html")]
+struct Workbench {
+    ui: Ui,
+    tabs: Vec<QueueTab>,
+    items: Vec<AppealItemDto>,
+    total: i64,
+    mine: bool,
+    queue: String,
+    q: String,
+    category: String,
+    query: String,
+    prev: Option<String>,
+    next: Option<String>,
+    /// Units for bulk dispatch (dispatch centres only).
+    units: Vec<UnitOption>,
+    can_file: bool,
+    notice: Option<String>,
+}
+
+fn lang_pick(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+    if lang == Lang::Zh { zh } else { en }
+}
+
+fn query_string(p: &ListParams, page: Option<i64>) -> String {
+    let mut parts = Vec::new();
+    let mut push = |k: &str, v: &str| {
+        if !v.is_empty() {
+            parts.push(format!("{k}={}", urlencode(v)));
+        }
+    };
+    push("queue", p.queue.as_deref().unwrap_or(""));
+    push("state", p.state.as_deref().unwrap_or(""));
+    push("category", p.category.as_deref().unwrap_or(""));
+    push("q", p.q.as_deref().unwrap_or(""));
+    if p.mine {
+        push("mine", "true");
+    }
+    if let Some(page) = page {
+        push("page", &page.to_string());
+    }
+    parts.join("&")
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+async fn workbench(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Query(p): Query<ListParams>,
+    Query(extra): Query<BTreeMap<String, String>>,
+) -> PageResult<Html<String>> {
+    let ui = Ui::for_actor(&headers, &current);
+    let actor = &current.actor;
+    let f = list_filter(&p)?;
+    let counts = state.store.appeal_queue_counts(actor, p.mine).await?;
+    let tabs = counts
+        .counts
+        .iter()
+        .map(|(q, n)| QueueTab {
+            code: q.as_str(),
+            name: lang_pick(ui.lang, q.zh(), q.en()),
+            count: *n,
+            active: f.queue == Some(*q),
+        })
+        .collect();
+    let (items, total) = state.store.appeals(actor, &f).await?;
+    let rules = state.appeal_rules();
+    let items = items.into_iter().map(|i| AppealItemDto::new(i, &rules)).collect();
+    let page = p.page.unwrap_or(1).max(1);
+    let prev = (page > 1).then(|| format!("/appeals?{}", query_string(&p, Some(page - 1))));
+    let next = (f.offset + f.limit < total).then(|| format!("/appeals?{}", query_string(&p, Some(page + 1))));
+    let dispatcher = matches!(actor.role, pingan_domain::Role::TownshipDispatcher | pingan_domain::Role::Supervisor);
+    let units = if dispatcher && f.queue == Some(Queue::ToDispatch) {
+        state.store.candidate_units(&actor.scope.region).await?
+    } else {
+        Vec::new()
+    };
+    render(Workbench {
+        query: query_string(&p, None),
+        queue: p.queue.clone().unwrap_or_default(),
+        q: p.q.clone().unwrap_or_default(),
+        category: p.category.clone().unwrap_or_default(),
+        mine: p.mine,
+        can_file: actor.permits(pingan_domain::access::Action::Create, pingan_domain::access::Resource::Appeal),
+        ui,
+        tabs,
+        items,
+        total,
+        prev,
+        next,
+        units,
+        notice: extra.get("notice").cloned(),
+    })
+}
+
+/// The list as an Excel workbook, personal data masked (DOMAIN §9), at most 50,000 rows.
+async fn export(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    Query(p): Query<ListParams>,
+) -> PageResult<Response> {
+    let mut f = list_filter(&ListParams { page: Some(1), per_page: Some(1), ..p })?;
+    let rules = state.appeal_rules();
+    let mut rows = Vec::new();
+    f.limit = 500;
+    loop {
+        let (items, total) = state.store.appeals(&current.actor, &f).await?;
+        let n = items.len() as i64;
+        rows.extend(items.into_iter().map(|i| AppealItemDto::new(i, &rules)));
+        f.offset += n;
+        if n == 0 || f.offset >= total || rows.len() >= 50_000 {
+            break;
+        }
+    }
+    let bytes = appeals_xlsx(&rows).map_err(|e| AppError::Internal(format!("xlsx: {e}")))?;
+    let name = format!("诉求清单_{}.xlsx", chrono::Utc::now().format("%Y%m%d"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"appeals.xlsx\"; filename*=UTF-8''{}", urlencode(&name)),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn appeals_xlsx(rows: &[AppealItemDto]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("诉求清单")?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let headers =
+        ["查询码", "受理时间", "类别", "紧急程度", "状态", "地点", "承办单位", "时限", "预警", "诉求摘要", "反映人"];
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    let time = |ms: i64| pingan_domain::calendar::to_china(ms).format("%Y-%m-%d %H:%M").to_string();
+    for (r, i) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        let cells = [
+            i.tracking_code.clone(),
+            time(i.received_ms),
+            format!("{} {}", i.category, i.category_name),
+            if i.urgency == "urgent" { "紧急".into() } else { "一般".into() },
+            i.state_name.clone(),
+            i.place.clone(),
+            i.unit_name.clone(),
+            i.due_ms.map(time).unwrap_or_default(),
+            match i.card.as_str() {
+                "red" => "红牌".into(),
+                "yellow" => "黄牌".into(),
+                _ => String::new(),
+            },
+            i.excerpt.clone(),
+            i.reporter.clone(),
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            sheet.write_string(r, c as u16, v)?;
+        }
+    }
+    sheet.autofit();
+    book.save_to_buffer()
+}
+
+#[derive(serde::Deserialize)]
+struct BulkForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    unit: String,
+    /// Comma-joined by the browser as repeated `id` fields; serde_urlencoded gives the last
+    /// only, so the page sends them joined in `ids`.
+    #[serde(default)]
+    ids: String,
+}
+
+/// 批量派单: dispatch the chosen waiting cases to one unit; each case is its own transaction,
+/// and the page reports which were refused and why.
+async fn bulk_dispatch(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    body: String,
+) -> PageResult<Response> {
+    // Repeated `id=…` fields from the checkboxes, plus the unit and the token.
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes()).into_owned().collect();
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let form = BulkForm { csrf: get("_csrf"), unit: get("unit"), ids: get("ids") };
+    current.check_csrf(Some(&form.csrf))?;
+    let ids: Vec<i64> = pairs
+        .iter()
+        .filter(|(k, _)| k == "id")
+        .map(|(_, v)| v.as_str())
+        .chain(form.ids.split(',').filter(|s| !s.is_empty()))
+        .filter_map(|v| v.trim().parse().ok())
+        .collect();
+    let lang = Lang::from_headers(&headers);
+    if ids.is_empty() {
+        return Err(AppError::BadRequest(
+            lang_pick(lang, "请先勾选要派发的诉求", "Tick the cases to dispatch first").into(),
+        )
+        .into());
+    }
+    let to = unit_json(&form.unit).ok_or_else(|| {
+        AppError::Invalid(vec![pingan_domain::FieldError::new(
+            "unit",
+            lang_pick(lang, "请选择承办单位", "Choose a unit"),
+        )])
+    })?;
+    let rules = state.appeal_rules();
+    let (mut done, mut refused) = (0, Vec::new());
+    for id in ids {
+        let v = json!({"action": "dispatch", "to": to, "why": "调度员批量派单 / dispatched in bulk by the dispatcher"});
+        let result = async {
+            let cmd = command_from_json(&state, &current.actor, v).await?;
+            state.store.act_on_appeal(&current.actor, id, &cmd, None, &rules).await.map_err(AppError::from)
+        }
+        .await;
+        match result {
+            Ok(_) => done += 1,
+            Err(e) => refused.push(format!("#{id}: {}", e.status_and_message().1)),
+        }
+    }
+    let message = format!(
+        "{} {done}{}",
+        lang_pick(lang, "已派单", "Dispatched"),
+        if refused.is_empty() { String::new() } else { format!(";{}", refused.join(";")) }
+    );
+    let location = format!("/appeals?queue=to_dispatch&notice={}", urlencode(&message));
+    Ok(Redirect::to(&location).into_response())
+}
+
+/// `org:12` or `account:34` from a unit select.
+fn unit_json(v: &str) -> Option<Value> {
+    let (kind, id) = v.split_once(':')?;
+    let id: i64 = id.trim().parse().ok()?;
+    match kind {
+        "org" => Some(json!({"org_id": id})),
+        "account" => Some(json!({"account_id": id})),
+        _ => None,
+    }
+}
+
+// ---- the case page ----------------------------------------------------------
+
+/// A form for one action on the case page.
+pub struct ActionForm {
+    pub action: &'static str,
+    pub label: &'static str,
+    /// Which inputs it needs (the template draws them).
+    pub fields: Vec<&'static str>,
+}
+
+pub struct TimelineRow {
+    pub at: String,
+    pub who: String,
+    pub what: String,
+}
+
+#[derive(Template)]
+#[template(path = "appeal.html")]
+struct CasePage {
+    ui: Ui,
+    r: AppealRecord,
+    state_name: &'static str,
+    category_name: String,
+    card: &'static str,
+    card_name: &'static str,
+    due: String,
+    why: String,
+    owners: Vec<(String, String)>,
+    timeline: Vec<TimelineRow>,
+    actions: Vec<ActionForm>,
+    units: Vec<UnitOption>,
+    categories: Vec<(String, String)>,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+fn action_form(kind: ActionKind, lang: Lang) -> Option<ActionForm> {
+    let (action, zh, en, fields): (&str, &str, &str, Vec<&str>) = match kind {
+        ActionKind::Dispatch => ("dispatch", "派单", "Dispatch", vec!["unit", "why"]),
+        ActionKind::Accept => ("accept", "签收", "Accept", vec![]),
+        ActionKind::Return => ("return", "退单", "Return", vec!["reason"]),
+        ActionKind::ReviewReturn => ("review_return", "退单审核", "Review return", vec!["uphold", "unit", "note"]),
+        ActionKind::Reassign => ("reassign", "改派", "Reassign", vec!["unit", "reason"]),
+        ActionKind::StartWork => ("start_work", "开始办理", "Start work", vec![]),
+        ActionKind::RecordContact => ("record_contact", "记录联系群众", "Record contact", vec!["note"]),
+        ActionKind::SubmitResult => ("submit_result", "提交办理结果", "Submit result", vec!["result"]),
+        ActionKind::Verify => ("verify", "核查", "Verify", vec!["passed", "note"]),
+        ActionKind::Callback => ("callback", "电话回访", "Phone callback", vec!["solved", "satisfaction", "comment"]),
+        ActionKind::Reopen => ("reopen", "重新办理", "Reopen", vec!["reason"]),
+        ActionKind::Archive => ("archive", "归档", "Archive", vec!["note"]),
+        ActionKind::RequestExtension => ("request_extension", "申请延期", "Request extension", vec!["days", "reason"]),
+        ActionKind::DecideExtension => {
+            ("decide_extension", "审批延期", "Decide extension", vec!["approve", "days", "note"])
+        }
+        ActionKind::Suspend => ("suspend", "挂起", "Suspend", vec!["reason"]),
+        ActionKind::Resume => ("resume", "恢复办理", "Resume", vec!["note"]),
+        ActionKind::Supervise => ("supervise", "督办", "Supervise", vec!["note"]),
+        ActionKind::Escalate => ("escalate", "吹哨上报", "Escalate", vec!["unit", "reason"]),
+        ActionKind::Merge => ("merge", "并单", "Merge", vec!["primary_id", "reason"]),
+        ActionKind::Unmerge => ("unmerge", "取消并单", "Unmerge", vec!["reason"]),
+        ActionKind::TransferOut => ("transfer_out", "转出", "Transfer out", vec!["outside", "note"]),
+        ActionKind::HandOver => ("hand_over", "移交首问责任", "Hand over", vec!["unit", "reason"]),
+        ActionKind::AddInformation => ("add_information", "补充信息", "Add information", vec!["text"]),
+        ActionKind::Reclassify => ("reclassify", "调整类别", "Reclassify", vec!["category", "urgency", "note"]),
+        ActionKind::Receive | ActionKind::CloseWithPrimary => return None,
+    };
+    Some(ActionForm { action, label: lang_pick(lang, zh, en), fields })
+}
+
+/// Whether the page offers `kind` to this actor: the unit's own steps to the unit, the
+/// centres' steps to dispatchers and supervisors. `decide` still has the last word.
+fn offered(kind: ActionKind, actor: &pingan_domain::Actor, case: &pingan_domain::appeal::AppealSnapshot) -> bool {
+    use pingan_domain::Role;
+    let by = pingan_domain::appeal::CaseActor::from_actor(actor);
+    let unit = case.assignment.as_ref().is_some_and(|a| by.acts_for(&a.unit));
+    let centre = matches!(actor.role, Role::TownshipDispatcher | Role::Supervisor);
+    match kind {
+        ActionKind::Accept
+        | ActionKind::Return
+        | ActionKind::StartWork
+        | ActionKind::RecordContact
+        | ActionKind::SubmitResult
+        | ActionKind::RequestExtension => unit,
+        ActionKind::Escalate | ActionKind::TransferOut | ActionKind::Resume => unit || centre,
+        ActionKind::Supervise => actor.role == Role::Supervisor,
+        ActionKind::HandOver => centre || case.owner().is_some_and(|o| by.is_owner(o)),
+        ActionKind::AddInformation => true,
+        _ => centre,
+    }
+}
+
+async fn case_page(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> PageResult<Html<String>> {
+    render_case(&state, &current, &headers, id, None, q.get("notice").cloned()).await.map(Html)
+}
+
+async fn render_case(
+    state: &AppState,
+    current: &crate::auth::CurrentActor,
+    headers: &HeaderMap,
+    id: i64,
+    error: Option<String>,
+    notice: Option<String>,
+) -> PageResult<String> {
+    let ui = Ui::for_actor(headers, current);
+    let r = state.store.appeal(&current.actor, id).await?;
+    let rules = state.appeal_rules();
+    let s = &r.snapshot;
+    let time = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M").to_string();
+    let timeline = r
+        .events
+        .iter()
+        .map(|e| TimelineRow {
+            at: time(pingan_domain::calendar::to_china(e.at_ms)),
+            who: e.actor_name.clone(),
+            what: event_zh(&e.event),
+        })
+        .collect();
+    let owners = s
+        .owners
+        .iter()
+        .map(|o| {
+            let who = match (o.owner.org_id, o.owner.account_id) {
+                (Some(org), _) => format!("机构 #{org}"),
+                (None, Some(acc)) => format!("账号 #{acc}"),
+                _ => "—".into(),
+            };
+            (format!("{} · {}", time(o.since), o.reason), who)
+        })
+        .collect();
+    let leader = current.actor.role == pingan_domain::Role::Leader;
+    let actions = if leader {
+        Vec::new()
+    } else {
+        s.state
+            .actions()
+            .into_iter()
+            .filter(|k| offered(*k, &current.actor, s))
+            .filter_map(|k| action_form(k, ui.lang))
+            .collect()
+    };
+    let needs_units = !leader
+        && matches!(
+            s.state,
+            AppealState::Received
+                | AppealState::Returned
+                | AppealState::Dispatched
+                | AppealState::Accepted
+                | AppealState::InProgress
+        );
+    let units = if needs_units {
+        let path = pingan_domain::region::RegionPath::parse(&state.store.appeal_region_path(id).await?)
+            .ok_or_else(|| AppError::Internal(format!("appeal {id} region path")))?;
+        state.store.candidate_units(&path).await?
+    } else {
+        Vec::new()
+    };
+    let categories = rules.categories.iter().map(|c| (c.code.as_str().to_owned(), c.zh.clone())).collect();
+    let card = pingan_domain::appeal::card_at_ms(s, chrono::Utc::now().timestamp_millis());
+    let page = CasePage {
+        state_name: lang_pick(ui.lang, s.state.zh(), s.state.en()),
+        category_name: category_name(&rules, s.category.as_str()),
+        card: match card {
+            Card::None => "none",
+            Card::Yellow => "yellow",
+            Card::Red => "red",
+        },
+        card_name: lang_pick(ui.lang, card.zh(), card.en()),
+        due: s.active_deadline().map(|d| format!("{} {}", d.kind.zh(), time(d.due))).unwrap_or_default(),
+        why: s.assignment.as_ref().map(|a| a.why.clone()).unwrap_or_default(),
+        owners,
+        timeline,
+        actions,
+        units,
+        categories,
+        error,
+        notice,
+        ui,
+        r,
+    };
+    Ok(page.render()?)
+}
+
+/// The case page's action forms: fields → the JSON command the API takes → the same path.
+async fn act_submit(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> PageResult<Response> {
+    current.check_csrf(form.get("_csrf").map(String::as_str))?;
+    let expected_version = form.get("version").and_then(|v| v.parse::<i64>().ok());
+    let result = async {
+        let v = form_command(&form)?;
+        let cmd = command_from_json(&state, &current.actor, v).await?;
+        let rules = state.appeal_rules();
+        state.store.act_on_appeal(&current.actor, id, &cmd, expected_version, &rules).await.map_err(AppError::from)
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/appeals/{id}")).into_response()),
+        Err(e) => {
+            let (status, message) = e.status_and_message();
+            if status.is_server_error() || status == StatusCode::NOT_FOUND {
+                return Err(PageError(e));
+            }
+            let message = match &e {
+                AppError::Invalid(fields) => {
+                    fields.iter().map(|f| format!("{}:{}", f.field, f.message)).collect::<Vec<_>>().join(";")
+                }
+                _ => message,
+            };
+            let html = render_case(&state, &current, &headers, id, Some(message), None).await?;
+            Ok((status, Html(html)).into_response())
+        }
+    }
+}
+
+/// Turn the form's strings into the command JSON of `POST /api/v1/appeals/{id}/actions`.
+pub fn form_command(form: &BTreeMap<String, String>) -> Result<Value, AppError> {
+    let action = form.get("action").map(String::as_str).unwrap_or("");
+    let text = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let flag = |k: &str| matches!(form.get(k).map(String::as_str), Some("true" | "1" | "on" | "yes"));
+    let number = |k: &str| -> Result<i64, AppError> {
+        form.get(k)
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| AppError::Invalid(vec![pingan_domain::FieldError::new(k, "请填写数字 / enter a number")]))
+    };
+    let unit = || -> Result<Value, AppError> {
+        unit_json(form.get("unit").map(String::as_str).unwrap_or("")).ok_or_else(|| {
+            AppError::Invalid(vec![pingan_domain::FieldError::new("unit", "请选择单位 / choose a unit")])
+        })
+    };
+    let mut v = match action {
+        "dispatch" => json!({"to": unit()?, "why": text("why")}),
+        "reassign" => json!({"to": unit()?, "reason": text("reason")}),
+        "escalate" => json!({"lead": unit()?, "reason": text("reason")}),
+        "hand_over" => {
+            let u = unit()?;
+            json!({"to": {"org_id": u.get("org_id"), "account_id": u.get("account_id")}, "reason": text("reason")})
+        }
+        "review_return" if flag("uphold") => {
+            json!({"decision": {"decision": "uphold", "to": unit()?, "note": text("note")}})
+        }
+        "review_return" => json!({"decision": {"decision": "reject", "note": text("note")}}),
+        "verify" => json!({"passed": flag("passed"), "note": text("note")}),
+        "callback" => {
+            json!({"solved": flag("solved"), "satisfaction": text("satisfaction"), "comment": text("comment")})
+        }
+        "request_extension" => json!({"days": number("days")?, "reason": text("reason")}),
+        "decide_extension" => json!({"approve": flag("approve"), "days": number("days")?, "note": text("note")}),
+        "supervise" => json!({"reason": "manual", "note": text("note")}),
+        "merge" => json!({"primary_id": number("primary_id")?, "reason": text("reason")}),
+        "transfer_out" => {
+            let outside = match text("outside").as_str() {
+                line @ ("police110" | "fire119" | "ambulance120" | "traffic122") => {
+                    json!({"kind": "emergency", "to": line})
+                }
+                channel @ ("litigation" | "arbitration" | "administrative_review" | "petition") => {
+                    json!({"kind": "channel", "to": channel})
+                }
+                _ => {
+                    return Err(AppError::Invalid(vec![pingan_domain::FieldError::new(
+                        "outside",
+                        "请选择转往何处 / choose where to transfer",
+                    )]));
+                }
+            };
+            json!({"to": outside, "note": text("note")})
+        }
+        "reclassify" => json!({"category": text("category"), "urgency": text("urgency"), "note": text("note")}),
+        _ => {
+            let mut m = serde_json::Map::new();
+            for k in ["reason", "note", "result", "text"] {
+                if let Some(x) = form.get(k) {
+                    m.insert(k.into(), Value::String(x.clone()));
+                }
+            }
+            Value::Object(m)
+        }
+    };
+    v["action"] = Value::String(action.to_owned());
+    Ok(v)
+}
+
+// ---- staff intake -------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "appeal_new.html")]
+struct NewPage {
+    ui: Ui,
+    categories: Vec<(String, String)>,
+    form: BTreeMap<String, String>,
+    errors: Vec<pingan_domain::FieldError>,
+    channels: Vec<(&'static str, &'static str)>,
+}
+
+impl NewPage {
+    /// A submitted field's value, for refilling the form.
+    fn val(&self, key: &str) -> &str {
+        self.form.get(key).map_or("", String::as_str)
+    }
+}
+
+fn channels(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    [
+        ("patrol", IntakeChannel::Patrol),
+        ("red_station", IntakeChannel::RedStation),
+        ("hotline_12345", IntakeChannel::Hotline12345),
+        ("proxy", IntakeChannel::Proxy),
+    ]
+    .into_iter()
+    .map(|(code, c)| (code, lang_pick(lang, c.zh(), c.en())))
+    .collect()
+}
+
+async fn new_page(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+) -> PageResult<Html<String>> {
+    let ui = Ui::for_actor(&headers, &current);
+    let rules = state.appeal_rules();
+    let categories = rules.categories.iter().map(|c| (c.code.as_str().to_owned(), c.zh.clone())).collect();
+    let mut form = BTreeMap::new();
+    form.insert("channel".to_owned(), "patrol".to_owned());
+    render(NewPage { channels: channels(ui.lang), ui, categories, form, errors: Vec::new() })
+}
+
+/// The request an intake form describes (shared by the staff and the residents' forms).
+pub fn intake_request(form: &BTreeMap<String, String>) -> NewAppealRequest {
+    let opt = |k: &str| form.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let num = |k: &str| opt(k).and_then(|v| v.parse::<f64>().ok());
+    NewAppealRequest {
+        text: form.get("text").cloned().unwrap_or_default(),
+        category: opt("category"),
+        urgency: opt("urgency"),
+        channel: opt("channel"),
+        lon: num("lon"),
+        lat: num("lat"),
+        region_code: opt("region_code"),
+        address: opt("address"),
+        confidential: matches!(form.get("confidential").map(String::as_str), Some("on" | "true" | "1")),
+        reporter_name: opt("reporter_name"),
+        reporter_phone: opt("reporter_phone"),
+    }
+}
+
+async fn new_submit(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> PageResult<Response> {
+    current.check_csrf(form.get("_csrf").map(String::as_str))?;
+    let req = intake_request(&form);
+    let rules = state.appeal_rules();
+    let filed = async {
+        let intake = parse_intake(&state, &current.actor, false, &req, &rules).await?;
+        state.store.file_appeal(&current.actor, &intake, &rules, None).await.map_err(AppError::from)
+    }
+    .await;
+    match filed {
+        Ok(f) => Ok(Redirect::to(&format!(
+            "/appeals/{}?notice={}",
+            f.id,
+            urlencode(&format!("已受理,查询码 {}", f.tracking_code))
+        ))
+        .into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let ui = Ui::for_actor(&headers, &current);
+            let categories = rules.categories.iter().map(|c| (c.code.as_str().to_owned(), c.zh.clone())).collect();
+            let html = NewPage { channels: channels(ui.lang), ui, categories, form, errors }.render()?;
+            Ok((StatusCode::BAD_REQUEST, Html(html)).into_response())
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}

@@ -2,6 +2,7 @@
 
 pub mod appeals;
 mod citizen;
+mod citizen_appeals;
 mod map;
 
 use crate::AppState;
@@ -39,6 +40,8 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{id}", get(org_edit_page).post(org_edit_submit))
         .route("/audit", get(audit_page))
         .merge(citizen::router())
+        .merge(appeals::router())
+        .merge(citizen_appeals::router())
 }
 
 /// What every page's frame needs: language, the signed-in account, the CSRF token.
