@@ -15,6 +15,7 @@
 //! Everything is decided by the seed except the demo password's hash, whose salt
 //! is random (see [`generate_city`]).
 
+pub mod appeals;
 mod city;
 mod lattice;
 mod names;

@@ -376,7 +376,22 @@ impl Store {
     }
 
     /// The citizen account for a verified phone, created (and audited) on first sign-in.
+    /// Cases reported with this phone (by proxy, the hotline, a red station) before the
+    /// resident had an account, or while it was being created, become theirs at sign-in.
     pub async fn citizen_account(&self, phone: &pingan_domain::personal::Phone) -> Result<LoginAccount> {
+        let account = self.citizen_account_row(phone).await?;
+        on_pool!(&self.db, |pool| sqlx::query(
+            "UPDATE appeals SET reporter_account_id = $1 WHERE reporter_phone = $2 AND reporter_account_id IS NULL"
+        )
+        .bind(account.id)
+        .bind(phone.as_str())
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+        Ok(account)
+    }
+
+    async fn citizen_account_row(&self, phone: &pingan_domain::personal::Phone) -> Result<LoginAccount> {
         if let Some(acc) = self.citizen_by_phone(phone.as_str()).await? {
             return Ok(acc);
         }

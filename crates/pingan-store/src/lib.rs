@@ -16,6 +16,7 @@ pub mod blobs;
 pub mod calendar;
 pub mod export;
 pub mod import;
+pub mod notifications;
 pub mod orgs;
 pub mod region_changes;
 pub mod regions;
@@ -145,6 +146,8 @@ impl Default for StoreOptions {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: Db,
+    /// The group-commit writer for new appeals, when started ([`Store::with_group_commit`]).
+    group_commit: Option<appeals::GroupCommit>,
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -183,7 +186,7 @@ impl Store {
         } else {
             return Err(StoreError::BadUrl(url.to_owned()));
         };
-        Ok(Store { db })
+        Ok(Store { db, group_commit: None })
     }
 
     pub fn engine(&self) -> Engine {

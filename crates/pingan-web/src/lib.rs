@@ -9,6 +9,7 @@ pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod notify;
 pub mod ops;
 pub mod otp;
 pub mod pages;
@@ -44,6 +45,10 @@ pub struct WebConfig {
     pub scanner_ahead_ms: i64,
     /// Where attachments are kept (a directory shared by all instances in production).
     pub blob_dir: std::path::PathBuf,
+    /// Where queued notifications go (SMS to residents, pushes to staff).
+    pub notifier: notify::SharedNotifier,
+    /// How often to drain the notification outbox; `None` (the default, and tests) runs no drain.
+    pub notify_every: Option<Duration>,
 }
 
 impl Default for WebConfig {
@@ -59,6 +64,8 @@ impl Default for WebConfig {
             deadline_scan: Some(Duration::from_secs(15)),
             scanner_ahead_ms: 0,
             blob_dir: std::path::PathBuf::from("pingan-blobs"),
+            notifier: Arc::new(notify::LogNotifier),
+            notify_every: None,
         }
     }
 }
@@ -78,6 +85,8 @@ pub struct AppState {
     pub classifier: Arc<pingan_classify::Classifier>,
     /// Names this process in timer claims (`fired_by`).
     pub instance: String,
+    /// Attachment bytes, in `config.blob_dir`.
+    pub blobs: pingan_store::blobs::BlobStore,
 }
 
 impl AppState {
@@ -92,6 +101,7 @@ impl AppState {
         let rules = store.appeal_rules().await?;
         Ok(AppState {
             store,
+            blobs: api::attachments::open_blob_store(&config.blob_dir)?,
             config: Arc::new(config),
             grids: Arc::new(RwLock::new(Arc::new(index))),
             root_path,

@@ -45,13 +45,18 @@ pub struct WebhookSender {
     client: reqwest::Client,
 }
 
+/// The HTTP client for the city's gateways (SMS, notifications): a gateway that hangs must
+/// not hold a request or the notifier forever.
+pub(crate) fn gateway_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .expect("a client with a timeout builds")
+}
+
 impl WebhookSender {
     pub fn new(url: impl Into<String>) -> WebhookSender {
-        let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .expect("a client with a timeout builds");
-        WebhookSender { url: url.into(), client }
+        WebhookSender { url: url.into(), client: gateway_client() }
     }
 }
 

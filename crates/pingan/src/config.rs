@@ -25,6 +25,10 @@ pub struct Config {
     /// Without it the codes are written to the log, which is for demos only.
     #[serde(default)]
     pub sms_webhook_url: Option<String>,
+    /// Gateway for case notifications (SMS to residents, pushes to staff; receives one JSON
+    /// object per notice). Without it they are written to the log, phones masked.
+    #[serde(default)]
+    pub notify_webhook_url: Option<String>,
 }
 
 fn default_database_url() -> String {
@@ -48,7 +52,8 @@ impl Default for Config {
 
 impl Config {
     /// Read `file` if given, then apply `PINGAN_DATABASE_URL`, `PINGAN_LISTEN`,
-    /// `PINGAN_LOG_FORMAT`, `PINGAN_SMS_WEBHOOK_URL` and `PINGAN_COOKIE_SECURE`.
+    /// `PINGAN_LOG_FORMAT`, `PINGAN_SMS_WEBHOOK_URL`, `PINGAN_NOTIFY_WEBHOOK_URL` and
+    /// `PINGAN_COOKIE_SECURE`.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         let mut config = match file {
             Some(path) => {
@@ -70,6 +75,9 @@ impl Config {
         }
         if let Ok(v) = std::env::var("PINGAN_SMS_WEBHOOK_URL") {
             config.sms_webhook_url = Some(v);
+        }
+        if let Ok(v) = std::env::var("PINGAN_NOTIFY_WEBHOOK_URL") {
+            config.notify_webhook_url = Some(v);
         }
         if let Ok(v) = std::env::var("PINGAN_COOKIE_SECURE") {
             config.cookie_secure = matches!(v.as_str(), "1" | "true" | "yes");

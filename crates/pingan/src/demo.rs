@@ -1,20 +1,47 @@
-//! `pingan demo`: a synthetic Dezhou-scale city in an embedded SQLite file.
+//! `pingan demo`: a synthetic Dezhou-scale city in an embedded SQLite file, with a year of
+//! citizens' appeals so that every page and rate has something to show.
 
 use crate::startup::{Server, open_store, shutdown_signal};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use pingan_domain::calendar::to_china;
 use pingan_sim::Scale;
+use pingan_sim::appeals::{AppealHistory, HistoryConfig};
 use pingan_store::Store;
+use pingan_store::rows::CityRows;
 use pingan_web::WebConfig;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Seed of the demo city: the same city on every machine.
 pub const DEMO_SEED: u64 = 371400;
 
 /// Generate and load the city if the database is empty. Returns the time taken,
-/// or `None` when an existing city was reused.
+/// or `None` when an existing city was reused. No appeals: tests count cases
+/// (the demo adds its year of history with [`ensure_demo`]).
 pub async fn ensure_city(store: &Store, scale: Scale, show_progress: bool) -> anyhow::Result<Option<Duration>> {
+    Ok(load_city(store, scale, show_progress).await?.map(|(_, took)| took))
+}
+
+/// What [`ensure_demo`] did: the times it took, `None` where existing data was reused.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DemoData {
+    pub city: Option<Duration>,
+    /// Cases loaded and the time it took.
+    pub history: Option<(u64, Duration)>,
+}
+
+/// The demo's data: on an empty database the city and a year of appeal history; otherwise
+/// what is there is reused.
+pub async fn ensure_demo(store: &Store, scale: Scale, show_progress: bool) -> anyhow::Result<DemoData> {
+    let Some((city, took)) = load_city(store, scale, show_progress).await? else {
+        return Ok(DemoData { city: None, history: None });
+    };
+    let history = load_history(store, city, scale, show_progress).await?;
+    Ok(DemoData { city: Some(took), history: Some(history) })
+}
+
+async fn load_city(store: &Store, scale: Scale, show_progress: bool) -> anyhow::Result<Option<(CityRows, Duration)>> {
     if !store.is_empty().await? {
         return Ok(None);
     }
@@ -27,30 +54,102 @@ pub async fn ensure_city(store: &Store, scale: Scale, show_progress: bool) -> an
         .context("city generator failed")?;
     spinner.finish_and_clear();
     let total = (city.regions.len() + city.orgs.len() + city.accounts.len()) as u64;
-    let bar = if show_progress { ProgressBar::new(total) } else { ProgressBar::hidden() };
-    bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
-            .expect("static template")
-            .progress_chars("=> "),
-    );
-    bar.set_message("写入数据库 / writing");
+    let bar = progress_bar(show_progress, total, "写入数据库 / writing");
     let progress = {
         let bar = bar.clone();
         move |done: u64, _total: u64| bar.set_position(done)
     };
     store.load_city(&city, "pingan-demo", &progress).await.context("loading the demo city")?;
     bar.finish_and_clear();
-    Ok(Some(started.elapsed()))
+    Ok(Some((city, started.elapsed())))
+}
+
+/// Generate a year of appeals (诉求历史) over `city`, up to now, and load it in one
+/// transaction: a generator thread simulates a week at a time and derives its rows while the
+/// store writes the previous week. Returns the cases loaded and the time taken.
+pub async fn load_history(
+    store: &Store,
+    city: CityRows,
+    scale: Scale,
+    show_progress: bool,
+) -> anyhow::Result<(u64, Duration)> {
+    let started = Instant::now();
+    if store.has_appeals().await? {
+        anyhow::bail!("数据库中已有诉求,不再生成历史 / the database already holds appeals: no history generated");
+    }
+    let now = to_china(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64));
+    let config = HistoryConfig::new(DEMO_SEED, scale, now);
+    let mut load = store.begin_appeal_history("pingan-demo").await?;
+    let preparer = load.preparer();
+    let (parts_tx, mut parts) = tokio::sync::mpsc::channel(2);
+    let (planned_tx, planned) = tokio::sync::oneshot::channel();
+    let generator = tokio::task::spawn_blocking(move || {
+        let history = AppealHistory::new(&city, config);
+        let _ = planned_tx.send(history.planned());
+        // A fresh database: ids start at 1.
+        let mut next_id = 1;
+        for part in 0..history.parts() {
+            let cases = history.part(part, next_id);
+            next_id += cases.len() as i64;
+            if parts_tx.blocking_send(preparer.prepare(&cases)).is_err() {
+                break; // the loader stopped
+            }
+        }
+    });
+    let planned = planned.await.unwrap_or(0);
+    let bar = progress_bar(show_progress, planned, "生成诉求历史 / generating the appeal history");
+    while let Some(prepared) = parts.recv().await {
+        load.push_prepared(prepared?).await.context("loading the appeal history")?;
+        bar.set_position(load.cases());
+    }
+    generator.await.context("appeal history generator failed")?;
+    let cases = load.finish().await.context("loading the appeal history")?;
+    bar.finish_and_clear();
+    Ok((cases, started.elapsed()))
+}
+
+fn progress_bar(show: bool, total: u64, message: &'static str) -> ProgressBar {
+    let bar = if show { ProgressBar::new(total) } else { ProgressBar::hidden() };
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(message);
+    bar
+}
+
+/// 300123 → "300,123".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 pub async fn run(scale: Scale, port: u16, db_path: &Path) -> anyhow::Result<()> {
     let url = format!("sqlite://{}", db_path.display());
     let store = open_store(&url, 10).await?;
-    match ensure_city(&store, scale, true).await? {
+    let data = ensure_demo(&store, scale, true).await?;
+    match data.city {
         Some(took) => {
             println!("示范城市已生成 / demo city generated in {:.1} s → {}", took.as_secs_f64(), db_path.display())
         }
-        None => println!("使用已有数据 / reusing the city in {}", db_path.display()),
+        None => println!("使用已有数据 / reusing the city and its appeals in {}", db_path.display()),
+    }
+    if let Some((cases, took)) = data.history {
+        println!(
+            "已生成一年的诉求历史: {} 件, 用时 {:.1} 秒 / a year of appeals: {} cases in {:.1} s",
+            thousands(cases),
+            took.as_secs_f64(),
+            thousands(cases),
+            took.as_secs_f64()
+        );
     }
     let server = Server::build(store.clone(), WebConfig::default(), &format!("127.0.0.1:{port}")).await?;
     let accounts = store.first_account_per_role().await?;
@@ -67,4 +166,16 @@ pub async fn run(scale: Scale, port: u16, db_path: &Path) -> anyhow::Result<()> 
     println!();
     println!("  Ctrl-C 停止 / to stop");
     server.run(shutdown_signal()).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(3_000), "3,000");
+        assert_eq!(super::thousands(300_123), "300,123");
+        assert_eq!(super::thousands(1_234_567), "1,234,567");
+    }
 }

@@ -2,6 +2,7 @@
 //! command-line tools. Business rules live in the other crates.
 
 pub mod bench;
+pub mod bench_appeals;
 pub mod config;
 pub mod demo;
 pub mod startup;

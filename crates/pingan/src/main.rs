@@ -82,6 +82,30 @@ enum BenchCommand {
         #[arg(long, value_enum, default_value_t = ScaleArg::Full)]
         scale: ScaleArg,
     },
+    /// Appeal intake through the HTTP API: sustained cases/s, latency at a fixed rate, and the
+    /// ceilings (empty handler, bare durable insert loop). PostgreSQL needs PINGAN_TEST_POSTGRES_URL.
+    Intake {
+        #[arg(long, value_enum, default_value_t = EngineArg::Sqlite)]
+        engine: EngineArg,
+        #[arg(long, value_enum, default_value_t = ScaleArg::Full)]
+        scale: ScaleArg,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 20.0)]
+        seconds: f64,
+        /// Requests per second of the fixed-rate (open loop) run.
+        #[arg(long, default_value_t = 500.0)]
+        rate: f64,
+    },
+    /// One deadline pass over many open cases of which some are due.
+    Deadlines {
+        #[arg(long, value_enum, default_value_t = EngineArg::Sqlite)]
+        engine: EngineArg,
+        #[arg(long, default_value_t = 1_000_000)]
+        open: usize,
+        #[arg(long, default_value_t = 500)]
+        due: usize,
+    },
     /// Point → grid lookups per second on one thread.
     Locate {
         #[arg(long, value_enum, default_value_t = ScaleArg::Full)]
@@ -98,6 +122,21 @@ enum ClassifierCommand {
         /// The labelled file.
         file: PathBuf,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EngineArg {
+    Sqlite,
+    Postgres,
+}
+
+impl From<EngineArg> for pingan_store::Engine {
+    fn from(e: EngineArg) -> Self {
+        match e {
+            EngineArg::Sqlite => pingan_store::Engine::Sqlite,
+            EngineArg::Postgres => pingan_store::Engine::Postgres,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -148,6 +187,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench { what: BenchCommand::City { scale } } => pingan::bench::city(scale.into()).await,
+        Command::Bench { what: BenchCommand::Intake { engine, scale, concurrency, seconds, rate } } => {
+            pingan::bench_appeals::intake(engine.into(), scale.into(), concurrency, seconds, rate).await
+        }
+        Command::Bench { what: BenchCommand::Deadlines { engine, open, due } } => {
+            pingan::bench_appeals::deadlines(engine.into(), open, due).await
+        }
         Command::Bench { what: BenchCommand::Locate { scale, lookups } } => {
             pingan::bench::locate(scale.into(), lookups)
         }

@@ -40,17 +40,21 @@ pub struct Server {
     store: Store,
     refresher: tokio::task::JoinHandle<()>,
     scanner: Option<tokio::task::JoinHandle<()>>,
+    notifier: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Server {
     pub async fn build(store: Store, web: WebConfig, listen: &str) -> anyhow::Result<Server> {
+        // New appeals are written in groups: one durable commit for all that arrived meanwhile.
+        let store = store.with_group_commit();
         let refresh = web.grid_refresh;
         let state = AppState::new(store.clone(), web, metrics_handle()).await.context("loading the grid index")?;
         let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
         let refresher = pingan_web::spawn_grid_refresher(state.clone(), refresh);
         let scanner = state.config.deadline_scan.map(|every| pingan_web::spawn_deadline_scanner(state.clone(), every));
-        Ok(Server { addr, listener, app: pingan_web::app(state), store, refresher, scanner })
+        let notifier = state.config.notify_every.map(|every| pingan_web::notify::spawn_notifier(state.clone(), every));
+        Ok(Server { addr, listener, app: pingan_web::app(state), store, refresher, scanner, notifier })
     }
 
     pub async fn from_config(config: &Config) -> anyhow::Result<Server> {
@@ -60,6 +64,11 @@ impl Server {
             Some(url) => web.code_sender = std::sync::Arc::new(pingan_web::otp::WebhookSender::new(url)),
             None => tracing::warn!("no sms_webhook_url: citizens' one-time codes go to the log (demo only)"),
         }
+        match &config.notify_webhook_url {
+            Some(url) => web.notifier = std::sync::Arc::new(pingan_web::notify::WebhookNotifier::new(url)),
+            None => tracing::warn!("no notify_webhook_url: case notifications go to the log, residents get no SMS"),
+        }
+        web.notify_every = Some(std::time::Duration::from_secs(10));
         Server::build(store, web, &config.listen).await
     }
 
@@ -69,6 +78,9 @@ impl Server {
         self.refresher.abort();
         if let Some(scanner) = &self.scanner {
             scanner.abort();
+        }
+        if let Some(notifier) = &self.notifier {
+            notifier.abort();
         }
         served.context("server failed")?;
         self.store.close().await;

@@ -386,3 +386,31 @@ async fn two_instances_fire_each_deadline_exactly_once() {
     eprintln!("timers fired by {instances} instance(s)");
     drop((a, b));
 }
+
+on_both_engines!(concurrent_retries_with_one_key_make_one_case, |app: TestApp| async move {
+    let (worker, grid_code) = grid_worker(&app).await;
+    let body =
+        json!({"text": "工地拖欠工资,工人们很着急", "category": "A03", "channel": "patrol", "region_code": grid_code});
+    // Ten copies of one request at once (a client retrying over a flaky link), plus other
+    // cases in the same group commits: one case for the key, every answer names it.
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let s = worker.against(&worker.base);
+        let body = body.clone();
+        tasks.push(tokio::spawn(async move { post_with_key(&s, "retry-key-1", &body).await }));
+        let s = worker.against(&worker.base);
+        let other = json!({"text": format!("另一件欠薪事项 {i}"), "category": "A03", "channel": "patrol", "region_code": grid_code});
+        tasks.push(tokio::spawn(async move { post_with_key(&s, &format!("other-{i}"), &other).await }));
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    for (i, t) in tasks.into_iter().enumerate() {
+        let (status, filed) = t.await.unwrap();
+        assert!(status.is_success(), "{status}: {filed}");
+        if i % 2 == 0 {
+            ids.insert(filed["id"].as_i64().unwrap());
+        }
+    }
+    assert_eq!(ids.len(), 1, "every retry answered with the same case");
+    assert_eq!(case_count(&worker).await, 11);
+    assert_eq!(count(&app, "SELECT count(*) FROM idempotency_keys WHERE key = 'retry-key-1'").await, 1);
+});

@@ -123,8 +123,22 @@ async fn case_action(browser: &fantoccini::Client, action: &str, fields: &[(&str
     for (name, value) in fields {
         details.find(Locator::Css(&format!("[name='{name}']"))).await.unwrap().send_keys(value).await.unwrap();
     }
+    let before = browser.find(Locator::Id("case-state")).await.unwrap().element_id();
     details.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
-    browser.wait().for_element(Locator::Id("case-state")).await.unwrap();
+    wait_for_new_page(browser, before).await;
+}
+
+/// Wait until the page that had `#case-state` element `before` has been replaced by the next one.
+async fn wait_for_new_page(browser: &fantoccini::Client, before: fantoccini::elements::ElementRef) {
+    for _ in 0..200 {
+        if let Ok(now) = browser.find(Locator::Id("case-state")).await
+            && now.element_id() != before
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the page did not change after submitting the form");
 }
 
 async fn staff_login(browser: &fantoccini::Client, app: &TestApp, username: &str) {
@@ -217,6 +231,13 @@ async fn a_resident_reports_and_rates_while_staff_handle_it_in_chromium() {
     browser.goto(case_url.as_str()).await.unwrap();
     case_action(&browser, "verify", &[("note", "电话核实已补发")]).await;
     assert_eq!(state_text(&browser).await, "已办结");
+    // Nobody has rated anything yet: the township's satisfaction rate has nothing to count.
+    let satisfaction = || async {
+        browser.goto(&app.url("/appeals/rates")).await.unwrap();
+        let cell = browser.wait().for_element(Locator::Css("#rates-total td[data-rate='2']")).await.unwrap();
+        cell.text().await.unwrap()
+    };
+    assert_eq!(satisfaction().await, "—");
 
     // The resident rates it on the phone page.
     citizen_login(&browser, &app, phone).await;
@@ -224,9 +245,16 @@ async fn a_resident_reports_and_rates_while_staff_handle_it_in_chromium() {
     browser.wait().for_element(Locator::Css("#my-cases a")).await.unwrap().click().await.unwrap();
     browser.wait().for_element(Locator::Id("rate-form")).await.unwrap();
     shot(&browser, "rate").await;
+    let before = browser.find(Locator::Id("case-state")).await.unwrap().element_id();
     browser.find(Locator::Id("rate-submit")).await.unwrap().click().await.unwrap();
-    browser.wait().for_element(Locator::Id("case-state")).await.unwrap();
+    wait_for_new_page(&browser, before).await;
     assert_eq!(state_text(&browser).await, "已回访");
+    // The rates change: one case rated, satisfied.
+    staff_login(&browser, &app, &format!("dispatch.{}", township.code)).await;
+    browser.goto(&app.url("/appeals/rates")).await.unwrap();
+    let cell = browser.wait().for_element(Locator::Css("#rates-total td[data-rate='2']")).await.unwrap();
+    assert_eq!(cell.text().await.unwrap(), "100.0%");
+    shot(&browser, "rates").await;
     // Anyone with the code can follow it, without signing in.
     browser.delete_all_cookies().await.unwrap();
     browser.goto(&app.url(&format!("/track/{code}"))).await.unwrap();

@@ -51,6 +51,8 @@ CREATE INDEX appeals_unit_account ON appeals(unit_account_id, state);
 CREATE INDEX appeals_unit_region ON appeals(unit_region_id, state);
 CREATE INDEX appeals_received ON appeals(received_ms);
 CREATE INDEX appeals_reporter_account ON appeals(reporter_account_id);
+-- A resident who signs in for the first time is given the cases reported with their phone.
+CREATE INDEX appeals_reporter_phone ON appeals(reporter_phone);
 CREATE INDEX appeals_site ON appeals(category, lon, lat);
 
 CREATE TABLE appeal_events (

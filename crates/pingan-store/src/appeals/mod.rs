@@ -7,11 +7,19 @@
 //! ([`CaseWrite`], persisted by one macro). The rules come from `pingan_domain::appeal`; this
 //! module only finds what they need (the place's regions, the concrete unit) and keeps the result.
 
+mod attachments;
+mod history;
+pub(crate) mod intake;
+mod rates;
 mod read;
 mod timers;
 mod units;
 mod write;
 
+pub use attachments::{Attachment, clean_attachment_name};
+pub use history::{HistoricalCase, HistoryLoad, HistoryPreparer, PreparedHistory};
+pub use intake::{GroupCommit, MAX_BATCH};
+pub use rates::{GroupKey, MonthlyRanking, RankedRow, RatesGroup, RatesQuery, RatesReport, RatesRow};
 pub use read::{AppealFilter, AppealListItem, AppealRecord, Queue, QueueCounts, StoredEvent};
 pub use timers::{DeadlinePass, TimerAction};
 pub use units::UnitOption;
@@ -122,38 +130,75 @@ impl Store {
     /// grid worker. `None` when the region has none; bodies without accounts may still be
     /// assigned by type, since their region's staff act for them.
     pub async fn find_unit(&self, org_type: OrgType, level: RegionLevel, region_id: i64) -> Result<Option<UnitRef>> {
+        Ok(self.find_unit_named(org_type, level, region_id).await?.map(|(u, _)| u))
+    }
+
+    /// [`Store::find_unit`] with the unit's name (the organisation's, the grid worker's, or
+    /// for a body without a row of its own its region's), in one query.
+    pub async fn find_unit_named(
+        &self,
+        org_type: OrgType,
+        level: RegionLevel,
+        region_id: i64,
+    ) -> Result<Option<(UnitRef, String)>> {
+        type Row = (Option<i64>, Option<String>, Option<String>);
         Ok(match org_type.selector() {
             UnitSelector::GridWorker => {
-                let id: Option<i64> = on_pool!(&self.db, |pool| {
-                    sqlx::query_scalar(
-                    "SELECT id FROM accounts WHERE role = $1 AND region_id = $2 AND NOT disabled ORDER BY id LIMIT 1"
+                let row: Row = on_pool!(&self.db, |pool| sqlx::query_as(
+                    "SELECT a.id, a.display_name, r.name FROM regions r
+                       LEFT JOIN accounts a ON a.id = (SELECT id FROM accounts WHERE role = $1 AND region_id = $2
+                            AND NOT disabled ORDER BY id LIMIT 1)
+                      WHERE r.id = $2"
                 )
                 .bind(Role::GridWorker.as_str())
                 .bind(region_id)
                 .fetch_optional(pool)
-                .await
-                })?;
-                Some(UnitRef::grid_worker(region_id, id))
+                .await)?
+                .unwrap_or((None, None, None));
+                let name = row.1.or(row.2).unwrap_or_default();
+                Some((UnitRef::grid_worker(region_id, row.0), name))
             }
             UnitSelector::Org { kind, dept } => {
-                let id: Option<i64> = on_pool!(&self.db, |pool| sqlx::query_scalar(
-                    "SELECT id FROM orgs WHERE kind = $1 AND region_id = $2 AND ($3 IS NULL OR dept = $3)
-                       AND retired_at IS NULL ORDER BY id LIMIT 1"
+                let row: Row = on_pool!(&self.db, |pool| sqlx::query_as(
+                    "SELECT o.id, o.name, r.name FROM regions r
+                       LEFT JOIN orgs o ON o.id = (SELECT id FROM orgs WHERE kind = $1 AND region_id = $2
+                            AND ($3 IS NULL OR dept = $3) AND retired_at IS NULL ORDER BY id LIMIT 1)
+                      WHERE r.id = $2"
                 )
                 .bind(kind.as_str())
                 .bind(region_id)
                 .bind(dept)
                 .fetch_optional(pool)
-                .await)?;
-                match id {
-                    Some(id) => Some(UnitRef::org(org_type, level, region_id, id)),
+                .await)?
+                .unwrap_or((None, None, None));
+                match row {
+                    (Some(id), Some(name), _) => Some((UnitRef::org(org_type, level, region_id, id), name)),
                     // Departments act only through their own staff: without the organisation
                     // there is no one to hand the case to.
-                    None if org_type.region_role().is_none() => None,
-                    None => Some(UnitRef { org_type, level, region_id, org_id: None, account_id: None }),
+                    _ if org_type.region_role().is_none() => None,
+                    (_, _, region_name) => Some((
+                        UnitRef { org_type, level, region_id, org_id: None, account_id: None },
+                        format!("{}{}", region_name.unwrap_or_default(), org_type.zh()),
+                    )),
                 }
             }
         })
+    }
+
+    /// What a unit is called: its organisation's or grid worker's name, else its region's.
+    pub async fn unit_name(&self, unit: &UnitRef) -> Result<String> {
+        let name: Option<String> = on_pool!(&self.db, |pool| {
+            sqlx::query_scalar(
+            "SELECT COALESCE((SELECT name FROM orgs WHERE id = $1), (SELECT display_name FROM accounts WHERE id = $2),
+                             (SELECT name FROM regions WHERE id = $3))"
+        )
+        .bind(unit.org_id)
+        .bind(unit.account_id)
+        .bind(unit.region_id)
+        .fetch_one(pool)
+        .await
+        })?;
+        Ok(name.unwrap_or_default())
     }
 
     /// The unit an organisation is, for dispatch by id: its type from its kind and code, its
@@ -341,13 +386,18 @@ impl CaseWrite {
     /// The timers the snapshot needs: the active clock's yellow and red moments. A suspended
     /// case has none (its clock stands still).
     pub fn timers(&self) -> Vec<(&'static str, &'static str, i64)> {
-        let s = &self.snapshot;
-        match (s.active_deadline(), s.state) {
-            (_, pingan_domain::appeal::AppealState::Suspended) | (None, _) => Vec::new(),
-            (Some(d), _) => {
-                let kind = deadline_kind_str(d.kind);
-                vec![("warn", kind, d.warn_ms()), ("due", kind, d.due_ms())]
-            }
+        timers_for(&self.snapshot)
+    }
+}
+
+/// The timers a case needs: its active clock's yellow and red moments as `(kind, deadline
+/// kind, fire_ms)`. A suspended case has none (its clock stands still).
+pub(crate) fn timers_for(s: &AppealSnapshot) -> Vec<(&'static str, &'static str, i64)> {
+    match (s.active_deadline(), s.state) {
+        (_, pingan_domain::appeal::AppealState::Suspended) | (None, _) => Vec::new(),
+        (Some(d), _) => {
+            let kind = deadline_kind_str(d.kind);
+            vec![("warn", kind, d.warn_ms()), ("due", kind, d.due_ms())]
         }
     }
 }

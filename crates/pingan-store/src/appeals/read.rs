@@ -196,7 +196,7 @@ impl ScopeSql {
         }
     }
 
-    fn push(&mut self, p: Param) -> String {
+    pub(crate) fn push(&mut self, p: Param) -> String {
         self.params.push(p);
         format!("${}", self.params.len())
     }
@@ -535,7 +535,7 @@ async fn record_path(store: &Store, id: i64) -> Result<String> {
     .ok_or(StoreError::NotFound)
 }
 
-fn require_read(actor: &Actor) -> Result<()> {
+pub(crate) fn require_read(actor: &Actor) -> Result<()> {
     if actor.role == Role::Citizen {
         return Ok(());
     }

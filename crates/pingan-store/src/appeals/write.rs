@@ -1,5 +1,6 @@
 //! Filing a case and acting on one: each a single transaction.
 
+use super::intake::FilingPlan;
 use super::{AppealRules, CaseWrite, Notice};
 use crate::regions::Region;
 use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool, persist_case_write};
@@ -77,13 +78,44 @@ fn new_tracking_code(now_ms: i64) -> String {
 }
 
 impl Store {
-    async fn region_chain(&self, region: &Region) -> Result<Vec<RegionRef>> {
-        Ok(self
-            .ancestors(region)
-            .await?
-            .into_iter()
-            .map(|r| RegionRef { id: r.id, level: r.level, name: r.name })
-            .collect())
+    /// A region and its chain up to the city, in one query (a region's ancestors are the
+    /// regions whose path is a prefix of its own).
+    async fn region_with_chain(&self, id: i64) -> Result<(Region, Vec<RegionRef>)> {
+        let rows: Vec<(i64, String, String, String, Option<i64>)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT a.id, a.level, a.name, a.path, a.retired_at FROM regions r JOIN regions a
+               ON substr(r.path, 1, length(a.path)) = a.path
+              WHERE r.id = $1 ORDER BY length(a.path)"
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await)?;
+        let chain = rows
+            .iter()
+            .map(|(id, level, name, _, _)| {
+                Ok(RegionRef {
+                    id: *id,
+                    level: RegionLevel::parse(level).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    name: name.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let Some((rid, _, name, path, retired)) = rows.into_iter().find(|r| r.0 == id) else {
+            return Err(StoreError::NotFound);
+        };
+        let level = chain.iter().find(|r| r.id == rid).map(|r| r.level).ok_or(StoreError::NotFound)?;
+        let region = Region {
+            id: rid,
+            parent_id: chain.iter().rev().nth(1).map(|r| r.id),
+            level,
+            code: String::new(),
+            name,
+            path: pingan_domain::region::RegionPath::parse(&path)
+                .ok_or_else(|| StoreError::Corrupt(format!("region {rid} path '{path}'")))?,
+            households: 0,
+            population: 0,
+            retired: retired.is_some(),
+        };
+        Ok((region, chain))
     }
 
     /// The dispatch centre that owns a resident's own report (首问责任): the township's
@@ -168,7 +200,7 @@ impl Store {
             .categories
             .get(intake.category)
             .ok_or_else(|| invalid("category", format!("未知的诉求类别「{}」 / unknown category", intake.category)))?;
-        let region = self.region_unscoped(intake.region_id).await.map_err(|e| match e {
+        let (region, chain) = self.region_with_chain(intake.region_id).await.map_err(|e| match e {
             StoreError::NotFound => invalid("location", "该地点不在本市范围内 / the place is outside the city"),
             e => e,
         })?;
@@ -181,7 +213,6 @@ impl Store {
         if !citizen && !actor.scope.covers_region(&region.path) {
             return Err(Denied::Scope.into());
         }
-        let chain = self.region_chain(&region).await?;
         let decision = route(category, &chain, &rules.catalogue, intake.urgency)
             .map_err(|e| invalid("location", e.to_string()))?;
         let by = CaseActor::from_actor(actor);
@@ -191,7 +222,11 @@ impl Store {
         };
         let unit = match decision.emergency_line {
             Some(_) => None,
-            None => self.find_unit(decision.org_type, decision.level, decision.region_id).await?,
+            None => self.find_unit_named(decision.org_type, decision.level, decision.region_id).await?,
+        };
+        let (unit, unit_name) = match unit {
+            Some((u, name)) => (Some(u), Some(name)),
+            None => (None, None),
         };
 
         let now = now_ms();
@@ -263,7 +298,10 @@ impl Store {
                 .flatten();
             (Some(actor.account_id), phone.or_else(|| intake.reporter_phone.as_ref().map(|p| p.as_str().to_owned())))
         } else if let Some(p) = &intake.reporter_phone {
-            (Some(self.citizen_account(p).await?.id), Some(p.as_str().to_owned()))
+            // An existing account is linked now; a resident without one yet is given the case
+            // when they first sign in with this phone (`citizen_account`), so intake never
+            // waits on creating accounts.
+            (self.citizen_by_phone(p.as_str()).await?.map(|a| a.id), Some(p.as_str().to_owned()))
         } else {
             (None, None)
         };
@@ -302,91 +340,53 @@ impl Store {
             }),
         };
         let filed_by = (!citizen).then_some(actor.account_id);
-        let region_path = region.path.as_str().to_owned();
         let level_id = |level: RegionLevel| chain.iter().find(|r| r.level == level).map(|r| r.id);
-
-        let id: i64 = on_pool!(&self.db, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO appeals (tracking_code, region_id, region_path, lon, lat, address, text, category, urgency,
-                    channel, state, confidential, reporter_name, reporter_phone, reporter_account_id, filed_by,
-                    received_ms, updated_ms, version, snapshot, county_id, township_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'received', $11, $12, $13, $14, $15, $16, $16, 0, '{}',
-                         $17, $18)
-                 RETURNING id",
-            )
-            .bind(&tracking_code)
-            .bind(region.id)
-            .bind(&region_path)
-            .bind(intake.lon)
-            .bind(intake.lat)
-            .bind(intake.address.trim())
-            .bind(intake.text.as_str())
-            .bind(category.code.as_str())
-            .bind(intake.urgency.as_str())
-            .bind(channel_str(intake.channel))
-            .bind(intake.confidential)
-            .bind(intake.reporter_name.trim())
-            .bind(&reporter_phone)
-            .bind(reporter_account)
-            .bind(filed_by)
-            .bind(now)
-            .bind(level_id(RegionLevel::County))
-            .bind(level_id(RegionLevel::Township))
-            .fetch_one(&mut *tx)
-            .await?;
-            let mut audit = audit;
-            audit.target_id = Some(id);
-            let write = CaseWrite {
-                appeal_id: id,
-                from_version: 0,
-                events,
-                snapshot: snapshot.clone(),
-                notices,
-                audit,
-                region_path: region_path.clone(),
-                now_ms: now,
-            };
-            persist_case_write!(tx, &write)?;
-            if let Some(idem) = idempotency {
-                sqlx::query(
-                    "INSERT INTO idempotency_keys (client, key, request_hash, appeal_id, created_ms) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&idem.client)
-                .bind(&idem.key)
-                .bind(&idem.request_hash)
-                .bind(id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            }
-            match tx.commit().await {
-                Ok(()) => id,
-                // A concurrent retry with the same key won the race: answer as it did.
-                Err(e) => return self.lost_idempotency_race(idempotency, e).await,
-            }
-        });
-        Filed {
+        let state = snapshot.state;
+        let plan = FilingPlan {
+            tracking_code: tracking_code.clone(),
+            region_id: region.id,
+            region_path: region.path.as_str().to_owned(),
+            county_id: level_id(RegionLevel::County),
+            township_id: level_id(RegionLevel::Township),
+            lon: intake.lon,
+            lat: intake.lat,
+            address: intake.address.trim().to_owned(),
+            text: intake.text.as_str().to_owned(),
+            channel: channel_str(intake.channel),
+            confidential: intake.confidential,
+            reporter_name: intake.reporter_name.trim().to_owned(),
+            reporter_phone,
+            reporter_account_id: reporter_account,
+            filed_by,
+            unit_name: unit_name.clone().unwrap_or_default(),
+            now_ms: now,
+            events,
+            snapshot,
+            notices,
+            audit,
+            idempotency: idempotency.cloned(),
+        };
+        let id = match self.commit_filing(plan).await {
+            Ok(id) => id,
+            // A concurrent retry with the same key won the race: answer as it did.
+            Err(StoreError::Conflict(m)) => match idempotency {
+                Some(idem) => match self.idempotent_replay(idem).await? {
+                    Some(filed) => return Ok(filed),
+                    None => return Err(StoreError::Conflict(m)),
+                },
+                None => return Err(StoreError::Conflict(m)),
+            },
+            Err(e) => return Err(e),
+        };
+        Ok(Filed {
             id,
             tracking_code,
             replayed: false,
-            state: snapshot.state,
+            state,
             route_why,
-            unit_name: None,
+            unit_name: unit_name.filter(|n| !n.is_empty()),
             duplicate_candidates: duplicates,
-        }
-        .with_unit_name(self, id)
-        .await
-    }
-
-    async fn lost_idempotency_race(&self, idem: Option<&Idempotency>, e: sqlx::Error) -> Result<Filed> {
-        if let (Some(idem), sqlx::Error::Database(d)) = (idem, &e)
-            && d.is_unique_violation()
-            && let Some(filed) = self.idempotent_replay(idem).await?
-        {
-            return Ok(filed);
-        }
-        Err(e.into())
+        })
     }
 
     /// The case an earlier request with this key created, or a refusal when the body differs.

@@ -4,11 +4,14 @@
 //! the document come from the same declarations and cannot drift apart; a test
 //! also refuses any plain `.route(` in this module.
 
+pub mod appeal_rates;
 pub mod appeals;
+pub mod attachments;
 mod audit;
 mod auth;
 mod calendar;
 mod locate;
+mod notifications;
 mod orgs;
 mod regions;
 
@@ -62,6 +65,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(appeals::act))
         .routes(routes!(appeals::track))
         .routes(routes!(appeals::classify))
+        .routes(routes!(appeal_rates::rates))
+        .routes(routes!(appeal_rates::rates_xlsx))
+        .routes(routes!(appeal_rates::ranking))
+        .merge(attachments::router())
+        .routes(routes!(notifications::inbox))
+        .routes(routes!(notifications::mark_read))
 }
 
 /// Unknown paths: JSON for the API, a page for people.

@@ -73,6 +73,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/appeals", get(workbench))
         .route("/appeals/export.xlsx", get(export))
+        .route("/appeals/rates", get(rates_page))
         .route("/appeals/new", get(new_page).post(new_submit))
         .route("/appeals/bulk-dispatch", post(bulk_dispatch))
         .route("/appeals/{id}", get(case_page))
@@ -720,4 +721,99 @@ async fn new_submit(
         }
         Err(e) => Err(PageError(e)),
     }
+}
+
+// ---- rates and ranking ----------------------------------------------------------
+
+pub struct RateCells {
+    pub name: String,
+    pub cases: u64,
+    /// 响应率, 解决率, 满意率, 按期办结率, 办结率, 返工率, 退单率, 延期率, 重复诉求率.
+    pub cells: Vec<String>,
+    pub rank: String,
+    pub score: String,
+}
+
+fn rate_cells(row: &pingan_store::appeals::RatesRow) -> Vec<String> {
+    let r = &row.rates;
+    [r.response, r.resolution, r.satisfaction, r.on_time, r.closure, r.rework, r.returns, r.extension, r.repeat]
+        .iter()
+        .map(|x| x.percent())
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "appeal_rates.html")]
+struct RatesPage {
+    ui: Ui,
+    from: String,
+    to: String,
+    group: &'static str,
+    groups: Vec<(&'static str, &'static str)>,
+    rows: Vec<RateCells>,
+    total: RateCells,
+    month: String,
+    ranking: Vec<RateCells>,
+    score_rule: &'static str,
+    query: String,
+}
+
+/// 评价指标: the rates of DOMAIN §3 for a period by county, township or unit, and the month's
+/// ranking, exportable to Excel.
+async fn rates_page(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Query(p): Query<crate::api::appeal_rates::RatesParams>,
+) -> PageResult<Html<String>> {
+    use chrono::Datelike;
+    let ui = Ui::for_actor(&headers, &current);
+    let (from, to, group) = crate::api::appeal_rates::rates_request(&p)?;
+    let midnight = crate::api::appeal_rates::midnight_ms;
+    let q = pingan_store::appeals::RatesQuery {
+        from_ms: midnight(from),
+        to_ms: midnight(to.succ_opt().unwrap_or(to)),
+        group,
+    };
+    let report = state.store.appeal_rates(&current.actor, &q).await?;
+    let ranking_group = if group == pingan_store::appeals::RatesGroup::County {
+        pingan_store::appeals::RatesGroup::Township
+    } else {
+        group
+    };
+    let ranking = state.store.appeal_monthly_ranking(&current.actor, from.year(), from.month(), ranking_group).await?;
+    let cells = |row: &pingan_store::appeals::RatesRow, rank: String, score: String| RateCells {
+        name: row.name.clone(),
+        cases: row.cases,
+        cells: rate_cells(row),
+        rank,
+        score,
+    };
+    let rows = report.rows.iter().map(|r| cells(r, String::new(), String::new())).collect();
+    let total = cells(&report.total, String::new(), String::new());
+    let ranking = ranking
+        .rows
+        .iter()
+        .map(|r| {
+            cells(
+                &r.row,
+                r.standing.rank.map(|n| n.to_string()).unwrap_or_else(|| "—".into()),
+                r.standing.score.map(|s| format!("{s:.1}")).unwrap_or_else(|| "—".into()),
+            )
+        })
+        .collect();
+    let query = format!("from={from}&to={to}&group={}", group.as_str());
+    render(RatesPage {
+        from: from.to_string(),
+        to: to.to_string(),
+        group: group.as_str(),
+        groups: pingan_store::appeals::RatesGroup::ALL.iter().map(|g| (g.as_str(), g.zh())).collect(),
+        rows,
+        total,
+        month: format!("{:04}-{:02}", from.year(), from.month()),
+        ranking,
+        score_rule: pingan_domain::appeal::rates::SCORE_RULE_ZH,
+        query,
+        ui,
+    })
 }

@@ -1,0 +1,260 @@
+//! Photos and documents of a case (附件): the rows that point at blobs in the
+//! [`crate::blobs::BlobStore`].
+//!
+//! Who may see or add them is decided exactly as for the case itself: reading takes the
+//! permission to read cases and [`check_case_access`] on the case (what [`Store::appeal`]
+//! does), adding the permission to act on cases and the same check — a resident only on
+//! their own report. A case out of reach is simply not found.
+
+use super::read::require_read;
+use super::write::check_case_access;
+use crate::blobs::{AttachmentKind, AttachmentPolicy, BlobRef};
+use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool};
+use pingan_domain::FieldError;
+use pingan_domain::access::{Action, Actor, Resource};
+use pingan_domain::account::Role;
+use pingan_domain::appeal::AppealSnapshot;
+use pingan_domain::audit::AuditEvent;
+use serde::Serialize;
+
+/// One attachment's metadata.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attachment {
+    pub id: i64,
+    pub appeal_id: i64,
+    /// Names the blob; for the download, not for display.
+    pub sha256: String,
+    pub size: i64,
+    /// Detected from the content when it was added (never what the uploader claimed).
+    pub kind: AttachmentKind,
+    /// The file name the uploader gave, cleaned.
+    pub name: String,
+    pub added_ms: i64,
+}
+
+impl Attachment {
+    pub fn mime(&self) -> &'static str {
+        self.kind.mime()
+    }
+}
+
+/// The longest file name kept, in characters.
+const MAX_NAME_CHARS: usize = 100;
+
+/// The file name as stored and shown: no directories (some browsers send the whole path), no
+/// control characters, at most 100 characters; `附件N` when nothing is left (`n` from 1).
+pub fn clean_attachment_name(raw: Option<&str>, n: usize) -> String {
+    let raw = raw.unwrap_or("");
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).collect();
+    let cleaned = cleaned.trim();
+    if cleaned.is_empty() || cleaned.chars().all(|c| c == '.') {
+        return format!("附件{n}");
+    }
+    cleaned.chars().take(MAX_NAME_CHARS).collect()
+}
+
+fn kind_of_mime(mime: &str) -> Option<AttachmentKind> {
+    use AttachmentKind::*;
+    [Jpeg, Png, Webp, Gif, Heic, Pdf].into_iter().find(|k| k.mime() == mime)
+}
+
+type Row = (i64, i64, String, i64, String, String, i64);
+
+fn attachment_of((id, appeal_id, sha256, size, mime, name, added_ms): Row) -> Result<Attachment> {
+    let kind = kind_of_mime(&mime).ok_or_else(|| StoreError::Corrupt(format!("attachment {id}: type '{mime}'")))?;
+    Ok(Attachment { id, appeal_id, sha256, size, kind, name, added_ms })
+}
+
+const COLUMNS: &str = "id, appeal_id, sha256, size, mime, name, added_ms";
+
+/// The count limit, as a field error naming the first file that does not fit.
+fn check_count(existing: usize, names: &[String], policy: &AttachmentPolicy) -> Result<()> {
+    let max = policy.max_count;
+    if names.is_empty() || crate::blobs::check_count(policy, existing + names.len()).is_ok() {
+        return Ok(());
+    }
+    let name = &names[max.saturating_sub(existing).min(names.len() - 1)];
+    Err(StoreError::Invalid(vec![FieldError::new(
+        "file",
+        format!(
+            "附件「{name}」超出数量上限:每件诉求最多 {max} 个附件,已有 {existing} 个 / attachment '{name}' is one too many: at most {max} per case, {existing} already attached"
+        ),
+    )]))
+}
+
+impl Store {
+    /// What the access check needs of case `appeal_id` (its snapshot, place and reporter), and
+    /// how many attachments it has.
+    async fn attachment_case(&self, appeal_id: i64) -> Result<(AppealSnapshot, String, Option<i64>, usize)> {
+        let row: Option<(String, String, Option<i64>, i64)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT snapshot, region_path, reporter_account_id,
+                    (SELECT count(*) FROM appeal_attachments WHERE appeal_id = appeals.id)
+               FROM appeals WHERE id = $1"
+        )
+        .bind(appeal_id)
+        .fetch_optional(pool)
+        .await)?;
+        let (snapshot, path, reporter, count) = row.ok_or(StoreError::NotFound)?;
+        let case: AppealSnapshot =
+            serde_json::from_str(&snapshot).map_err(|e| StoreError::Corrupt(format!("appeal {appeal_id}: {e}")))?;
+        Ok((case, path, reporter, count as usize))
+    }
+
+    /// The "may see" check on case `appeal_id`, as for reading the case.
+    async fn attachment_read_access(&self, actor: &Actor, appeal_id: i64) -> Result<()> {
+        require_read(actor)?;
+        let (case, path, reporter, _) = self.attachment_case(appeal_id).await?;
+        check_case_access(actor, &case, &path, reporter).map_err(|_| StoreError::NotFound)
+    }
+
+    /// Whether `actor` may add the files `names` to case `appeal_id`, by the same checks as
+    /// [`Store::add_attachments`]: to refuse an upload before its bytes are stored. With no
+    /// names, only whether they may add to it at all.
+    pub async fn check_attachable(
+        &self,
+        actor: &Actor,
+        appeal_id: i64,
+        names: &[String],
+        policy: &AttachmentPolicy,
+    ) -> Result<()> {
+        require_attach(actor)?;
+        let (case, path, reporter, existing) = self.attachment_case(appeal_id).await?;
+        check_case_access(actor, &case, &path, reporter).map_err(|_| StoreError::NotFound)?;
+        check_count(existing, names, policy)
+    }
+
+    /// Record stored blobs as attachments of case `appeal_id`, named, with an audit event, in
+    /// one transaction. The count limit is checked inside it, with the case locked, so two
+    /// uploads at once cannot pass it together.
+    pub async fn add_attachments(
+        &self,
+        actor: &Actor,
+        appeal_id: i64,
+        files: &[(String, BlobRef)],
+        policy: &AttachmentPolicy,
+    ) -> Result<Vec<Attachment>> {
+        require_attach(actor)?;
+        if files.is_empty() {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "file",
+                "请选择要上传的附件 / choose at least one file",
+            )]));
+        }
+        let now = now_ms();
+        let lock = self.lock_clause();
+        let select = format!("SELECT snapshot, region_path, reporter_account_id FROM appeals WHERE id = $1 {lock}");
+        let added: Vec<Attachment> = on_pool!(&self.db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let row: Option<(String, String, Option<i64>)> =
+                sqlx::query_as(&select).bind(appeal_id).fetch_optional(&mut *tx).await?;
+            let (snapshot, path, reporter) = row.ok_or(StoreError::NotFound)?;
+            let case: AppealSnapshot =
+                serde_json::from_str(&snapshot).map_err(|e| StoreError::Corrupt(format!("appeal {appeal_id}: {e}")))?;
+            check_case_access(actor, &case, &path, reporter).map_err(|_| StoreError::NotFound)?;
+            let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM appeal_attachments WHERE appeal_id = $1")
+                .bind(appeal_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let existing = existing as usize;
+            let names: Vec<String> = files.iter().map(|(name, _)| name.clone()).collect();
+            check_count(existing, &names, policy)?;
+            let mut added = Vec::with_capacity(files.len());
+            for (name, blob) in files {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO appeal_attachments (appeal_id, sha256, size, mime, name, added_by, added_ms)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(appeal_id)
+                .bind(&blob.sha256)
+                .bind(blob.size as i64)
+                .bind(blob.kind.mime())
+                .bind(name)
+                .bind(actor.account_id)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                added.push(Attachment {
+                    id,
+                    appeal_id,
+                    sha256: blob.sha256.clone(),
+                    size: blob.size as i64,
+                    kind: blob.kind,
+                    name: name.clone(),
+                    added_ms: now,
+                });
+            }
+            let audit = AuditEvent {
+                at_ms: now,
+                actor_id: Some(actor.account_id),
+                actor_name: actor.username.clone(),
+                action: "appeal.attach".into(),
+                target_kind: "appeal".into(),
+                target_id: Some(appeal_id),
+                success: true,
+                before: serde_json::json!({"attachments": existing}),
+                after: serde_json::json!({
+                    "attachments": existing + added.len(),
+                    "added": added.iter().map(|a| serde_json::json!({
+                        "id": a.id, "name": a.name, "sha256": a.sha256, "size": a.size, "mime": a.mime(),
+                    })).collect::<Vec<_>>(),
+                }),
+            };
+            crate::write_audit!(&mut *tx, &audit, &path)?;
+            tx.commit().await?;
+            added
+        });
+        Ok(added)
+    }
+
+    /// A case's attachments in the order they were added, for someone who may read the case.
+    pub async fn appeal_attachments(&self, actor: &Actor, appeal_id: i64) -> Result<Vec<Attachment>> {
+        self.attachment_read_access(actor, appeal_id).await?;
+        let sql = format!("SELECT {COLUMNS} FROM appeal_attachments WHERE appeal_id = $1 ORDER BY id");
+        let rows: Vec<Row> = on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(appeal_id).fetch_all(pool).await)?;
+        rows.into_iter().map(attachment_of).collect()
+    }
+
+    /// One attachment's metadata, for its download by someone who may read its case.
+    pub async fn attachment(&self, actor: &Actor, id: i64) -> Result<Attachment> {
+        let sql = format!("SELECT {COLUMNS} FROM appeal_attachments WHERE id = $1");
+        let row: Option<Row> = on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)?;
+        let attachment = attachment_of(row.ok_or(StoreError::NotFound)?)?;
+        self.attachment_read_access(actor, attachment.appeal_id).await?;
+        Ok(attachment)
+    }
+}
+
+/// Residents add to their own reports (the case check says which); staff need the
+/// permission to act on cases — leaders, who only read, may not.
+fn require_attach(actor: &Actor) -> Result<()> {
+    if actor.role != Role::Citizen {
+        actor.require(Action::Update, Resource::Appeal)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_cleaned() {
+        assert_eq!(clean_attachment_name(Some("C:\\Users\\张三\\现场.jpg"), 1), "现场.jpg");
+        assert_eq!(clean_attachment_name(Some("../../etc/passwd"), 1), "passwd");
+        assert_eq!(clean_attachment_name(Some("a\u{0}b\n.png"), 1), "ab.png");
+        assert_eq!(clean_attachment_name(Some("  "), 2), "附件2");
+        assert_eq!(clean_attachment_name(Some(".."), 3), "附件3");
+        assert_eq!(clean_attachment_name(None, 4), "附件4");
+        assert_eq!(clean_attachment_name(Some(&"长".repeat(300)), 1).chars().count(), 100);
+    }
+
+    #[test]
+    fn every_kind_maps_back_from_its_mime() {
+        use AttachmentKind::*;
+        for k in [Jpeg, Png, Webp, Gif, Heic, Pdf] {
+            assert_eq!(kind_of_mime(k.mime()), Some(k));
+        }
+        assert_eq!(kind_of_mime("text/html"), None);
+    }
+}
