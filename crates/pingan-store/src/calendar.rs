@@ -91,6 +91,8 @@ impl Store {
                 after: serde_json::json!({"day": day, "entry": set}),
             };
             write_audit!(&mut *tx, &event, actor.scope.region.as_str())?;
+            // Deadlines count working days: every instance reloads its calendar.
+            crate::appeals::bump_rules_version!(tx, None)?;
             tx.commit().await?;
         });
         Ok(())

@@ -38,6 +38,9 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     /// How often to look for structural changes made through other instances.
     pub grid_refresh: Duration,
+    /// How often to look for appeal-rule changes (catalogue, time limits, calendar) made
+    /// through other instances: one read of a version counter.
+    pub rules_refresh: Duration,
     /// How often the deadline scanner looks for due timers; `None` runs no scanner.
     pub deadline_scan: Option<Duration>,
     /// How far ahead of the wall clock the deadline scanner runs: 0 in service; rehearsals
@@ -49,6 +52,9 @@ pub struct WebConfig {
     pub notifier: notify::SharedNotifier,
     /// How often to drain the notification outbox; `None` (the default, and tests) runs no drain.
     pub notify_every: Option<Duration>,
+    /// A retrained appeal classifier (`pingan classifier train`, loaded by the binary from the
+    /// `classifier_model` setting); `None` (the default, and tests) uses the shipped one.
+    pub classifier: Option<Arc<pingan_classify::Classifier>>,
 }
 
 impl Default for WebConfig {
@@ -61,11 +67,13 @@ impl Default for WebConfig {
             code_sender: Arc::new(otp::LogSender),
             request_timeout: Duration::from_secs(30),
             grid_refresh: Duration::from_secs(30),
+            rules_refresh: Duration::from_secs(2),
             deadline_scan: Some(Duration::from_secs(15)),
             scanner_ahead_ms: 0,
             blob_dir: std::path::PathBuf::from("pingan-blobs"),
             notifier: Arc::new(notify::LogNotifier),
             notify_every: None,
+            classifier: None,
         }
     }
 }
@@ -81,12 +89,15 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     /// Categories, time limits, catalogue and calendar for appeals; replaced whole on change.
     pub appeal_rules: Arc<RwLock<Arc<AppealRules>>>,
-    /// The appeal classifier (trained once per process on the shipped examples).
+    /// The appeal classifier: the configured retrained one, or the shipped one (trained once per
+    /// process).
     pub classifier: Arc<pingan_classify::Classifier>,
     /// Names this process in timer claims (`fired_by`).
     pub instance: String,
     /// Attachment bytes, in `config.blob_dir`.
     pub blobs: pingan_store::blobs::BlobStore,
+    /// API tokens recently checked.
+    pub tokens: Arc<auth::TokenCache>,
 }
 
 impl AppState {
@@ -99,6 +110,7 @@ impl AppState {
         let index = load_grid_index(&store).await?;
         let root_path = store.city_path().await?.map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
         let rules = store.appeal_rules().await?;
+        let classifier = config.classifier.clone().unwrap_or_else(shared_classifier);
         Ok(AppState {
             store,
             blobs: api::attachments::open_blob_store(&config.blob_dir)?,
@@ -107,8 +119,9 @@ impl AppState {
             root_path,
             metrics,
             appeal_rules: Arc::new(RwLock::new(Arc::new(rules))),
-            classifier: shared_classifier(),
+            classifier,
             instance: format!("{}-{}", std::process::id(), &pingan_store::accounts::random_token()[..8]),
+            tokens: Arc::default(),
         })
     }
 
@@ -135,7 +148,7 @@ impl AppState {
     }
 }
 
-/// The classifier, trained once per process: every app in a test binary shares it.
+/// The shipped classifier, trained once per process: every app in a test binary shares it.
 fn shared_classifier() -> Arc<pingan_classify::Classifier> {
     static SHARED: std::sync::OnceLock<Arc<pingan_classify::Classifier>> = std::sync::OnceLock::new();
     SHARED.get_or_init(|| Arc::new(pingan_classify::Classifier::shipped())).clone()
@@ -181,9 +194,6 @@ pub fn spawn_grid_refresher(state: AppState, every: Duration) -> tokio::task::Jo
         tick.tick().await;
         loop {
             tick.tick().await;
-            if let Err(e) = state.reload_appeal_rules().await {
-                tracing::warn!(error = %e, "reloading the appeal rules failed");
-            }
             match state.store.structure_version().await {
                 Ok(v) if Some(v) != seen => match state.reload_grids().await {
                     Ok(()) => {
@@ -194,6 +204,40 @@ pub fn spawn_grid_refresher(state: AppState, every: Duration) -> tokio::task::Jo
                 },
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "checking for structural changes failed"),
+            }
+        }
+    })
+}
+
+/// Keep the appeal rules in step with changes made through other instances: every `every`,
+/// read the rules version (bumped in the same transaction as each change) and reload the
+/// rules when it moved. A change made here is reloaded at once by its handler as well.
+pub fn spawn_rules_refresher(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        // Nothing seen yet: the first tick reloads once, covering a change made between the
+        // state's first load and this task's start.
+        let mut seen: Option<i64> = None;
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match state.store.appeal_rules_version().await {
+                Ok(v) if Some(v) != seen => {
+                    // The version is read before the rules: a change committed in between
+                    // moves it again, and the next tick reloads once more.
+                    match state.reload_appeal_rules().await {
+                        Ok(()) => {
+                            if seen.is_some() {
+                                tracing::info!(version = v, "appeal rules reloaded after a change");
+                            }
+                            seen = Some(v);
+                        }
+                        Err(e) => tracing::warn!(error = %e, "reloading the appeal rules failed"),
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "checking for appeal-rule changes failed"),
             }
         }
     })

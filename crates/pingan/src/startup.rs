@@ -39,6 +39,7 @@ pub struct Server {
     app: axum::Router,
     store: Store,
     refresher: tokio::task::JoinHandle<()>,
+    rules_refresher: tokio::task::JoinHandle<()>,
     scanner: Option<tokio::task::JoinHandle<()>>,
     notifier: Option<tokio::task::JoinHandle<()>>,
 }
@@ -48,18 +49,25 @@ impl Server {
         // New appeals are written in groups: one durable commit for all that arrived meanwhile.
         let store = store.with_group_commit();
         let refresh = web.grid_refresh;
+        let rules_refresh = web.rules_refresh;
         let state = AppState::new(store.clone(), web, metrics_handle()).await.context("loading the grid index")?;
         let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
         let refresher = pingan_web::spawn_grid_refresher(state.clone(), refresh);
+        let rules_refresher = pingan_web::spawn_rules_refresher(state.clone(), rules_refresh);
         let scanner = state.config.deadline_scan.map(|every| pingan_web::spawn_deadline_scanner(state.clone(), every));
         let notifier = state.config.notify_every.map(|every| pingan_web::notify::spawn_notifier(state.clone(), every));
-        Ok(Server { addr, listener, app: pingan_web::app(state), store, refresher, scanner, notifier })
+        Ok(Server { addr, listener, app: pingan_web::app(state), store, refresher, rules_refresher, scanner, notifier })
     }
 
     pub async fn from_config(config: &Config) -> anyhow::Result<Server> {
+        // Before the database: a bad model file is a configuration error, found without side effects.
+        let classifier = match &config.classifier_model {
+            Some(path) => Some(std::sync::Arc::new(crate::classifier::load_model(path)?)),
+            None => None,
+        };
         let store = open_store(&config.database_url, config.max_connections).await?;
-        let mut web = WebConfig { cookie_secure: config.cookie_secure, ..Default::default() };
+        let mut web = WebConfig { cookie_secure: config.cookie_secure, classifier, ..Default::default() };
         match &config.sms_webhook_url {
             Some(url) => web.code_sender = std::sync::Arc::new(pingan_web::otp::WebhookSender::new(url)),
             None => tracing::warn!("no sms_webhook_url: citizens' one-time codes go to the log (demo only)"),
@@ -76,6 +84,7 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let served = axum::serve(self.listener, self.app).with_graceful_shutdown(shutdown).await;
         self.refresher.abort();
+        self.rules_refresher.abort();
         if let Some(scanner) = &self.scanner {
             scanner.abort();
         }

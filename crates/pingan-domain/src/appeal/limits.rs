@@ -25,10 +25,29 @@
 
 use chrono::{NaiveDateTime, TimeDelta};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::category::{TimeLimitClass, Urgency};
+use super::draft::{self, Int, row_en, row_zh};
 use crate::FieldError;
 use crate::calendar::{WorkCalendar, from_china, to_china};
+
+/// The bounds an administrator's values must keep: long enough to act on, short enough to
+/// still mean something, and within the norms of DOMAIN §3.
+pub mod bounds {
+    /// The longest limit in working days (three months of work; the norm for resolving is 5).
+    pub const WORKING_DAYS: u32 = 60;
+    /// The longest limit in working hours (the same sixty days of eight hours).
+    pub const WORKING_HOURS: u32 = 480;
+    /// The longest limit in clock hours (thirty days).
+    pub const CLOCK_HOURS: u32 = 720;
+    /// One extension adds at most 10 working days (DOMAIN §3, Shandong norm).
+    pub const EXTENSION_DAYS: u32 = 10;
+    /// The longest window for returning a case (the norm is 2 working days).
+    pub const RETURN_WINDOW_DAYS: u32 = 10;
+    /// The earliest a day-based yellow card may show, in working days before the deadline.
+    pub const YELLOW_DAYS: u32 = 5;
+}
 
 /// A length of time in one of three clocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -65,6 +84,54 @@ impl Limit {
         }
     }
 
+    /// The clocks' codes, as the JSON `unit` field spells them.
+    pub const UNITS: [&'static str; 3] = ["working_days", "working_hours", "clock_hours"];
+
+    /// The clock's code (see [`Limit::UNITS`]).
+    pub fn unit(self) -> &'static str {
+        match self {
+            Limit::WorkingDays(_) => "working_days",
+            Limit::WorkingHours(_) => "working_hours",
+            Limit::ClockHours(_) => "clock_hours",
+        }
+    }
+
+    /// `n` in the clock `unit`, if `unit` is one of [`Limit::UNITS`].
+    pub fn of_unit(unit: &str, n: u32) -> Option<Limit> {
+        match unit {
+            "working_days" => Some(Limit::WorkingDays(n)),
+            "working_hours" => Some(Limit::WorkingHours(n)),
+            "clock_hours" => Some(Limit::ClockHours(n)),
+            _ => None,
+        }
+    }
+
+    /// The clock's name: 工作日, 工作小时, 小时.
+    pub fn unit_zh(unit: &str) -> &'static str {
+        match unit {
+            "working_days" => "个工作日",
+            "working_hours" => "个工作小时",
+            _ => "小时",
+        }
+    }
+
+    pub fn unit_en(unit: &str) -> &'static str {
+        match unit {
+            "working_days" => "working day(s)",
+            "working_hours" => "working hour(s)",
+            _ => "hour(s)",
+        }
+    }
+
+    /// The most an administrator may set in this clock ([`bounds`]).
+    pub fn max_amount(self) -> u32 {
+        match self {
+            Limit::WorkingDays(_) => bounds::WORKING_DAYS,
+            Limit::WorkingHours(_) => bounds::WORKING_HOURS,
+            Limit::ClockHours(_) => bounds::CLOCK_HOURS,
+        }
+    }
+
     pub fn zh(self) -> String {
         match self {
             Limit::WorkingDays(n) => format!("{n}个工作日"),
@@ -97,8 +164,10 @@ pub struct TimeLimitRule {
 }
 
 /// The time limits of a city: data an administrator edits, with the defaults of the module
-/// documentation.
+/// documentation. Data from outside (a request, the stored document) becomes a policy only
+/// through [`TimeLimitPolicy::parse`], which deserialising also goes through.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "serde_json::Value")]
 pub struct TimeLimitPolicy {
     /// One rule per class and urgency; a missing pair falls back to the default rule.
     pub rules: Vec<TimeLimitRule>,
@@ -245,49 +314,257 @@ impl TimeLimitPolicy {
         cal.add_working_days(dispatched_at, self.return_window_days)
     }
 
-    /// Checks the policy an administrator submitted: every class and urgency once, no zero
-    /// limits, an extension of at least one day, a percentage within 1–99.
+    /// Whether the policy would pass [`TimeLimitPolicy::parse`] (one built in code may not).
     pub fn check(&self) -> Result<(), Vec<FieldError>> {
+        let doc = serde_json::to_value(self).expect("a policy serialises");
+        TimeLimitPolicy::parse(&doc).map(|_| ())
+    }
+
+    /// Parse an administrator's whole time-limit document (the JSON shape this type
+    /// serialises to): exactly one rule for every class and urgency, each limit a positive
+    /// whole number within [`bounds`] in a known clock, an extension of at most 10 working
+    /// days. Every mistake is reported, each naming its field (`rules[2].resolve.n`) and,
+    /// in the message, its row.
+    pub fn parse(doc: &Value) -> Result<TimeLimitPolicy, Vec<FieldError>> {
         let mut errors = Vec::new();
-        for class in TimeLimitClass::ALL {
-            for urgency in Urgency::ALL {
-                let n = self.rules.iter().filter(|r| r.class == class && r.urgency == urgency).count();
-                if n != 1 {
-                    errors.push(FieldError::new(
-                        "rules",
-                        format!(
-                            "{}、{}须有且仅有一条规则（现有 {n} 条） / {} × {} needs exactly one rule ({n} given)",
-                            class.zh(),
-                            urgency.zh(),
-                            class.as_str(),
-                            urgency.as_str()
-                        ),
-                    ));
+        let mut rules = Vec::new();
+        // The class and urgency of every row that names them, even when its limits are wrong,
+        // so that a bad limit is not also reported as a missing rule.
+        let mut pairs: Vec<(usize, TimeLimitClass, Urgency)> = Vec::new();
+        // A row whose class or urgency cannot be read may be the "missing" pair: say nothing
+        // about missing pairs then, rather than blame the wrong thing.
+        let mut unreadable = false;
+        match draft::get(doc, "rules") {
+            Some(Value::Array(rows)) => {
+                for (i, row) in rows.iter().enumerate() {
+                    let (pair, rule) = parse_rule(i, row, &mut errors);
+                    rules.extend(rule);
+                    let Some((class, urgency)) = pair else {
+                        unreadable = true;
+                        continue;
+                    };
+                    match pairs.iter().find(|(_, c, u)| (*c, *u) == (class, urgency)) {
+                        Some((first, _, _)) => errors.push(FieldError::new(
+                            format!("rules[{i}].urgency"),
+                            format!(
+                                "{}：{}、{}的规则已在{}，每种只能有一条 / {}: {} × {} is already given in {}",
+                                row_zh(i),
+                                class.zh(),
+                                urgency.zh(),
+                                row_zh(*first),
+                                row_en(i),
+                                class.as_str(),
+                                urgency.as_str(),
+                                row_en(*first)
+                            ),
+                        )),
+                        None => pairs.push((i, class, urgency)),
+                    }
+                }
+            }
+            _ => {
+                unreadable = true;
+                errors.push(FieldError::new("rules", "须为规则列表 / must be a list of rules"));
+            }
+        }
+        if !unreadable {
+            for class in TimeLimitClass::ALL {
+                for urgency in Urgency::ALL {
+                    if !pairs.iter().any(|(_, c, u)| (*c, *u) == (class, urgency)) {
+                        errors.push(FieldError::new(
+                            "rules",
+                            format!(
+                                "缺少{}、{}的规则，每种类别和紧急程度须有且仅有一条 / no rule for {} × {}: every class \
+                                 and urgency needs exactly one",
+                                class.zh(),
+                                urgency.zh(),
+                                class.as_str(),
+                                urgency.as_str()
+                            ),
+                        ));
+                    }
                 }
             }
         }
-        for r in &self.rules {
-            for (field, limit) in [("dispatch", r.dispatch), ("contact", r.contact), ("resolve", r.resolve)] {
-                if limit.amount() == 0 {
-                    errors.push(FieldError::new(
-                        field,
-                        format!(
-                            "{}、{}的时限不能为零 / the {field} limit of {} × {} cannot be zero",
-                            r.class.zh(),
-                            r.urgency.zh(),
-                            r.class.as_str(),
-                            r.urgency.as_str()
-                        ),
-                    ));
-                }
+        let mut scalar = |key: &str, max: u32, zh: &str, en: &str| -> u32 {
+            let bad = |why_zh: String, why_en: String| FieldError::new(key, format!("{zh}{why_zh} / {en} {why_en}"));
+            match draft::int(doc, key) {
+                Int::Value(n) if (1..=i64::from(max)).contains(&n) => return n as u32,
+                Int::Value(_) => errors.push(bad(format!("须在 1–{max} 之间"), format!("must be within 1–{max}"))),
+                Int::NotInteger => errors.push(bad("须为整数".into(), "must be a whole number".into())),
+                Int::Missing => errors.push(bad("为必填项".into(), "is required".into())),
+            }
+            0
+        };
+        let extension_max_days = scalar(
+            "extension_max_days",
+            bounds::EXTENSION_DAYS,
+            "单次延期的工作日上限（山东规范：最多 10 个工作日）",
+            "the most working days one extension adds (Shandong norm: at most 10)",
+        );
+        let return_window_days = scalar(
+            "return_window_days",
+            bounds::RETURN_WINDOW_DAYS,
+            "退单期限（工作日）",
+            "the return window (working days)",
+        );
+        let yellow_days_before = scalar(
+            "yellow_days_before",
+            bounds::YELLOW_DAYS,
+            "黄牌提前的工作日数",
+            "working days before a deadline that the yellow card shows",
+        );
+        let hour_limit_yellow_percent = scalar(
+            "hour_limit_yellow_percent",
+            99,
+            "按小时计的时限用去多少（百分比）后亮黄牌",
+            "the share of an hour limit (percent) after which the card turns yellow",
+        );
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(TimeLimitPolicy {
+            rules,
+            extension_max_days,
+            return_window_days,
+            yellow_days_before,
+            hour_limit_yellow_percent,
+        })
+    }
+}
+
+impl TryFrom<Value> for TimeLimitPolicy {
+    type Error = String;
+    fn try_from(doc: Value) -> Result<Self, Self::Error> {
+        TimeLimitPolicy::parse(&doc)
+            .map_err(|errors| errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))
+    }
+}
+
+/// What each limit of a rule is called, for messages.
+const LIMIT_FIELDS: [(&str, &str, &str); 3] = [
+    ("dispatch", "派单及签收时限", "dispatch and acceptance limit"),
+    ("contact", "首次联系群众时限", "first-contact limit"),
+    ("resolve", "办结时限", "resolution limit"),
+];
+
+/// One row of the document: its class and urgency if readable, and the rule if every field
+/// is right (the errors pushed otherwise).
+fn parse_rule(
+    i: usize,
+    row: &Value,
+    errors: &mut Vec<FieldError>,
+) -> (Option<(TimeLimitClass, Urgency)>, Option<TimeLimitRule>) {
+    if !row.is_object() {
+        errors.push(FieldError::new(
+            format!("rules[{i}]"),
+            format!("{}须为一条规则（对象） / {} must be a rule (an object)", row_zh(i), row_en(i)),
+        ));
+        return (None, None);
+    }
+    let before = errors.len();
+    let class_text = draft::text(row, "class");
+    let class = class_text.and_then(|s| TimeLimitClass::ALL.into_iter().find(|c| c.as_str() == s || c.zh() == s));
+    if class.is_none() {
+        errors.push(FieldError::new(
+            format!("rules[{i}].class"),
+            format!(
+                "{}：时限类别「{}」未知，应为 safety、utility 或 standard / {}: unknown time-limit class '{}' (safety, \
+                 utility or standard)",
+                row_zh(i),
+                class_text.unwrap_or(""),
+                row_en(i),
+                class_text.unwrap_or("")
+            ),
+        ));
+    }
+    let urgency_text = draft::text(row, "urgency");
+    let urgency = urgency_text.and_then(Urgency::parse);
+    if urgency.is_none() {
+        errors.push(FieldError::new(
+            format!("rules[{i}].urgency"),
+            format!(
+                "{}：紧急程度「{}」未知，应为 urgent 或 normal / {}: unknown urgency '{}' (urgent or normal)",
+                row_zh(i),
+                urgency_text.unwrap_or(""),
+                row_en(i),
+                urgency_text.unwrap_or("")
+            ),
+        ));
+    }
+    // Name the row by what it is when that much is readable.
+    let (label_zh, label_en) = match (class, urgency) {
+        (Some(c), Some(u)) => (
+            format!("{}（{}、{}）", row_zh(i), c.zh(), u.zh()),
+            format!("{} ({} × {})", row_en(i), c.as_str(), u.as_str()),
+        ),
+        _ => (row_zh(i), row_en(i)),
+    };
+    let mut limits = [None; 3];
+    for (slot, (key, zh, en)) in limits.iter_mut().zip(LIMIT_FIELDS) {
+        let field = format!("rules[{i}].{key}");
+        let Some(limit) = draft::get(row, key).filter(|v| v.is_object()) else {
+            errors.push(FieldError::new(field, format!("{label_zh}：须填写{zh} / {label_en}: the {en} is required")));
+            continue;
+        };
+        let unit = draft::text(limit, "unit");
+        let known_unit = unit.filter(|u| Limit::UNITS.contains(u));
+        if known_unit.is_none() {
+            errors.push(FieldError::new(
+                format!("{field}.unit"),
+                format!(
+                    "{label_zh}：{zh}的计时方式「{}」未知，应为 working_days、working_hours 或 clock_hours / \
+                     {label_en}: the {en} has an unknown clock '{}' (working_days, working_hours or clock_hours)",
+                    unit.unwrap_or(""),
+                    unit.unwrap_or("")
+                ),
+            ));
+        }
+        let n_field = format!("{field}.n");
+        let n = match draft::int(limit, "n") {
+            Int::Value(n) if n >= 1 => Some(n),
+            Int::Value(_) => {
+                errors.push(FieldError::new(
+                    n_field.clone(),
+                    format!("{label_zh}：{zh}须大于 0 / {label_en}: the {en} must be above 0"),
+                ));
+                None
+            }
+            Int::NotInteger | Int::Missing => {
+                errors.push(FieldError::new(
+                    n_field.clone(),
+                    format!("{label_zh}：{zh}须为正整数 / {label_en}: the {en} must be a whole number above 0"),
+                ));
+                None
+            }
+        };
+        if let (Some(unit), Some(n)) = (known_unit, n) {
+            let capped = u32::try_from(n).unwrap_or(u32::MAX);
+            let limit = Limit::of_unit(unit, capped).expect("a known unit");
+            if capped > limit.max_amount() {
+                errors.push(FieldError::new(
+                    n_field,
+                    format!(
+                        "{label_zh}：{zh}不能超过 {}{} / {label_en}: the {en} cannot exceed {} {}",
+                        limit.max_amount(),
+                        Limit::unit_zh(unit),
+                        limit.max_amount(),
+                        Limit::unit_en(unit)
+                    ),
+                ));
+            } else {
+                *slot = Some(limit);
             }
         }
-        if self.extension_max_days == 0 {
-            errors.push(FieldError::new("extension_max_days", "延期天数上限至少为 1 / at least 1 working day"));
+    }
+    let pair = class.zip(urgency);
+    if errors.len() > before {
+        return (pair, None);
+    }
+    match (pair, limits) {
+        (Some((class, urgency)), [Some(dispatch), Some(contact), Some(resolve)]) => {
+            (pair, Some(TimeLimitRule { class, urgency, dispatch, contact, resolve }))
         }
-        if !(1..=99).contains(&self.hour_limit_yellow_percent) {
-            errors.push(FieldError::new("hour_limit_yellow_percent", "须在 1–99 之间 / must be within 1–99"));
-        }
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        _ => (pair, None),
     }
 }

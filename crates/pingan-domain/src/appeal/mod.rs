@@ -47,6 +47,7 @@ pub mod cards;
 pub mod category;
 pub mod command;
 pub mod decide;
+mod draft;
 pub mod duplicates;
 pub mod error;
 pub mod event;
@@ -76,7 +77,7 @@ pub use event::{AppealEvent, AppealSnapshot, EventKind, ReplayError, apply};
 pub use limits::{Deadline, DeadlineKind, Limit, TimeLimitPolicy, TimeLimitRule};
 pub use org_type::{OrgFamily, OrgType, UnitSelector};
 pub use rates::{CaseSummary, Rates, Ratio};
-pub use routing::{Catalogue, CatalogueRule, RegionRef, RouteDecision, RouteError, RouteSource, route};
+pub use routing::{Catalogue, CatalogueRule, CityRoute, RegionRef, RouteDecision, RouteError, RouteSource, route};
 pub use state::{ActionKind, AppealState, TRANSITIONS, Transition};
 
 /// A staff member acting on a case, with what the rules need to know about them.

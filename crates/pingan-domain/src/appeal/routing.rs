@@ -15,11 +15,20 @@
 //! ([`OrgType::selector`] says what to look for).
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use super::category::{Category, CategoryCode, EmergencyLine, Urgency};
+use super::category::{Category, CategoryCode, CategoryTable, EmergencyLine, Urgency};
+use super::draft::{self, Int, row_en, row_zh};
 use super::org_type::OrgType;
 use crate::FieldError;
 use crate::region::RegionLevel;
+
+/// The most rows a catalogue may have (36 categories at five levels in every county and
+/// township of a large city stay well below).
+pub const MAX_CATALOGUE_RULES: usize = 2000;
+
+/// The longest note on a catalogue row, in characters.
+pub const MAX_NOTE_CHARS: usize = 200;
 
 /// One region of the place's chain (grid → village → township → county → city).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +86,82 @@ impl Catalogue {
         if errors.is_empty() { Ok(Catalogue { rules }) } else { Err(errors) }
     }
 
+    /// Parse an administrator's whole catalogue: a list of rows `{category, level, org_type,
+    /// region_id?, note?}` in the order they should apply. Every category must be one of
+    /// `categories`, every level and organisation type known, the type must serve at the
+    /// level, and no row may repeat another's category, level and region (it could never
+    /// apply). Every mistake is reported, naming its field (`rules[3].org_type`) and, in the
+    /// message, its row. Whether a `region_id` exists is the store's question.
+    pub fn parse(rows: &Value, categories: &CategoryTable) -> Result<Catalogue, Vec<FieldError>> {
+        let Some(rows) = rows.as_array() else {
+            return Err(vec![FieldError::new("rules", "须为派单目录的行列表 / must be a list of catalogue rows")]);
+        };
+        let mut errors = Vec::new();
+        if rows.len() > MAX_CATALOGUE_RULES {
+            errors.push(FieldError::new(
+                "rules",
+                format!(
+                    "派单目录最多 {MAX_CATALOGUE_RULES} 行，收到 {} 行 / at most {MAX_CATALOGUE_RULES} rows, got {}",
+                    rows.len(),
+                    rows.len()
+                ),
+            ));
+            return Err(errors);
+        }
+        let mut rules: Vec<(usize, CatalogueRule)> = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            let Some(rule) = parse_row(i, row, categories, &mut errors) else { continue };
+            let same = |r: &CatalogueRule| {
+                r.category == rule.category && r.level == rule.level && r.region_id == rule.region_id
+            };
+            if let Some((first, _)) = rules.iter().find(|(_, r)| same(r)) {
+                errors.push(FieldError::new(
+                    format!("rules[{i}].level"),
+                    format!(
+                        "{}与{}重复（类别、层级和适用区划都相同，后一行永远用不上） / {} repeats {} (same category, \
+                         level and region: it could never apply)",
+                        row_zh(i),
+                        row_zh(*first),
+                        row_en(i),
+                        row_en(*first)
+                    ),
+                ));
+            } else {
+                rules.push((i, rule));
+            }
+        }
+        if errors.is_empty() {
+            Ok(Catalogue { rules: rules.into_iter().map(|(_, r)| r).collect() })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// How `category` is routed where no county's or township's own rule applies, for an
+    /// ordinary (not urgent) case at a place with a grid: what the rules page shows.
+    pub fn city_route(&self, category: &Category) -> CityRoute {
+        match choose(category, &[], self, false, true) {
+            Choice::Catalogue(rule) => CityRoute {
+                source: RouteSource::Catalogue,
+                level: rule.level,
+                org_type: rule.org_type,
+                rule_index: self.rules.iter().position(|r| std::ptr::eq(r, rule)),
+            },
+            Choice::Grid => CityRoute {
+                source: RouteSource::GridSolvable,
+                level: RegionLevel::Grid,
+                org_type: OrgType::GRID_WORKER,
+                rule_index: None,
+            },
+            Choice::Default => CityRoute {
+                source: RouteSource::CategoryDefault,
+                level: category.level,
+                org_type: category.org_type,
+                rule_index: None,
+            },
+        }
+    }
+
     pub fn rules(&self) -> &[CatalogueRule] {
         &self.rules
     }
@@ -116,6 +201,133 @@ impl TryFrom<Vec<CatalogueRule>> for Catalogue {
 impl From<Catalogue> for Vec<CatalogueRule> {
     fn from(c: Catalogue) -> Self {
         c.rules
+    }
+}
+
+/// One catalogue row; `None` (with the errors pushed) when any field is wrong.
+fn parse_row(i: usize, row: &Value, categories: &CategoryTable, errors: &mut Vec<FieldError>) -> Option<CatalogueRule> {
+    let (zh, en) = (row_zh(i), row_en(i));
+    if !row.is_object() {
+        errors.push(FieldError::new(
+            format!("rules[{i}]"),
+            format!("{zh}须为一行派单规则（对象） / {en} must be a catalogue row (an object)"),
+        ));
+        return None;
+    }
+    let before = errors.len();
+    let mut refuse =
+        |field: &str, message: String| errors.push(FieldError::new(format!("rules[{i}].{field}"), message));
+    let category = match draft::text(row, "category") {
+        None => {
+            refuse("category", format!("{zh}：请选择诉求类别 / {en}: the category is required"));
+            None
+        }
+        Some(code) => match categories.lookup(code) {
+            Ok(c) => Some(c.code),
+            Err(e) => {
+                refuse("category", format!("{zh}：{e}"));
+                None
+            }
+        },
+    };
+    let level = match draft::text(row, "level") {
+        None => {
+            refuse("level", format!("{zh}：请选择承办层级 / {en}: the level is required"));
+            None
+        }
+        Some(s) => match RegionLevel::parse(s) {
+            Ok(l) => Some(l),
+            Err(_) => {
+                refuse(
+                    "level",
+                    format!(
+                        "{zh}：未知的承办层级「{s}」，应为 city、county、township、village 或 grid / {en}: unknown \
+                         level '{s}' (city, county, township, village or grid)"
+                    ),
+                );
+                None
+            }
+        },
+    };
+    let org_type = match draft::text(row, "org_type") {
+        None => {
+            refuse("org_type", format!("{zh}：请选择责任单位类型 / {en}: the organisation type is required"));
+            None
+        }
+        Some(s) => match OrgType::parse(s) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                refuse("org_type", format!("{zh}：{e}"));
+                None
+            }
+        },
+    };
+    let region_id = match draft::int(row, "region_id") {
+        Int::Missing => None,
+        Int::Value(id) if id > 0 => Some(id),
+        Int::Value(_) | Int::NotInteger => {
+            refuse(
+                "region_id",
+                format!(
+                    "{zh}：适用区划须为区划编号（正整数），全市适用则留空 / {en}: the region must be a region id (a \
+                     positive whole number), or empty for the whole city"
+                ),
+            );
+            None
+        }
+    };
+    let note = match draft::get(row, "note") {
+        None => String::new(),
+        Some(Value::String(n)) if n.trim().chars().count() <= MAX_NOTE_CHARS => n.trim().to_owned(),
+        Some(_) => {
+            refuse(
+                "note",
+                format!(
+                    "{zh}：说明须为不超过 {MAX_NOTE_CHARS} 字的文字 / {en}: the note must be text of at most \
+                     {MAX_NOTE_CHARS} characters"
+                ),
+            );
+            String::new()
+        }
+    };
+    let (Some(category), Some(level), Some(org_type)) = (category, level, org_type) else { return None };
+    let rule = CatalogueRule { category, level, org_type, region_id, note };
+    if let Err(e) = rule.check() {
+        refuse("org_type", format!("{zh}：{}", e.message));
+    }
+    (errors.len() == before).then_some(rule)
+}
+
+/// A category's route where no regional rule applies (see [`Catalogue::city_route`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CityRoute {
+    pub source: RouteSource,
+    pub level: RegionLevel,
+    pub org_type: OrgType,
+    /// The catalogue row that decides it, from 0.
+    pub rule_index: Option<usize>,
+}
+
+/// Which step of the precedence applies (the module documentation's order).
+enum Choice<'a> {
+    Catalogue(&'a CatalogueRule),
+    Grid,
+    Default,
+}
+
+fn choose<'a>(
+    category: &Category,
+    chain: &[RegionRef],
+    catalogue: &'a Catalogue,
+    urgent: bool,
+    has_grid: bool,
+) -> Choice<'a> {
+    if let Some(rule) = catalogue.rule_for(category.code, chain, None) {
+        Choice::Catalogue(rule)
+    } else if category.grid_solvable && !urgent && has_grid {
+        Choice::Grid
+    } else {
+        Choice::Default
     }
 }
 
@@ -174,64 +386,67 @@ pub fn route(
     let urgent = urgency == Urgency::Urgent;
     let grid = chain.iter().find(|r| r.level == RegionLevel::Grid);
     let (source, level, org_type, region, why_zh, why_en) =
-        if let Some(rule) = catalogue.rule_for(category.code, chain, None) {
-            let region = at_level(chain, rule.level)?;
-            let note = if rule.note.trim().is_empty() { String::new() } else { format!("（{}）", rule.note.trim()) };
-            let scope = rule.region_id.and_then(|id| chain.iter().find(|c| c.id == id)).map(|c| c.name.as_str());
-            let (scope_zh, scope_en) = scope.map_or(("全市".to_owned(), "city-wide".to_owned()), |s| {
-                (format!("{s}目录"), format!("catalogue of {s}"))
-            });
-            (
-                RouteSource::Catalogue,
-                rule.level,
-                rule.org_type,
-                region,
-                format!(
-                    "派单目录（{scope_zh}）：{} {} 由{}级{}承办{note}",
-                    category.code,
-                    category.zh,
-                    rule.level.zh(),
-                    rule.org_type.zh()
-                ),
-                format!(
-                    "dispatch catalogue ({scope_en}): {} {} goes to the {} at {} level",
-                    category.code,
-                    category.en,
-                    rule.org_type.en(),
-                    rule.level.as_str()
-                ),
-            )
-        } else if let (true, false, Some(grid)) = (category.grid_solvable, urgent, grid) {
-            (
+        match choose(category, chain, catalogue, urgent, grid.is_some()) {
+            Choice::Catalogue(rule) => {
+                let region = at_level(chain, rule.level)?;
+                let note =
+                    if rule.note.trim().is_empty() { String::new() } else { format!("（{}）", rule.note.trim()) };
+                let scope = rule.region_id.and_then(|id| chain.iter().find(|c| c.id == id)).map(|c| c.name.as_str());
+                let (scope_zh, scope_en) = scope.map_or(("全市".to_owned(), "city-wide".to_owned()), |s| {
+                    (format!("{s}目录"), format!("catalogue of {s}"))
+                });
+                (
+                    RouteSource::Catalogue,
+                    rule.level,
+                    rule.org_type,
+                    region,
+                    format!(
+                        "派单目录（{scope_zh}）：{} {} 由{}级{}承办{note}",
+                        category.code,
+                        category.zh,
+                        rule.level.zh(),
+                        rule.org_type.zh()
+                    ),
+                    format!(
+                        "dispatch catalogue ({scope_en}): {} {} goes to the {} at {} level",
+                        category.code,
+                        category.en,
+                        rule.org_type.en(),
+                        rule.level.as_str()
+                    ),
+                )
+            }
+            Choice::Grid => (
                 RouteSource::GridSolvable,
                 RegionLevel::Grid,
                 OrgType::GRID_WORKER,
-                grid,
+                at_level(chain, RegionLevel::Grid)?,
                 format!("网格可办：{} {} 由网格员就地办理", category.code, category.zh),
                 format!("the grid can solve it: {} {} stays with the grid worker", category.code, category.en),
-            )
-        } else {
-            let region = at_level(chain, category.level)?;
-            (
-                RouteSource::CategoryDefault,
-                category.level,
-                category.org_type,
-                region,
-                format!(
-                    "类别默认：{} {} 由{}级{}承办",
-                    category.code,
-                    category.zh,
-                    category.level.zh(),
-                    category.org_type.zh()
-                ),
-                format!(
-                    "category default: {} {} goes to the {} at {} level",
-                    category.code,
-                    category.en,
-                    category.org_type.en(),
-                    category.level.as_str()
-                ),
-            )
+            ),
+            Choice::Default => {
+                let region = at_level(chain, category.level)?;
+                (
+                    RouteSource::CategoryDefault,
+                    category.level,
+                    category.org_type,
+                    region,
+                    format!(
+                        "类别默认：{} {} 由{}级{}承办",
+                        category.code,
+                        category.zh,
+                        category.level.zh(),
+                        category.org_type.zh()
+                    ),
+                    format!(
+                        "category default: {} {} goes to the {} at {} level",
+                        category.code,
+                        category.en,
+                        category.org_type.en(),
+                        category.level.as_str()
+                    ),
+                )
+            }
         };
     let emergency_line = category.emergency_line.filter(|_| urgent);
     let mut zh = format!("{why_zh}；地点：{}", region.name);

@@ -8,30 +8,33 @@
 //! module only finds what they need (the place's regions, the concrete unit) and keeps the result.
 
 mod attachments;
+mod corrections;
 mod history;
 pub(crate) mod intake;
 mod rates;
 mod read;
+mod rules;
 mod timers;
 mod units;
 mod write;
 
-pub use attachments::{Attachment, clean_attachment_name};
+pub use attachments::{Attachment, check_attachment_count, clean_attachment_name};
+pub use corrections::ClassifierCorrection;
 pub use history::{HistoricalCase, HistoryLoad, HistoryPreparer, PreparedHistory};
 pub use intake::{GroupCommit, MAX_BATCH};
 pub use rates::{GroupKey, MonthlyRanking, RankedRow, RatesGroup, RatesQuery, RatesReport, RatesRow};
 pub use read::{AppealFilter, AppealListItem, AppealRecord, Queue, QueueCounts, StoredEvent};
+pub(crate) use rules::bump_rules_version;
+pub use rules::{RulesChange, TimeLimits, require_rules_admin};
 pub use timers::{DeadlinePass, TimerAction};
 pub use units::UnitOption;
 pub use write::{Filed, Idempotency, Intake};
 
 use crate::{Result, Store, StoreError, on_pool};
-use pingan_domain::access::{Action, Actor, Resource};
 use pingan_domain::account::Role;
 use pingan_domain::appeal::duplicates::DuplicatePolicy;
 use pingan_domain::appeal::{
-    AppealEvent, AppealSnapshot, Catalogue, CatalogueRule, CategoryCode, CategoryTable, OrgType, TimeLimitPolicy,
-    UnitRef, UnitSelector,
+    AppealEvent, AppealSnapshot, Catalogue, CategoryTable, OrgType, TimeLimitPolicy, UnitRef, UnitSelector,
 };
 use pingan_domain::audit::AuditEvent;
 use pingan_domain::calendar::WorkCalendar;
@@ -39,7 +42,8 @@ use pingan_domain::region::RegionLevel;
 
 /// Everything the appeal rules need besides the case: categories, time limits, the dispatch
 /// catalogue, the working-day calendar and the merge window. Loaded once and shared; reloaded
-/// when an administrator changes the calendar or the catalogue.
+/// when an administrator changes the calendar, the catalogue or the time limits (on every
+/// instance: see [`Store::appeal_rules_version`]).
 #[derive(Debug, Clone)]
 pub struct AppealRules {
     pub categories: CategoryTable,
@@ -50,79 +54,16 @@ pub struct AppealRules {
 }
 
 impl Store {
-    /// The rules in force: shipped categories and time limits, the stored catalogue and calendar.
+    /// The rules in force: shipped categories, the stored time limits (or the shipped ones),
+    /// catalogue and calendar.
     pub async fn appeal_rules(&self) -> Result<AppealRules> {
         Ok(AppealRules {
             categories: CategoryTable::default(),
-            policy: TimeLimitPolicy::default(),
+            policy: self.time_limits().await?.policy,
             catalogue: self.dispatch_catalogue().await?,
             calendar: self.work_calendar().await?,
             duplicates: DuplicatePolicy::default(),
         })
-    }
-
-    /// The dispatch catalogue (派单目录), in the administrators' order.
-    pub async fn dispatch_catalogue(&self) -> Result<Catalogue> {
-        let rows: Vec<(String, String, String, Option<i64>, String)> = on_pool!(&self.db, |pool| sqlx::query_as(
-            "SELECT category, level, org_type, region_id, note FROM dispatch_rules ORDER BY position, id"
-        )
-        .fetch_all(pool)
-        .await)?;
-        let rules = rows
-            .into_iter()
-            .map(|(category, level, org_type, region_id, note)| {
-                Ok(CatalogueRule {
-                    category: CategoryCode::parse(&category).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    level: RegionLevel::parse(&level).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    org_type: OrgType::parse(&org_type).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    region_id,
-                    note,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Catalogue::new(rules).map_err(|e| StoreError::Corrupt(format!("dispatch catalogue: {e:?}")))
-    }
-
-    /// Replace the dispatch catalogue (city administrators), audited.
-    pub async fn set_dispatch_catalogue(&self, actor: &Actor, catalogue: &Catalogue) -> Result<()> {
-        actor.require(Action::Update, Resource::Calendar)?;
-        if actor.scope.region.ids().len() != 1 {
-            return Err(pingan_domain::access::Denied::Scope.into());
-        }
-        let now = crate::now_ms();
-        let before = self.dispatch_catalogue().await?;
-        on_pool!(&self.db, |pool| {
-            let mut tx = crate::BeginWrite::begin_write(pool).await?;
-            sqlx::query("DELETE FROM dispatch_rules").execute(&mut *tx).await?;
-            for (i, r) in catalogue.rules().iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO dispatch_rules (position, category, level, org_type, region_id, note)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(i as i64)
-                .bind(r.category.as_str())
-                .bind(r.level.as_str())
-                .bind(r.org_type.to_string())
-                .bind(r.region_id)
-                .bind(&r.note)
-                .execute(&mut *tx)
-                .await?;
-            }
-            let event = AuditEvent {
-                at_ms: now,
-                actor_id: Some(actor.account_id),
-                actor_name: actor.username.clone(),
-                action: "appeal.catalogue.set".into(),
-                target_kind: "dispatch_catalogue".into(),
-                target_id: None,
-                success: true,
-                before: serde_json::to_value(&before).unwrap_or_default(),
-                after: serde_json::to_value(catalogue).unwrap_or_default(),
-            };
-            crate::write_audit!(&mut *tx, &event, actor.scope.region.as_str())?;
-            tx.commit().await?;
-        });
-        Ok(())
     }
 
     /// The concrete unit of `org_type` serving region `region_id` (at `level`): the first live

@@ -5,6 +5,7 @@
 //! also refuses any plain `.route(` in this module.
 
 pub mod appeal_rates;
+pub mod appeal_rules;
 pub mod appeals;
 pub mod attachments;
 mod audit;
@@ -68,6 +69,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(appeal_rates::rates))
         .routes(routes!(appeal_rates::rates_xlsx))
         .routes(routes!(appeal_rates::ranking))
+        .routes(routes!(appeal_rules::get_catalogue, appeal_rules::put_catalogue))
+        .routes(routes!(appeal_rules::get_time_limits, appeal_rules::put_time_limits))
         .merge(attachments::router())
         .routes(routes!(notifications::inbox))
         .routes(routes!(notifications::mark_read))

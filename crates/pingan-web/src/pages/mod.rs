@@ -1,5 +1,6 @@
 //! Server-rendered pages (askama), zh-CN by default, phone-sized first.
 
+mod appeal_rules;
 pub mod appeals;
 mod citizen;
 mod citizen_appeals;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(audit_page))
         .merge(citizen::router())
         .merge(appeals::router())
+        .merge(appeal_rules::router())
         .merge(citizen_appeals::router())
 }
 

@@ -48,8 +48,14 @@ fn the_policy_is_data_an_administrator_edits() {
     p.hour_limit_yellow_percent = 100;
     let errors = p.check().unwrap_err();
     let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-    assert_eq!(fields, ["rules", "rules", "resolve", "extension_max_days", "hour_limit_yellow_percent"], "{errors:?}");
-    assert!(errors[0].message.contains("安全隐患类、紧急须有且仅有一条规则"), "{}", errors[0].message);
+    assert_eq!(
+        fields,
+        ["rules[1].resolve.n", "rules[5].urgency", "rules", "extension_max_days", "hour_limit_yellow_percent"],
+        "{errors:?}"
+    );
+    assert!(errors[0].message.starts_with("第 2 行（水电气暖类、紧急）：办结时限须大于 0"), "{}", errors[0].message);
+    assert!(errors[1].message.contains("安全隐患类、一般的规则已在第 1 行"), "{}", errors[1].message);
+    assert!(errors[2].message.contains("缺少安全隐患类、紧急的规则"), "{}", errors[2].message);
     // A missing pair still answers, with the default.
     assert_eq!(p.rule(TimeLimitClass::Safety, Urgency::Urgent).dispatch, Limit::ClockHours(1));
 }
@@ -105,4 +111,59 @@ fn the_return_window_and_shifts_use_working_days() {
     // 24th: Sunday the 26th (a make-up working day) and Monday the 27th.
     assert_eq!((s.warn_at, s.due, s.start), (eod(2025, 1, 27), eod(2025, 2, 6), d.start));
     assert_eq!(d.shifted(0, &cal), d);
+}
+
+#[test]
+fn an_administrators_document_is_parsed_field_by_field() {
+    let default = TimeLimitPolicy::default();
+    let doc = serde_json::to_value(&default).unwrap();
+    assert_eq!(TimeLimitPolicy::parse(&doc), Ok(default.clone()));
+    // Forms send text: numbers as strings are read, blanks trimmed; Chinese names of the
+    // class and urgency are understood.
+    let mut text = doc.clone();
+    text["extension_max_days"] = serde_json::json!(" 8 ");
+    text["rules"][0]["class"] = serde_json::json!("安全隐患类");
+    text["rules"][0]["resolve"]["n"] = serde_json::json!("3");
+    let parsed = TimeLimitPolicy::parse(&text).unwrap();
+    assert_eq!(parsed.extension_max_days, 8);
+    assert_eq!(parsed.rules[0].resolve, Limit::WorkingDays(3));
+
+    // Every mistake, each naming its field and row.
+    let mut bad = doc.clone();
+    bad["rules"][0]["dispatch"] = serde_json::json!({"unit": "fortnights", "n": 2});
+    bad["rules"][1]["contact"]["n"] = serde_json::json!(-1);
+    bad["rules"][2]["resolve"] = serde_json::json!({"unit": "working_days", "n": 61});
+    bad["rules"][3]["resolve"] = serde_json::json!({"unit": "clock_hours", "n": 1.5});
+    bad["rules"][4]["class"] = serde_json::json!("vip");
+    bad["extension_max_days"] = serde_json::json!(11);
+    bad["return_window_days"] = serde_json::json!("two");
+    bad["yellow_days_before"] = serde_json::Value::Null;
+    bad["hour_limit_yellow_percent"] = serde_json::json!(0);
+    let errors = TimeLimitPolicy::parse(&bad).unwrap_err();
+    let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "rules[0].dispatch.unit",
+            "rules[1].contact.n",
+            "rules[2].resolve.n",
+            "rules[3].resolve.n",
+            "rules[4].class",
+            "extension_max_days",
+            "return_window_days",
+            "yellow_days_before",
+            "hour_limit_yellow_percent",
+        ],
+        "{errors:?}"
+    );
+    assert!(errors[0].message.contains("fortnights"), "{}", errors[0].message);
+    assert!(errors[2].message.contains("不能超过 60个工作日"), "{}", errors[2].message);
+    assert!(errors[4].message.starts_with("第 5 行"), "{}", errors[4].message);
+    assert!(errors[5].message.contains("最多 10 个工作日"), "{}", errors[5].message);
+    // No "missing pair" noise when a row's own class is unreadable.
+    assert!(!fields.contains(&"rules"));
+    assert!(TimeLimitPolicy::parse(&serde_json::json!({"rules": "all of them"})).is_err());
+    // Deserialising goes through the same parse.
+    assert!(serde_json::from_value::<TimeLimitPolicy>(bad).is_err());
+    assert_eq!(serde_json::from_value::<TimeLimitPolicy>(doc).unwrap(), default);
 }

@@ -222,3 +222,85 @@ fn merge_candidates_are_near_recent_and_alike() {
     let corner = distance_m(open.lon, open.lat, max_lon, open.lat);
     assert!((corner - 200.0).abs() < 0.5, "{corner}");
 }
+
+#[test]
+fn an_administrators_catalogue_is_parsed_row_by_row() {
+    let table = CategoryTable::default();
+    let doc = serde_json::json!([
+        {"category": "e01", "level": "county", "org_type": "zhifa", "note": " 城区环卫 "},
+        {"category": "E01", "level": "township", "org_type": "zongzhi", "region_id": 3},
+        {"category": "B01", "level": "county", "org_type": "gongan", "region_id": null},
+    ]);
+    let c = Catalogue::parse(&doc, &table).unwrap();
+    assert_eq!(c.rules().len(), 3);
+    assert_eq!((c.rules()[0].category.as_str(), c.rules()[0].note.as_str()), ("E01", "城区环卫"));
+    assert_eq!(c.rules()[1].region_id, Some(3));
+    // What the stored catalogue serialises to parses back to itself.
+    assert_eq!(Catalogue::parse(&serde_json::to_value(&c).unwrap(), &table), Ok(c));
+
+    let bad = serde_json::json!([
+        {"category": "Y42", "level": "county", "org_type": "zhifa"},
+        {"category": "E01", "level": "province", "org_type": "zhifa"},
+        {"category": "E01", "level": "county", "org_type": "police"},
+        {"category": "E03", "level": "township", "org_type": "zhifa"},
+        {"category": "E01", "level": "county", "org_type": "zhifa", "region_id": -4},
+        {"category": "E02", "level": "county", "org_type": "zhifa", "note": "长".repeat(201)},
+        {"category": "E05", "level": "county", "org_type": "shengtai"},
+        {"category": "E05", "level": "county", "org_type": "zhujian"},
+        "E06",
+    ]);
+    let errors = Catalogue::parse(&bad, &table).unwrap_err();
+    let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "rules[0].category",
+            "rules[1].level",
+            "rules[2].org_type",
+            "rules[3].org_type",
+            "rules[4].region_id",
+            "rules[5].note",
+            "rules[7].level",
+            "rules[8]",
+        ],
+        "{errors:?}"
+    );
+    assert!(errors[0].message.starts_with("第 1 行：未知的诉求类别「Y42」"), "{}", errors[0].message);
+    assert!(errors[1].message.contains("province"), "{}", errors[1].message);
+    assert!(errors[2].message.contains("police"), "{}", errors[2].message);
+    assert!(errors[3].message.contains("职能部门的事项不得下派乡镇"), "{}", errors[3].message);
+    assert!(errors[6].message.starts_with("第 8 行与第 7 行重复"), "{}", errors[6].message);
+    assert!(Catalogue::parse(&serde_json::json!({"rules": []}), &table).is_err());
+}
+
+#[test]
+fn every_category_has_a_city_wide_route_and_the_catalogue_shows_in_it() {
+    let table = CategoryTable::default();
+    let none = Catalogue::default();
+    for c in table.iter() {
+        let r = none.city_route(c);
+        assert!(r.org_type.levels().contains(&r.level), "{} routes to a level its unit serves", c.code);
+        assert_eq!(r.rule_index, None);
+    }
+    let g05 = table.lookup("G05").unwrap();
+    assert_eq!(none.city_route(g05).source, RouteSource::GridSolvable);
+    let catalogue = Catalogue::parse(
+        &serde_json::json!([
+            {"category": "E01", "level": "township", "org_type": "zongzhi", "region_id": 3},
+            {"category": "E01", "level": "county", "org_type": "zhifa"},
+        ]),
+        &table,
+    )
+    .unwrap();
+    let e01 = catalogue.city_route(table.lookup("E01").unwrap());
+    // The township's own rule does not apply city-wide; the second row does.
+    assert_eq!(
+        (e01.source, e01.level, e01.org_type.as_str(), e01.rule_index),
+        (RouteSource::Catalogue, RegionLevel::County, "zhifa", Some(1))
+    );
+    // And routing a real place agrees with what the page says.
+    let mut elsewhere = chain();
+    elsewhere[2].id = 8;
+    let d = route(table.lookup("E01").unwrap(), &elsewhere, &catalogue, Urgency::Normal).unwrap();
+    assert_eq!((d.source, d.level, d.org_type), (e01.source, e01.level, e01.org_type));
+}
