@@ -12,7 +12,8 @@
 //! is compiled into the crate: training takes a few tenths of a second in release (see
 //! `examples/bench.rs`), so shipping weights (about 19 MB of JSON) would only add a large file that
 //! could drift from the data. Dispatchers' corrections join the shipped examples through
-//! [`Classifier::with_corrections`]; a trained model can also be kept as JSON ([`Classifier::to_json`]).
+//! [`Classifier::with_corrections`]; a trained model can also be kept as JSON ([`Classifier::to_json`]),
+//! which is how `pingan classifier train` hands a retrained model to the server.
 //!
 //! This crate knows nothing of storage or HTTP; its only I/O is reading CSV files in [`read_csv`]. It
 //! uses the domain's [`Urgency`] and [`EmergencyLine`] and its default category names.
@@ -113,10 +114,22 @@ struct Model {
 }
 
 /// The appeal classifier: category, urgency, emergency line.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Classifier {
     model: Model,
     index: HashMap<String, u32>,
+}
+
+/// A summary: the weights run to megabytes.
+impl std::fmt::Debug for Classifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Classifier")
+            .field("format", &self.model.format)
+            .field("examples", &self.model.examples)
+            .field("features", &self.model.features.len())
+            .field("categories", &self.model.categories.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A category and its probability.
@@ -185,7 +198,7 @@ impl Classifier {
     /// The shipped examples plus dispatchers' corrections. A correction replaces a shipped example with
     /// the same (normalised) text, and a later correction of the same text replaces an earlier one.
     pub fn with_corrections(corrections: &[Example]) -> Classifier {
-        Classifier::train(&merge_corrections(Classifier::shipped_examples(), corrections))
+        Classifier::train(&Corrected::new(Classifier::shipped_examples(), corrections).examples)
     }
 
     /// Trains with the default options.
@@ -358,9 +371,23 @@ impl Classifier {
 
     /// A model from [`Classifier::to_json`].
     pub fn from_json(json: &str) -> Result<Classifier, String> {
-        let model: Model = serde_json::from_str(json).map_err(|e| format!("not a classifier model: {e}"))?;
+        let unsupported = |format: u32| format!("classifier model format {format} is not the supported {FORMAT}");
+        let model: Model = match serde_json::from_str(json) {
+            Ok(model) => model,
+            Err(e) => {
+                // A model of another format fails on some field; say which format it is instead.
+                #[derive(Deserialize)]
+                struct Header {
+                    format: u32,
+                }
+                return Err(match serde_json::from_str::<Header>(json) {
+                    Ok(h) if h.format != FORMAT => unsupported(h.format),
+                    _ => format!("not a classifier model: {e}"),
+                });
+            }
+        };
         if model.format != FORMAT {
-            return Err(format!("classifier model format {} is not the supported {FORMAT}", model.format));
+            return Err(unsupported(model.format));
         }
         let (f, c) = (model.features.len(), model.categories.len());
         let fits = |l: &Linear, classes: usize| {
@@ -386,17 +413,39 @@ pub fn warm_up() {
     LazyLock::force(&SHIPPED);
 }
 
-/// `shipped` with `corrections` applied: see [`Classifier::with_corrections`].
-fn merge_corrections(shipped: Vec<Example>, corrections: &[Example]) -> Vec<Example> {
-    let mut latest: HashMap<String, usize> = HashMap::new();
-    for (i, e) in corrections.iter().enumerate() {
-        latest.insert(normalize(&e.text), i);
+/// A training set with dispatchers' corrections applied (what [`Classifier::with_corrections`] trains
+/// on), and how the corrections entered it, for the operator's report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Corrected {
+    /// The base examples no correction replaced, then the corrections used.
+    pub examples: Vec<Example>,
+    /// The corrections used: the latest per (normalised) text, in their original order.
+    pub used: Vec<Example>,
+    /// Base examples dropped because a correction has the same text.
+    pub replaced: usize,
+}
+
+impl Corrected {
+    /// `base` with `corrections` applied: a correction replaces a base example with the same normalised
+    /// text, and a later correction of the same text replaces an earlier one.
+    pub fn new(base: Vec<Example>, corrections: &[Example]) -> Corrected {
+        let mut latest: HashMap<String, usize> = HashMap::new();
+        for (i, e) in corrections.iter().enumerate() {
+            latest.insert(normalize(&e.text), i);
+        }
+        let before = base.len();
+        let mut examples: Vec<Example> =
+            base.into_iter().filter(|e| !latest.contains_key(&normalize(&e.text))).collect();
+        let replaced = before - examples.len();
+        let used: Vec<Example> = corrections
+            .iter()
+            .enumerate()
+            .filter(|(i, e)| latest[&normalize(&e.text)] == *i)
+            .map(|(_, e)| e.clone())
+            .collect();
+        examples.extend(used.iter().cloned());
+        Corrected { examples, used, replaced }
     }
-    let mut out: Vec<Example> = shipped.into_iter().filter(|e| !latest.contains_key(&normalize(&e.text))).collect();
-    out.extend(
-        corrections.iter().enumerate().filter(|(i, e)| latest[&normalize(&e.text)] == *i).map(|(_, e)| e.clone()),
-    );
-    out
 }
 
 /// Class weights that make every class count the same in total.
@@ -442,11 +491,26 @@ mod tests {
             Example::new("新的", "Z99", None),
             Example::new("楼道冒烟", "C01", Some(Urgency::Urgent)),
         ];
-        let merged = merge_corrections(shipped, &corrections);
-        assert_eq!(merged.len(), 3);
-        assert_eq!(merged[0].category, "A01");
-        assert_eq!(merged[1].category, "Z99");
-        assert_eq!(merged[2], corrections[2]);
+        let merged = Corrected::new(shipped, &corrections);
+        assert_eq!(merged.examples.len(), 3);
+        assert_eq!(merged.examples[0].category, "A01");
+        assert_eq!(merged.examples[1].category, "Z99");
+        assert_eq!(merged.examples[2], corrections[2]);
+        assert_eq!(merged.used, [corrections[1].clone(), corrections[2].clone()]);
+        assert_eq!(merged.replaced, 1);
+    }
+
+    #[test]
+    fn another_format_is_named_as_such() {
+        let json = Classifier::train(&[Example::new("楼道冒烟", "C01", None)]).to_json();
+        assert!(Classifier::from_json(&json).is_ok());
+        let newer = json.replacen("\"format\":1", "\"format\":2", 1);
+        assert_eq!(Classifier::from_json(&newer).unwrap_err(), "classifier model format 2 is not the supported 1");
+        let reshaped = r#"{"format": 3, "layers": []}"#;
+        assert_eq!(Classifier::from_json(reshaped).unwrap_err(), "classifier model format 3 is not the supported 1");
+        let err = Classifier::from_json(r#"{"format": 1}"#).unwrap_err();
+        assert!(err.starts_with("not a classifier model: missing field"), "{err}");
+        assert!(Classifier::from_json("not json").unwrap_err().starts_with("not a classifier model"));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,6 +29,10 @@ pub struct Config {
     /// object per notice). Without it they are written to the log, phones masked.
     #[serde(default)]
     pub notify_webhook_url: Option<String>,
+    /// A retrained appeal classifier (the JSON file `pingan classifier train` writes). Without
+    /// it the server trains the shipped model at start.
+    #[serde(default)]
+    pub classifier_model: Option<PathBuf>,
 }
 
 fn default_database_url() -> String {
@@ -52,8 +56,8 @@ impl Default for Config {
 
 impl Config {
     /// Read `file` if given, then apply `PINGAN_DATABASE_URL`, `PINGAN_LISTEN`,
-    /// `PINGAN_LOG_FORMAT`, `PINGAN_SMS_WEBHOOK_URL`, `PINGAN_NOTIFY_WEBHOOK_URL` and
-    /// `PINGAN_COOKIE_SECURE`.
+    /// `PINGAN_LOG_FORMAT`, `PINGAN_SMS_WEBHOOK_URL`, `PINGAN_NOTIFY_WEBHOOK_URL`,
+    /// `PINGAN_CLASSIFIER_MODEL` (empty: the shipped model) and `PINGAN_COOKIE_SECURE`.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         let mut config = match file {
             Some(path) => {
@@ -78,6 +82,10 @@ impl Config {
         }
         if let Ok(v) = std::env::var("PINGAN_NOTIFY_WEBHOOK_URL") {
             config.notify_webhook_url = Some(v);
+        }
+        if let Ok(v) = std::env::var("PINGAN_CLASSIFIER_MODEL") {
+            // Empty names no file: a way to go back to the shipped model over a config file.
+            config.classifier_model = (!v.is_empty()).then(|| PathBuf::from(v));
         }
         if let Ok(v) = std::env::var("PINGAN_COOKIE_SECURE") {
             config.cookie_secure = matches!(v.as_str(), "1" | "true" | "yes");

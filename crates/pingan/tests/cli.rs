@@ -86,3 +86,48 @@ fn classifier_eval_reports_accuracy_and_names_bad_rows() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.csv") && err.contains("row 3"), "{err}");
 }
+
+#[test]
+fn a_bad_classifier_model_stops_the_server_with_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("p.db").display());
+    let model = dir.path().join("model.json");
+    std::fs::write(&model, "{\"format\": 1, \"options\": {").unwrap();
+    fails_with(
+        pingan().args(["serve"]).env("PINGAN_DATABASE_URL", &db).env("PINGAN_CLASSIFIER_MODEL", &model),
+        &format!("classifier model '{}' is not usable: not a classifier model", model.display()),
+    );
+    std::fs::write(&model, "{\"format\": 7, \"weights\": []}").unwrap();
+    fails_with(
+        pingan().args(["serve"]).env("PINGAN_DATABASE_URL", &db).env("PINGAN_CLASSIFIER_MODEL", &model),
+        "classifier model format 7 is not the supported 1",
+    );
+    let missing = dir.path().join("missing.json");
+    fails_with(
+        pingan().args(["serve"]).env("PINGAN_DATABASE_URL", &db).env("PINGAN_CLASSIFIER_MODEL", &missing),
+        &format!("classifier model '{}': cannot read it", missing.display()),
+    );
+    // Refused before the database is touched.
+    assert!(!dir.path().join("p.db").exists());
+}
+
+#[test]
+fn classifier_train_refuses_bad_input_before_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("p.db").display());
+    let out = dir.path().join("model.json");
+    let bad = dir.path().join("eval.csv");
+    std::fs::write(&bad, "text,category,urgency\n有人占道经营,E02,一般\n楼道冒烟,C1,紧急\n").unwrap();
+    let train = |out: &std::path::Path, eval: &std::path::Path| {
+        let mut c = pingan();
+        c.args(["classifier", "train", "--out", out.to_str().unwrap(), "--eval", eval.to_str().unwrap()])
+            .env("PINGAN_DATABASE_URL", &db);
+        c
+    };
+    fails_with(&mut train(&out, &bad), &format!("{}: row 3, field 'category'", bad.display()));
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, "text,category\n有人占道经营,E02\n").unwrap();
+    fails_with(&mut train(&dir.path().join("no/model.json"), &good), "there is no directory");
+    fails_with(&mut train(dir.path(), &good), "is a directory");
+    assert!(!out.exists() && !dir.path().join("p.db").exists(), "nothing written");
+}
