@@ -79,4 +79,40 @@
       });
     });
   }
+  // Photo inputs: preview the chosen photos and count them; too many or too large a photo
+  // holds the form back before a slow upload (the server checks everything again).
+  Array.prototype.forEach.call(document.querySelectorAll('input[type=file][data-max-count]'), function (input) {
+    var out = document.getElementById(input.getAttribute('data-preview'));
+    var max = Number(input.getAttribute('data-max-count'));
+    var maxBytes = Number(input.getAttribute('data-max-bytes'));
+    var shown = /^image\/(jpeg|png|webp|gif)$/;
+    input.addEventListener('change', function () {
+      if (!out) return;
+      out.textContent = '';
+      var files = Array.prototype.slice.call(input.files || []);
+      var problem = files.length > max ? input.getAttribute('data-too-many') : '';
+      files.forEach(function (f) {
+        if (!problem && f.size > maxBytes) problem = input.getAttribute('data-too-big').replace('{name}', f.name);
+        if (window.URL && URL.createObjectURL && shown.test(f.type)) {
+          var img = document.createElement('img');
+          img.alt = f.name;
+          img.onload = function () { URL.revokeObjectURL(img.src); };
+          img.src = URL.createObjectURL(f);
+          out.appendChild(img);
+        }
+      });
+      var count = document.createElement('span');
+      count.className = 'muted';
+      count.id = 'photos-count';
+      count.textContent = input.getAttribute('data-count').replace('{n}', files.length).replace('{max}', max);
+      out.appendChild(count);
+      if (input.setCustomValidity) input.setCustomValidity(problem);
+      if (problem) {
+        var p = document.createElement('div');
+        p.className = 'field-error';
+        p.textContent = problem;
+        out.appendChild(p);
+      }
+    });
+  });
 })();

@@ -166,10 +166,23 @@ async fn state_text(browser: &fantoccini::Client) -> String {
     browser.find(Locator::Id("case-state")).await.unwrap().text().await.unwrap()
 }
 
+/// Wait until the first picture in `#attachments` has loaded, and answer its natural width
+/// (0 when the browser could not draw it).
+async fn attachment_width(browser: &fantoccini::Client) -> u64 {
+    let script = "var i = document.querySelector('#attachments img'); return i && i.complete ? i.naturalWidth : null;";
+    for _ in 0..200 {
+        if let Some(width) = browser.execute(script, vec![]).await.unwrap().as_u64() {
+            return width;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the attachment's picture did not load");
+}
+
 /// The whole appeal loop in Chromium on a phone-sized window: a resident reports from the
-/// phone page (category suggested as they type, grid tapped on the map), the township's
-/// dispatcher sees where it went and why, the county department signs, handles and answers,
-/// the dispatcher verifies, the resident rates it.
+/// phone page (category suggested as they type, grid tapped on the map, a photo attached), the
+/// township's dispatcher sees where it went and why, and the photo; the county department
+/// signs, handles and answers, the dispatcher verifies, the resident rates it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resident_reports_and_rates_while_staff_handle_it_in_chromium() {
     let Some(app) = TestApp::spawn(pingan_store::Engine::Sqlite).await else { return };
@@ -202,10 +215,19 @@ async fn a_resident_reports_and_rates_while_staff_handle_it_in_chromium() {
     grid_path.click().await.unwrap();
     let chosen = browser.find(Locator::Id("grid")).await.unwrap().prop("value").await.unwrap().unwrap_or_default();
     assert!(!chosen.is_empty(), "tapping the map chose a grid");
+    // A photo from the phone: previewed and counted before it is sent.
+    let photos = tempfile::tempdir().unwrap();
+    let photo_path = photos.path().join("现场.png");
+    std::fs::write(&photo_path, common::png(8, 6, [200, 60, 40])).unwrap();
+    browser.find(Locator::Id("photos")).await.unwrap().send_keys(photo_path.to_str().unwrap()).await.unwrap();
+    let count = browser.wait().for_element(Locator::Id("photos-count")).await.unwrap().text().await.unwrap();
+    assert_eq!(count, "已选 1 张,最多 9 张");
+    browser.find(Locator::Css("#photos-preview img")).await.unwrap();
     shot(&browser, "report").await;
     browser.find(Locator::Id("report-submit")).await.unwrap().click().await.unwrap();
     let code = browser.wait().for_element(Locator::Id("tracking-code")).await.unwrap().text().await.unwrap();
     assert_eq!(state_text(&browser).await, "已派单");
+    assert_eq!(attachment_width(&browser).await, 8, "the resident sees the photo on the case");
     shot(&browser, "reported").await;
 
     // The township dispatcher finds it in the list and sees why it went to the county's 人社局.
@@ -214,6 +236,12 @@ async fn a_resident_reports_and_rates_while_staff_handle_it_in_chromium() {
     browser.wait().for_element(Locator::LinkText(&code)).await.unwrap().click().await.unwrap();
     let why = browser.wait().for_element(Locator::Id("case-why")).await.unwrap().text().await.unwrap();
     assert!(why.contains("人力资源和社会保障局"), "{why}");
+    // The photo, through the authorised download, drawn on the dispatcher's page.
+    let link = browser.find(Locator::Css("#attachments a")).await.unwrap();
+    assert!(link.attr("href").await.unwrap().unwrap_or_default().starts_with("/api/v1/attachments/"));
+    let img = browser.find(Locator::Css("#attachments img")).await.unwrap();
+    assert_eq!(img.attr("alt").await.unwrap().as_deref(), Some("现场.png"));
+    assert_eq!(attachment_width(&browser).await, 8, "the dispatcher sees the photo");
     let case_url = browser.current_url().await.unwrap();
     shot(&browser, "dispatcher-case").await;
 

@@ -4,9 +4,15 @@
 //! Who may see or add them is decided exactly as for the case itself: reading takes the
 //! permission to read cases and [`check_case_access`] on the case (what [`Store::appeal`]
 //! does), adding the permission to act on cases and the same check — a resident only on
-//! their own report. A case out of reach is simply not found.
+//! their own report. A case out of reach is simply not found. On a confidential case (保密)
+//! those who do not see the reporter do not see the names the files were uploaded under
+//! either, since a phone's file name can carry a person's name.
+//!
+//! Rows are also written with a new case ([`Store::file_appeal_with_attachments`]) and with
+//! a resident's added information ([`Store::act_with_attachments`]), in the same transaction
+//! as the case, by [`insert_attachment_rows!`] and [`attach_audit`].
 
-use super::read::require_read;
+use super::read::{require_read, sees_reporter};
 use super::write::check_case_access;
 use crate::blobs::{AttachmentKind, AttachmentPolicy, BlobRef};
 use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool};
@@ -68,8 +74,9 @@ fn attachment_of((id, appeal_id, sha256, size, mime, name, added_ms): Row) -> Re
 
 const COLUMNS: &str = "id, appeal_id, sha256, size, mime, name, added_ms";
 
-/// The count limit, as a field error naming the first file that does not fit.
-fn check_count(existing: usize, names: &[String], policy: &AttachmentPolicy) -> Result<()> {
+/// The count limit for adding `names` to a case that has `existing` attachments, as a field
+/// error on `file` naming the first file that does not fit.
+pub fn check_attachment_count(existing: usize, names: &[String], policy: &AttachmentPolicy) -> Result<()> {
     let max = policy.max_count;
     if names.is_empty() || crate::blobs::check_count(policy, existing + names.len()).is_ok() {
         return Ok(());
@@ -83,29 +90,109 @@ fn check_count(existing: usize, names: &[String], policy: &AttachmentPolicy) -> 
     )]))
 }
 
+/// Insert attachment rows for stored blobs `files` (`&[(String, BlobRef)]`) of case
+/// `appeal_id` on `$conn` (a transaction), added by account `added_by` at `now`; evaluates to
+/// `Result<Vec<Attachment>>`. A macro because each engine has its own connection type.
+macro_rules! insert_attachment_rows {
+    ($conn:expr, $appeal_id:expr, $files:expr, $added_by:expr, $now:expr) => {{
+        let appeal_id: i64 = $appeal_id;
+        let files: &[(String, $crate::blobs::BlobRef)] = $files;
+        let added_by: Option<i64> = $added_by;
+        let now: i64 = $now;
+        let mut added = Vec::with_capacity(files.len());
+        let mut result: $crate::Result<()> = Ok(());
+        for (name, blob) in files {
+            // One row at a time: RETURNING gives each its id, and there are at most a few.
+            let inserted = $crate::sqlx::query_scalar::<_, i64>(
+                "INSERT INTO appeal_attachments (appeal_id, sha256, size, mime, name, added_by, added_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(appeal_id)
+            .bind(&blob.sha256)
+            .bind(blob.size as i64)
+            .bind(blob.kind.mime())
+            .bind(name)
+            .bind(added_by)
+            .bind(now)
+            .fetch_one($conn)
+            .await;
+            match inserted {
+                Ok(id) => added.push($crate::appeals::Attachment {
+                    id,
+                    appeal_id,
+                    sha256: blob.sha256.clone(),
+                    size: blob.size as i64,
+                    kind: blob.kind,
+                    name: name.clone(),
+                    added_ms: now,
+                }),
+                Err(e) => {
+                    result = Err(e.into());
+                    break;
+                }
+            }
+        }
+        result.map(|()| added)
+    }};
+}
+pub(crate) use insert_attachment_rows;
+
+/// The audit event of attachments `added` to case `appeal_id`, which had `existing` before.
+pub(crate) fn attach_audit(
+    at_ms: i64,
+    actor_id: Option<i64>,
+    actor_name: &str,
+    appeal_id: i64,
+    existing: usize,
+    added: &[Attachment],
+) -> AuditEvent {
+    AuditEvent {
+        at_ms,
+        actor_id,
+        actor_name: actor_name.to_owned(),
+        action: "appeal.attach".into(),
+        target_kind: "appeal".into(),
+        target_id: Some(appeal_id),
+        success: true,
+        before: serde_json::json!({"attachments": existing}),
+        after: serde_json::json!({
+            "attachments": existing + added.len(),
+            "added": added.iter().map(|a| serde_json::json!({
+                "id": a.id, "name": a.name, "sha256": a.sha256, "size": a.size, "mime": a.mime(),
+            })).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+/// What the checks need of a case: its snapshot, place, reporter account, whether it is
+/// confidential, and how many attachments it has.
+type CaseFacts = (AppealSnapshot, String, Option<i64>, bool, usize);
+
 impl Store {
-    /// What the access check needs of case `appeal_id` (its snapshot, place and reporter), and
-    /// how many attachments it has.
-    async fn attachment_case(&self, appeal_id: i64) -> Result<(AppealSnapshot, String, Option<i64>, usize)> {
-        let row: Option<(String, String, Option<i64>, i64)> = on_pool!(&self.db, |pool| sqlx::query_as(
-            "SELECT snapshot, region_path, reporter_account_id,
+    /// The facts of case `appeal_id` for the checks on its attachments.
+    async fn attachment_case(&self, appeal_id: i64) -> Result<CaseFacts> {
+        let row: Option<(String, String, Option<i64>, bool, i64)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT snapshot, region_path, reporter_account_id, confidential,
                     (SELECT count(*) FROM appeal_attachments WHERE appeal_id = appeals.id)
                FROM appeals WHERE id = $1"
         )
         .bind(appeal_id)
         .fetch_optional(pool)
         .await)?;
-        let (snapshot, path, reporter, count) = row.ok_or(StoreError::NotFound)?;
+        let (snapshot, path, reporter, confidential, count) = row.ok_or(StoreError::NotFound)?;
         let case: AppealSnapshot =
             serde_json::from_str(&snapshot).map_err(|e| StoreError::Corrupt(format!("appeal {appeal_id}: {e}")))?;
-        Ok((case, path, reporter, count as usize))
+        Ok((case, path, reporter, confidential, count as usize))
     }
 
-    /// The "may see" check on case `appeal_id`, as for reading the case.
-    async fn attachment_read_access(&self, actor: &Actor, appeal_id: i64) -> Result<()> {
+    /// The "may see" check on case `appeal_id`, as for reading the case; answers whether the
+    /// uploaders' file names are to be hidden (a confidential case, a viewer who does not see
+    /// the reporter).
+    async fn attachment_read_access(&self, actor: &Actor, appeal_id: i64) -> Result<bool> {
         require_read(actor)?;
-        let (case, path, reporter, _) = self.attachment_case(appeal_id).await?;
-        check_case_access(actor, &case, &path, reporter).map_err(|_| StoreError::NotFound)
+        let (case, path, reporter, confidential, _) = self.attachment_case(appeal_id).await?;
+        check_case_access(actor, &case, &path, reporter).map_err(|_| StoreError::NotFound)?;
+        Ok(confidential && !sees_reporter(actor, &case))
     }
 
     /// Whether `actor` may add the files `names` to case `appeal_id`, by the same checks as
@@ -119,9 +206,9 @@ impl Store {
         policy: &AttachmentPolicy,
     ) -> Result<()> {
         require_attach(actor)?;
-        let (case, path, reporter, existing) = self.attachment_case(appeal_id).await?;
+        let (case, path, reporter, _, existing) = self.attachment_case(appeal_id).await?;
         check_case_access(actor, &case, &path, reporter).map_err(|_| StoreError::NotFound)?;
-        check_count(existing, names, policy)
+        check_attachment_count(existing, names, policy)
     }
 
     /// Record stored blobs as attachments of case `appeal_id`, named, with an audit event, in
@@ -158,48 +245,9 @@ impl Store {
                 .await?;
             let existing = existing as usize;
             let names: Vec<String> = files.iter().map(|(name, _)| name.clone()).collect();
-            check_count(existing, &names, policy)?;
-            let mut added = Vec::with_capacity(files.len());
-            for (name, blob) in files {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO appeal_attachments (appeal_id, sha256, size, mime, name, added_by, added_ms)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                )
-                .bind(appeal_id)
-                .bind(&blob.sha256)
-                .bind(blob.size as i64)
-                .bind(blob.kind.mime())
-                .bind(name)
-                .bind(actor.account_id)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                added.push(Attachment {
-                    id,
-                    appeal_id,
-                    sha256: blob.sha256.clone(),
-                    size: blob.size as i64,
-                    kind: blob.kind,
-                    name: name.clone(),
-                    added_ms: now,
-                });
-            }
-            let audit = AuditEvent {
-                at_ms: now,
-                actor_id: Some(actor.account_id),
-                actor_name: actor.username.clone(),
-                action: "appeal.attach".into(),
-                target_kind: "appeal".into(),
-                target_id: Some(appeal_id),
-                success: true,
-                before: serde_json::json!({"attachments": existing}),
-                after: serde_json::json!({
-                    "attachments": existing + added.len(),
-                    "added": added.iter().map(|a| serde_json::json!({
-                        "id": a.id, "name": a.name, "sha256": a.sha256, "size": a.size, "mime": a.mime(),
-                    })).collect::<Vec<_>>(),
-                }),
-            };
+            check_attachment_count(existing, &names, policy)?;
+            let added = insert_attachment_rows!(&mut *tx, appeal_id, files, Some(actor.account_id), now)?;
+            let audit = attach_audit(now, Some(actor.account_id), &actor.username, appeal_id, existing, &added);
             crate::write_audit!(&mut *tx, &audit, &path)?;
             tx.commit().await?;
             added
@@ -208,19 +256,37 @@ impl Store {
     }
 
     /// A case's attachments in the order they were added, for someone who may read the case.
+    /// On a confidential case, the file names are hidden from those who do not see the reporter.
     pub async fn appeal_attachments(&self, actor: &Actor, appeal_id: i64) -> Result<Vec<Attachment>> {
-        self.attachment_read_access(actor, appeal_id).await?;
+        let hide_names = self.attachment_read_access(actor, appeal_id).await?;
         let sql = format!("SELECT {COLUMNS} FROM appeal_attachments WHERE appeal_id = $1 ORDER BY id");
         let rows: Vec<Row> = on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(appeal_id).fetch_all(pool).await)?;
-        rows.into_iter().map(attachment_of).collect()
+        let mut items = rows.into_iter().map(attachment_of).collect::<Result<Vec<_>>>()?;
+        if hide_names {
+            for (i, a) in items.iter_mut().enumerate() {
+                a.name = clean_attachment_name(None, i + 1);
+            }
+        }
+        Ok(items)
     }
 
-    /// One attachment's metadata, for its download by someone who may read its case.
+    /// One attachment's metadata, for its download by someone who may read its case (the name
+    /// hidden as in [`Store::appeal_attachments`]).
     pub async fn attachment(&self, actor: &Actor, id: i64) -> Result<Attachment> {
         let sql = format!("SELECT {COLUMNS} FROM appeal_attachments WHERE id = $1");
         let row: Option<Row> = on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)?;
-        let attachment = attachment_of(row.ok_or(StoreError::NotFound)?)?;
-        self.attachment_read_access(actor, attachment.appeal_id).await?;
+        let mut attachment = attachment_of(row.ok_or(StoreError::NotFound)?)?;
+        if self.attachment_read_access(actor, attachment.appeal_id).await? {
+            // The same number it has in the case's list.
+            let position: i64 = on_pool!(&self.db, |pool| sqlx::query_scalar(
+                "SELECT count(*) FROM appeal_attachments WHERE appeal_id = $1 AND id <= $2"
+            )
+            .bind(attachment.appeal_id)
+            .bind(id)
+            .fetch_one(pool)
+            .await)?;
+            attachment.name = clean_attachment_name(None, position as usize);
+        }
         Ok(attachment)
     }
 }

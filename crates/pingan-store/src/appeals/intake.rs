@@ -12,7 +12,9 @@
 //! Written by hand rather than with a job-queue crate because it is the product's core write
 //! path and needs the store's own transactions; it is a channel and a loop.
 
+use super::attachments::{attach_audit, insert_attachment_rows};
 use super::{Notice, RowColumns, event_kind_str, timers_for};
+use crate::blobs::BlobRef;
 use crate::{BeginWrite, Engine, Result, Store, StoreError, on_pool};
 use pingan_domain::appeal::{AppealEvent, AppealSnapshot};
 use pingan_domain::audit::AuditEvent;
@@ -37,6 +39,8 @@ pub(crate) struct FilingPlan {
     pub confidential: bool,
     pub reporter_name: String,
     pub reporter_phone: Option<String>,
+    /// The resident's own account when they filed it; `None` links the citizen account with
+    /// `reporter_phone`, if any, as the row is written.
     pub reporter_account_id: Option<i64>,
     pub filed_by: Option<i64>,
     pub unit_name: String,
@@ -47,6 +51,9 @@ pub(crate) struct FilingPlan {
     /// Its `target_id` is set when the id is known.
     pub audit: AuditEvent,
     pub idempotency: Option<super::Idempotency>,
+    /// Photos filed with the case, already in the blob store: their rows and their audit event
+    /// are written in the case's transaction, so a case never exists without them.
+    pub attachments: Vec<(String, BlobRef)>,
 }
 
 type Job = (FilingPlan, oneshot::Sender<Result<i64>>);
@@ -160,9 +167,17 @@ impl Store {
                         .push_bind(p.channel)
                         .push_bind(p.confidential)
                         .push_bind(&p.reporter_name)
-                        .push_bind(&p.reporter_phone)
-                        .push_bind(p.reporter_account_id)
-                        .push_bind(p.filed_by)
+                        .push_bind(&p.reporter_phone);
+                    // A reporter without an account of their own (proxy, hotline, API) is linked
+                    // to the citizen account with their phone, if there is one, in this statement.
+                    match p.reporter_account_id {
+                        Some(account) => b.push_bind(account),
+                        None => b
+                            .push("(SELECT MIN(id) FROM accounts WHERE role = 'citizen' AND phone = ")
+                            .push_bind_unseparated(&p.reporter_phone)
+                            .push_unseparated(")"),
+                    };
+                    b.push_bind(p.filed_by)
                         .push_bind(p.now_ms)
                         .push_bind(p.county_id)
                         .push_bind(p.township_id)
@@ -245,15 +260,18 @@ impl Store {
                 });
                 q.build().execute(&mut *tx).await?;
             }
-            let audits: Vec<(AuditEvent, &str)> = plans
-                .iter()
-                .zip(&ids)
-                .map(|(p, id)| {
-                    let mut a = p.audit.clone();
-                    a.target_id = Some(*id);
-                    (a, p.region_path.as_str())
-                })
-                .collect();
+            let mut audits: Vec<(AuditEvent, &str)> = Vec::with_capacity(plans.len());
+            for (p, id) in plans.iter().zip(&ids) {
+                let mut a = p.audit.clone();
+                a.target_id = Some(*id);
+                audits.push((a, p.region_path.as_str()));
+                // Photos filed with the case: added by the one who filed it, audited right after.
+                if !p.attachments.is_empty() {
+                    let added = insert_attachment_rows!(&mut *tx, *id, &p.attachments, p.audit.actor_id, p.now_ms)?;
+                    let audit = attach_audit(p.now_ms, p.audit.actor_id, &p.audit.actor_name, *id, 0, &added);
+                    audits.push((audit, p.region_path.as_str()));
+                }
+            }
             for chunk in audits.chunks(500) {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO audit_events (at_ms, actor_id, actor_name, action, target_kind, target_id, success,

@@ -260,6 +260,17 @@ fn card_of(state: AppealState, warn_ms: Option<i64>, due_ms: Option<i64>, now_ms
     }
 }
 
+/// Whether `actor`, who may read the case, sees who reported it in full: those handling it
+/// (the unit, the dispatch centre, supervisors) and the reporter. Everyone else sees the
+/// reporter masked, or not at all when the case is confidential (保密).
+pub(crate) fn sees_reporter(actor: &Actor, case: &AppealSnapshot) -> bool {
+    let by = CaseActor::from_actor(actor);
+    actor.role == Role::Citizen
+        || matches!(actor.role, Role::TownshipDispatcher | Role::Supervisor)
+        || case.assignment.as_ref().is_some_and(|a| by.acts_for(&a.unit))
+        || case.owner().is_some_and(|o| by.is_owner(o))
+}
+
 fn reporter_masked(confidential: bool, name: &str, phone: Option<&str>) -> String {
     if confidential {
         return "保密".into();
@@ -399,14 +410,7 @@ impl Store {
         let mut record = record.0;
         let path = record_path(self, id).await?;
         check_case_access(actor, &record.snapshot, &path, reporter_account).map_err(|_| StoreError::NotFound)?;
-        // Those handling the case (the unit, the dispatch centre, supervisors) and the reporter
-        // see who reported it in full; everyone else sees it masked, or not at all when confidential.
-        let by = CaseActor::from_actor(actor);
-        let handles = actor.role == Role::Citizen
-            || matches!(actor.role, Role::TownshipDispatcher | Role::Supervisor)
-            || record.snapshot.assignment.as_ref().is_some_and(|a| by.acts_for(&a.unit))
-            || record.snapshot.owner().is_some_and(|o| by.is_owner(o));
-        if !handles {
+        if !sees_reporter(actor, &record.snapshot) {
             if record.confidential {
                 record.reporter_name = "保密".into();
                 record.reporter_phone = None;

@@ -1,7 +1,9 @@
 //! Filing a case and acting on one: each a single transaction.
 
+use super::attachments::{attach_audit, check_attachment_count, insert_attachment_rows};
 use super::intake::FilingPlan;
 use super::{AppealRules, CaseWrite, Notice};
+use crate::blobs::{AttachmentPolicy, BlobRef};
 use crate::regions::Region;
 use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool, persist_case_write};
 use pingan_domain::FieldError;
@@ -78,13 +80,17 @@ fn new_tracking_code(now_ms: i64) -> String {
 }
 
 impl Store {
-    /// A region and its chain up to the city, in one query (a region's ancestors are the
-    /// regions whose path is a prefix of its own).
+    /// A region and its chain up to the city, in one query that follows `parent_id` by primary
+    /// key (a prefix join on `path` would scan every region: milliseconds per case at intake).
     async fn region_with_chain(&self, id: i64) -> Result<(Region, Vec<RegionRef>)> {
         let rows: Vec<(i64, String, String, String, Option<i64>)> = on_pool!(&self.db, |pool| sqlx::query_as(
-            "SELECT a.id, a.level, a.name, a.path, a.retired_at FROM regions r JOIN regions a
-               ON substr(r.path, 1, length(a.path)) = a.path
-              WHERE r.id = $1 ORDER BY length(a.path)"
+            "WITH RECURSIVE chain (id, parent_id, level, name, path, retired_at, depth) AS (
+                 SELECT id, parent_id, level, name, path, retired_at, 0 FROM regions WHERE id = $1
+                 UNION ALL
+                 SELECT p.id, p.parent_id, p.level, p.name, p.path, p.retired_at, c.depth + 1
+                   FROM regions p JOIN chain c ON p.id = c.parent_id
+             )
+             SELECT id, level, name, path, retired_at FROM chain ORDER BY depth DESC"
         )
         .bind(id)
         .fetch_all(pool)
@@ -183,11 +189,36 @@ impl Store {
         rules: &AppealRules,
         idempotency: Option<&Idempotency>,
     ) -> Result<Filed> {
-        if let Some(idem) = idempotency
-            && let Some(filed) = self.idempotent_replay(idem).await?
-        {
-            return Ok(filed);
-        }
+        self.file_appeal_inner(actor, intake, rules, idempotency, &[]).await
+    }
+
+    /// File a case with photos already in the blob store (`(name, blob)`, checked by content):
+    /// their rows and audit event go into the case's own transaction, so the case is never
+    /// seen without them, nor they without it.
+    pub async fn file_appeal_with_attachments(
+        &self,
+        actor: &Actor,
+        intake: &Intake,
+        rules: &AppealRules,
+        attachments: &[(String, BlobRef)],
+        policy: &AttachmentPolicy,
+    ) -> Result<Filed> {
+        let names: Vec<String> = attachments.iter().map(|(name, _)| name.clone()).collect();
+        check_attachment_count(0, &names, policy)?;
+        self.file_appeal_inner(actor, intake, rules, None, attachments).await
+    }
+
+    async fn file_appeal_inner(
+        &self,
+        actor: &Actor,
+        intake: &Intake,
+        rules: &AppealRules,
+        idempotency: Option<&Idempotency>,
+        attachments: &[(String, BlobRef)],
+    ) -> Result<Filed> {
+        // No look-up of the Idempotency-Key first: the key is unique in the database, so a retry
+        // fails to insert and is answered from the first filing below. Retries are rare; a read
+        // on every filing is not.
         let citizen = actor.role == Role::Citizen;
         if citizen {
             if intake.channel != IntakeChannel::MiniProgram {
@@ -298,10 +329,10 @@ impl Store {
                 .flatten();
             (Some(actor.account_id), phone.or_else(|| intake.reporter_phone.as_ref().map(|p| p.as_str().to_owned())))
         } else if let Some(p) = &intake.reporter_phone {
-            // An existing account is linked now; a resident without one yet is given the case
-            // when they first sign in with this phone (`citizen_account`), so intake never
-            // waits on creating accounts.
-            (self.citizen_by_phone(p.as_str()).await?.map(|a| a.id), Some(p.as_str().to_owned()))
+            // The writer links an existing account by this phone in the case's transaction
+            // (`write_filings`); a resident without one yet is given the case when they first
+            // sign in with it (`citizen_account`), so intake never waits on creating accounts.
+            (None, Some(p.as_str().to_owned()))
         } else {
             (None, None)
         };
@@ -365,6 +396,7 @@ impl Store {
             notices,
             audit,
             idempotency: idempotency.cloned(),
+            attachments: attachments.to_vec(),
         };
         let id = match self.commit_filing(plan).await {
             Ok(id) => id,
@@ -442,10 +474,34 @@ impl Store {
         if cmd.actor() != &CaseActor::from_actor(actor) {
             return Err(Denied::Role.into());
         }
-        self.run_command(Some(actor), id, cmd, expected_version, rules).await
+        self.run_command(Some(actor), id, cmd, expected_version, rules, None).await
     }
 
-    /// One command in one transaction, for a person (`actor`) or for the system (`None`).
+    /// [`Store::act_on_appeal`] adding photos already in the blob store (`(name, blob)`,
+    /// checked by content) in the same transaction, with the count limit checked there: a
+    /// resident's added information and its photos are kept together or not at all.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn act_with_attachments(
+        &self,
+        actor: &Actor,
+        id: i64,
+        cmd: &AppealCommand,
+        expected_version: Option<i64>,
+        rules: &AppealRules,
+        attachments: &[(String, BlobRef)],
+        policy: &AttachmentPolicy,
+    ) -> Result<AppealSnapshot> {
+        if actor.role != Role::Citizen {
+            actor.require(Action::Update, Resource::Appeal)?;
+        }
+        if cmd.actor() != &CaseActor::from_actor(actor) {
+            return Err(Denied::Role.into());
+        }
+        self.run_command(Some(actor), id, cmd, expected_version, rules, Some((attachments, policy))).await
+    }
+
+    /// One command in one transaction, for a person (`actor`) or for the system (`None`),
+    /// with the attachments `attach` brings, if any.
     pub(crate) async fn run_command(
         &self,
         actor: Option<&Actor>,
@@ -453,6 +509,7 @@ impl Store {
         cmd: &AppealCommand,
         expected_version: Option<i64>,
         rules: &AppealRules,
+        attach: Option<(&[(String, BlobRef)], &AttachmentPolicy)>,
     ) -> Result<AppealSnapshot> {
         let lock = self.lock_clause();
         let select = format!(
@@ -547,6 +604,20 @@ impl Store {
                 now_ms: now,
             };
             persist_case_write!(tx, &write)?;
+            if let Some((files, policy)) = attach.filter(|(files, _)| !files.is_empty()) {
+                // Counted with the case locked, so two uploads at once cannot pass the limit together.
+                let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM appeal_attachments WHERE appeal_id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let names: Vec<String> = files.iter().map(|(name, _)| name.clone()).collect();
+                check_attachment_count(existing as usize, &names, policy)?;
+                let by = actor.map(|a| a.account_id);
+                let added = insert_attachment_rows!(&mut *tx, id, files, by, now)?;
+                let name = actor.map_or("system", |a| a.username.as_str());
+                let audit = attach_audit(now, by, name, id, existing as usize, &added);
+                crate::write_audit!(&mut *tx, &audit, &write.region_path)?;
+            }
             // 并单: cases merged into this one close with it, and their reporters are asked too.
             if closed_now {
                 let merged: Vec<(i64, String, i64, String, Option<String>, String)> = sqlx::query_as(&format!(

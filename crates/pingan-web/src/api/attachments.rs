@@ -10,14 +10,14 @@ use crate::auth::ApiCaller;
 use crate::error::{ApiResult, AppError, ErrorBody};
 use axum::Json;
 use axum::body::Body;
-use axum::extract::multipart::{MultipartError, MultipartRejection};
+use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pingan_domain::FieldError;
 use pingan_store::StoreError;
 use pingan_store::appeals::{Attachment, clean_attachment_name};
-use pingan_store::blobs::{AttachmentKind, AttachmentPolicy, BlobError, BlobStore, check_attachment};
+use pingan_store::blobs::{AttachmentKind, AttachmentPolicy, BlobError, BlobRef, BlobStore, check_attachment};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -80,19 +80,61 @@ fn file_error(message: impl Into<String>) -> AppError {
     AppError::Invalid(vec![FieldError::new("file", message)])
 }
 
-/// A broken or oversized request while reading the file `name`.
-fn read_error(name: &str, e: MultipartError, limit: usize) -> AppError {
+/// What went wrong when the request broke off while reading the file `name`: past the body
+/// limit of `limit` bytes, or incomplete.
+pub(crate) fn read_error_message(name: &str, e: &MultipartError, limit: usize) -> String {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         let mib = limit / (1024 * 1024);
-        file_error(format!(
+        format!(
             "附件「{name}」超出单次上传总量上限 {mib} MiB,请分批上传 / attachment '{name}' takes the upload past its {mib} MiB limit: upload fewer files at once"
-        ))
+        )
     } else {
-        file_error(format!(
-            "附件「{name}」上传不完整,请重试 / attachment '{name}' arrived incomplete: {}",
-            e.body_text()
-        ))
+        format!("附件「{name}」上传不完整,请重试 / attachment '{name}' arrived incomplete: {}", e.body_text())
     }
+}
+
+/// One uploaded file, read whole and checked by its content.
+pub(crate) struct CheckedFile {
+    /// Cleaned ([`clean_attachment_name`]).
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub kind: AttachmentKind,
+}
+
+/// Read the file part `field`, named `name`, and check it against `policy`: the file, or the
+/// refusal naming it. `Err` when the request broke off (too large or incomplete).
+pub(crate) async fn read_file(
+    mut field: Field<'_>,
+    name: String,
+    policy: &AttachmentPolicy,
+) -> Result<Result<CheckedFile, BlobError>, MultipartError> {
+    // Keep no more of a file than could pass, but count all of it for the message.
+    let (mut bytes, mut size) = (Vec::new(), 0u64);
+    while let Some(chunk) = field.chunk().await? {
+        size += chunk.len() as u64;
+        if size <= policy.max_bytes {
+            bytes.extend_from_slice(&chunk);
+        }
+    }
+    if size > policy.max_bytes {
+        return Ok(Err(BlobError::TooLarge { name, bytes: size, max: policy.max_bytes }));
+    }
+    Ok(check_attachment(policy, &name, &bytes).map(|kind| CheckedFile { name, bytes, kind }))
+}
+
+/// Write checked files to the blob store, in order; what the attachment rows then point at.
+pub(crate) async fn store_blobs(
+    blobs: &BlobStore,
+    files: Vec<CheckedFile>,
+) -> Result<Vec<(String, BlobRef)>, AppError> {
+    let mut stored = Vec::with_capacity(files.len());
+    for file in files {
+        // Content-addressed: a blob left by a later failure is harmless and reused.
+        let blob =
+            blobs.put(&file.bytes).await.map_err(|e| AppError::Internal(format!("storing '{}': {e}", file.name)))?;
+        stored.push((file.name, blob));
+    }
+    Ok(stored)
 }
 
 /// Add photos or documents to a case: `multipart/form-data` with one or more `file` parts
@@ -123,9 +165,9 @@ pub async fn upload(
         ))
     })?;
     let limit = upload_limit(&policy);
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut files = Vec::new();
     let mut errors = Vec::new();
-    while let Some(mut field) = multipart
+    while let Some(field) = multipart
         .next_field()
         .await
         .map_err(|e| AppError::BadRequest(format!("上传内容格式有误 / malformed multipart body: {}", e.body_text())))?
@@ -134,21 +176,9 @@ pub async fn upload(
             continue;
         }
         let name = clean_attachment_name(field.file_name(), files.len() + errors.len() + 1);
-        // Keep no more of a file than could pass, but count all of it for the message.
-        let (mut bytes, mut size) = (Vec::new(), 0u64);
-        while let Some(chunk) = field.chunk().await.map_err(|e| read_error(&name, e, limit))? {
-            size += chunk.len() as u64;
-            if size <= policy.max_bytes {
-                bytes.extend_from_slice(&chunk);
-            }
-        }
-        let checked = if size > policy.max_bytes {
-            Err(BlobError::TooLarge { name: name.clone(), bytes: size, max: policy.max_bytes })
-        } else {
-            check_attachment(&policy, &name, &bytes)
-        };
-        match checked {
-            Ok(_) => files.push((name, bytes)),
+        let read = read_file(field, name.clone(), &policy).await;
+        match read.map_err(|e| file_error(read_error_message(&name, &e, limit)))? {
+            Ok(file) => files.push(file),
             Err(e) => errors.push(FieldError::new("file", e.to_string())),
         }
     }
@@ -158,14 +188,9 @@ pub async fn upload(
     if files.is_empty() {
         return Err(file_error("请选择要上传的附件 / choose at least one file"));
     }
-    let names: Vec<String> = files.iter().map(|(name, _)| name.clone()).collect();
+    let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
     state.store.check_attachable(&caller.actor, id, &names, &policy).await?;
-    let mut stored = Vec::with_capacity(files.len());
-    for (name, bytes) in files {
-        // Content-addressed: a blob left by a later failure is harmless and reused.
-        let blob = state.blobs.put(&bytes).await.map_err(|e| AppError::Internal(format!("storing '{name}': {e}")))?;
-        stored.push((name, blob));
-    }
+    let stored = store_blobs(&state.blobs, files).await?;
     let added = state.store.add_attachments(&caller.actor, id, &stored, &policy).await?;
     Ok((StatusCode::CREATED, Json(added.into_iter().map(AttachmentDto::from).collect())))
 }

@@ -348,6 +348,27 @@ pub struct ActionForm {
     pub fields: Vec<&'static str>,
 }
 
+/// An attachment as the case pages show it, always through the authorised download: photos
+/// a browser can draw as thumbnails, the rest (PDF, and HEIC, which few browsers but Safari
+/// draw) as links.
+pub struct AttachmentView {
+    pub url: String,
+    pub name: String,
+    pub thumb: bool,
+}
+
+pub fn attachment_views(items: Vec<pingan_store::appeals::Attachment>) -> Vec<AttachmentView> {
+    use pingan_store::blobs::AttachmentKind;
+    items
+        .into_iter()
+        .map(|a| AttachmentView {
+            url: format!("/api/v1/attachments/{}", a.id),
+            thumb: a.kind.is_image() && a.kind != AttachmentKind::Heic,
+            name: a.name,
+        })
+        .collect()
+}
+
 pub struct TimelineRow {
     pub at: String,
     pub who: String,
@@ -367,6 +388,7 @@ struct CasePage {
     why: String,
     owners: Vec<(String, String)>,
     timeline: Vec<TimelineRow>,
+    attachments: Vec<AttachmentView>,
     actions: Vec<ActionForm>,
     units: Vec<UnitOption>,
     categories: Vec<(String, String)>,
@@ -449,6 +471,7 @@ async fn render_case(
 ) -> PageResult<String> {
     let ui = Ui::for_actor(headers, current);
     let r = state.store.appeal(&current.actor, id).await?;
+    let attachments = attachment_views(state.store.appeal_attachments(&current.actor, id).await?);
     let rules = state.appeal_rules();
     let s = &r.snapshot;
     let time = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M").to_string();
@@ -515,6 +538,7 @@ async fn render_case(
         why: s.assignment.as_ref().map(|a| a.why.clone()).unwrap_or_default(),
         owners,
         timeline,
+        attachments,
         actions,
         units,
         categories,

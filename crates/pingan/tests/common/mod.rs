@@ -63,6 +63,8 @@ pub struct TestApp {
     pub db: Option<TestDb>,
     pub db_url: String,
     pub engine: Engine,
+    /// Where this instance keeps attachment blobs.
+    pub blob_dir: std::path::PathBuf,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -109,7 +111,7 @@ impl TestApp {
             grid_refresh: std::time::Duration::from_millis(200),
             deadline_scan: scanner.map(|s| s.0),
             scanner_ahead_ms: scanner.map_or(0, |s| s.1),
-            blob_dir,
+            blob_dir: blob_dir.clone(),
             ..WebConfig::default()
         };
         let server = Server::build(store.clone(), config, "127.0.0.1:0").await.expect("build server");
@@ -118,7 +120,7 @@ impl TestApp {
         tokio::spawn(server.run(async move {
             let _ = rx.await;
         }));
-        TestApp { codes, base, store, db, db_url, engine, shutdown: Some(tx) }
+        TestApp { codes, base, store, db, db_url, engine, blob_dir, shutdown: Some(tx) }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -237,4 +239,51 @@ impl Session {
     pub fn against(&self, base: &str) -> Session {
         Session { client: self.client.clone(), csrf: self.csrf.clone(), me: self.me.clone(), base: base.to_owned() }
     }
+}
+
+/// A real PNG of `width` × `height` pixels of one colour (stored, uncompressed deflate), for
+/// tests that upload photos a browser must be able to draw.
+pub fn png(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut c = !0u32;
+        for &b in bytes {
+            c ^= u32::from(b);
+            for _ in 0..8 {
+                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            }
+        }
+        !c
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32(&body).to_be_bytes());
+    }
+    // Each row: filter type 0 (none), then its pixels.
+    let row: Vec<u8> = std::iter::once(0).chain(rgb.iter().copied().cycle().take(3 * width as usize)).collect();
+    let raw = row.repeat(height as usize);
+    let mut zlib = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+    for (i, block) in blocks.iter().enumerate() {
+        zlib.push(u8::from(i + 1 == blocks.len()));
+        zlib.extend_from_slice(&(block.len() as u16).to_le_bytes());
+        zlib.extend_from_slice(&(!(block.len() as u16)).to_le_bytes());
+        zlib.extend_from_slice(block);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &x in &raw {
+        a = (a + u32::from(x)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    let mut ihdr = width.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IDAT", &zlib);
+    chunk(&mut out, b"IEND", &[]);
+    out
 }
