@@ -497,4 +497,64 @@ impl Store {
         });
         Ok(NewApiToken { id, secret })
     }
+
+    /// Every API token, newest first, without secrets (only their hashes are kept).
+    pub async fn api_tokens(&self) -> Result<Vec<ApiTokenInfo>> {
+        Ok(on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT t.id, t.name, a.username, t.created_ms, t.revoked_ms
+               FROM api_tokens t JOIN accounts a ON a.id = t.account_id ORDER BY t.id DESC"
+        )
+        .fetch_all(pool)
+        .await)?)
+    }
+
+    /// Revoke a token (an operator's step: `pingan token revoke`), audited. Revoking a revoked
+    /// token changes nothing and says so with `false`.
+    pub async fn revoke_api_token(&self, id: i64) -> Result<bool> {
+        let now = now_ms();
+        Ok(on_pool!(&self.db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let row: Option<(String, String, Option<i64>)> = sqlx::query_as(
+                "SELECT t.name, r.path, t.revoked_ms FROM api_tokens t JOIN accounts a ON a.id = t.account_id
+                   JOIN regions r ON r.id = a.region_id WHERE t.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((name, path, revoked)) = row else { return Err(StoreError::NotFound) };
+            if revoked.is_some() {
+                return Ok(false);
+            }
+            sqlx::query("UPDATE api_tokens SET revoked_ms = $1 WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let event = pingan_domain::audit::AuditEvent {
+                at_ms: now,
+                actor_id: None,
+                actor_name: "operator".into(),
+                action: "api_token.revoke".into(),
+                target_kind: "api_token".into(),
+                target_id: Some(id),
+                success: true,
+                before: serde_json::json!({"name": name}),
+                after: serde_json::json!({"revoked_ms": now}),
+            };
+            crate::write_audit!(&mut *tx, &event, path.as_str())?;
+            tx.commit().await?;
+            Ok::<bool, StoreError>(true)
+        })?)
+    }
+}
+
+/// An API token as operators see it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ApiTokenInfo {
+    pub id: i64,
+    pub name: String,
+    /// The account it acts as.
+    pub username: String,
+    pub created_ms: i64,
+    pub revoked_ms: Option<i64>,
 }

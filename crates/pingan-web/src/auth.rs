@@ -14,6 +14,10 @@ use pingan_domain::Actor;
 use pingan_domain::audit::AuditEvent;
 use pingan_domain::personal::Phone;
 use pingan_store::accounts::{NewSession, OtpRefusal};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 pub const SESSION_COOKIE: &str = "pingan_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -266,13 +270,59 @@ impl FromRequestParts<AppState> for ApiCaller {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
         if let Some(secret) = bearer {
-            let (token_id, actor) = state.store.api_token_actor(secret).await?.ok_or_else(|| {
-                AppError::BadCredentials("接口令牌无效或已吊销 / the API token is unknown or revoked".into())
-            })?;
+            let (token_id, actor) = match state.tokens.get(secret) {
+                Some(hit) => hit,
+                None => {
+                    let found = state.store.api_token_actor(secret).await?.ok_or_else(|| {
+                        AppError::BadCredentials("接口令牌无效或已吊销 / the API token is unknown or revoked".into())
+                    })?;
+                    state.tokens.put(secret, &found);
+                    found
+                }
+            };
             return Ok(ApiCaller { actor, session_csrf: None, client: format!("token:{token_id}") });
         }
         let current = CurrentActor::from_request_parts(parts, state).await?;
         let client = format!("account:{}", current.actor.account_id);
         Ok(ApiCaller { actor: current.actor, session_csrf: Some(current.csrf_token), client })
+    }
+}
+
+/// How long a checked API token is trusted without asking the database again: a token revoked
+/// or an account disabled (`pingan token revoke`, from another process) stops working on every
+/// running instance within this time.
+pub const TOKEN_TTL: Duration = Duration::from_secs(10);
+
+/// API tokens recently checked, by the SHA-256 of their secret. A busy integration (the 12345
+/// system, a mini-program's back end) sends thousands of requests a second with one token, and
+/// a database read for each would be a large share of intake's cost. Only valid tokens are
+/// kept; an unknown one is looked up every time.
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    entries: Mutex<HashMap<[u8; 32], (Instant, i64, Actor)>>,
+}
+
+impl TokenCache {
+    /// Few systems hold tokens; past this many entries the cache starts afresh.
+    const MAX_ENTRIES: usize = 1024;
+
+    fn key(secret: &str) -> [u8; 32] {
+        Sha256::digest(secret.as_bytes()).into()
+    }
+
+    pub fn get(&self, secret: &str) -> Option<(i64, Actor)> {
+        let entries = self.entries.lock().expect("token cache lock is never poisoned: no panics while held");
+        entries
+            .get(&Self::key(secret))
+            .filter(|(at, ..)| at.elapsed() < TOKEN_TTL)
+            .map(|(_, id, actor)| (*id, actor.clone()))
+    }
+
+    pub fn put(&self, secret: &str, (token_id, actor): &(i64, Actor)) {
+        let mut entries = self.entries.lock().expect("token cache lock is never poisoned: no panics while held");
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(Self::key(secret), (Instant::now(), *token_id, actor.clone()));
     }
 }

@@ -3,7 +3,9 @@
 
 pub mod bench;
 pub mod bench_appeals;
+pub mod classifier;
 pub mod config;
 pub mod demo;
 pub mod startup;
 pub mod tables;
+pub mod tokens;

@@ -7,6 +7,12 @@ use pingan::tables::Kind;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc instead of the system allocator: a request allocates many small short-lived
+/// buffers across threads (HTTP, JSON, SQL rows), where glibc's malloc spent a tenth of intake's
+/// CPU consolidating and unlinking chunks.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// 平安德州: city-wide safety and grassroots governance platform.
 #[derive(Parser)]
 #[command(name = "pingan", version, about, long_about = None)]
@@ -41,10 +47,17 @@ enum Command {
         what: BenchCommand,
     },
     /// The appeal classifier: `eval FILE.csv` (columns text,category[,urgency]) prints
-    /// top-1/top-3 accuracy, urgency accuracy and the most confused pairs.
+    /// top-1/top-3 accuracy, urgency accuracy and the most confused pairs; `train --out
+    /// MODEL.json` retrains it with the dispatchers' corrections.
     Classifier {
         #[command(subcommand)]
         what: ClassifierCommand,
+    },
+    /// API tokens for other systems: `create --name NAME --user USERNAME` (prints the secret
+    /// once), `list`, `revoke ID`.
+    Token {
+        #[command(subcommand)]
+        what: TokenCommand,
     },
     /// Apply database migrations and exit.
     Migrate {
@@ -70,6 +83,32 @@ enum Command {
         kind: Kind,
         /// The file to write (replaced if it exists).
         file: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Issue a token that acts as an existing account (its role and region scope apply).
+    Create {
+        /// Which system holds it, e.g. "12345 热线".
+        #[arg(long)]
+        name: String,
+        /// The account it acts as.
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Every token, without secrets.
+    List {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        id: i64,
         #[arg(long)]
         config: Option<PathBuf>,
     },
@@ -121,6 +160,20 @@ enum ClassifierCommand {
     Eval {
         /// The labelled file.
         file: PathBuf,
+    },
+    /// Retrain with the dispatchers' corrections (reclassified cases, from the database of the
+    /// config file or PINGAN_DATABASE_URL) added to the shipped examples, and write the model
+    /// for the server's classifier_model setting.
+    Train {
+        /// The model file to write (replaced whole, or left as it was on failure).
+        #[arg(long)]
+        out: PathBuf,
+        /// A labelled CSV (text,category[,urgency]) to compare the shipped and the retrained
+        /// model on; it is never trained on.
+        #[arg(long)]
+        eval: Option<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
 }
 
@@ -186,6 +239,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", pingan_classify::evaluate(&model, &examples));
             Ok(())
         }
+        Command::Classifier { what: ClassifierCommand::Train { out, eval, config } } => {
+            pingan::classifier::run_train(config.as_deref(), &out, eval.as_deref()).await
+        }
         Command::Bench { what: BenchCommand::City { scale } } => pingan::bench::city(scale.into()).await,
         Command::Bench { what: BenchCommand::Intake { engine, scale, concurrency, seconds, rate } } => {
             pingan::bench_appeals::intake(engine.into(), scale.into(), concurrency, seconds, rate).await
@@ -208,6 +264,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             println!("migrations applied");
             Ok(())
+        }
+        Command::Token { what: TokenCommand::Create { name, user, config } } => {
+            pingan::tokens::create(config.as_deref(), &name, &user).await
+        }
+        Command::Token { what: TokenCommand::List { config } } => pingan::tokens::list(config.as_deref()).await,
+        Command::Token { what: TokenCommand::Revoke { id, config } } => {
+            pingan::tokens::revoke(config.as_deref(), id).await
         }
         Command::Import { kind, file, config } => pingan::tables::run_import(config.as_deref(), kind, &file).await,
         Command::Export { kind, file, config } => pingan::tables::run_export(config.as_deref(), kind, &file).await,

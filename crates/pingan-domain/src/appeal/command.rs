@@ -16,7 +16,10 @@ pub enum IntakeChannel {
     Patrol,
     /// Walk-in at a red station (红色驿站).
     RedStation,
-    /// Handed over by the 12345 hotline.
+    /// Handed over by the 12345 hotline. `hotline_12345` as the API documents it and the
+    /// database column holds it; `snake_case` alone would make it `hotline12345`, which cases
+    /// written before this was fixed still carry.
+    #[serde(rename = "hotline_12345", alias = "hotline12345")]
     Hotline12345,
     /// 诉求代办: filed by staff for an elderly or disabled resident.
     Proxy,
