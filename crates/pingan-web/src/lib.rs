@@ -23,7 +23,6 @@ use pingan_store::appeals::AppealRules;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 #[derive(Debug, Clone)]
@@ -35,7 +34,11 @@ pub struct WebConfig {
     pub otp: pingan_domain::otp::OtpPolicy,
     /// Where citizens' one-time codes go.
     pub code_sender: otp::SharedSender,
+    /// How long a request may take before it is answered 408.
     pub request_timeout: Duration,
+    /// The same for uploads (multipart bodies): nine photos from a phone on a weak link take
+    /// minutes, not seconds.
+    pub upload_timeout: Duration,
     /// How often to look for structural changes made through other instances.
     pub grid_refresh: Duration,
     /// How often to look for appeal-rule changes (catalogue, time limits, calendar) made
@@ -66,6 +69,7 @@ impl Default for WebConfig {
             otp: Default::default(),
             code_sender: Arc::new(otp::LogSender),
             request_timeout: Duration::from_secs(30),
+            upload_timeout: Duration::from_secs(600),
             grid_refresh: Duration::from_secs(30),
             rules_refresh: Duration::from_secs(2),
             deadline_scan: Some(Duration::from_secs(15)),
@@ -252,7 +256,7 @@ async fn load_grid_index(store: &Store) -> Result<GridIndex, pingan_store::Store
 pub fn app(state: AppState) -> Router {
     let (api_router, openapi) = api::router().split_for_parts();
     let openapi = Arc::new(openapi);
-    let timeout = state.config.request_timeout;
+    let limits = (state.config.request_timeout, state.config.upload_timeout);
     Router::new()
         .merge(api_router)
         .route(
@@ -270,7 +274,7 @@ pub fn app(state: AppState) -> Router {
         // Maps and lists are text that compresses five- to tenfold; slow phone links benefit most.
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(CatchPanicLayer::new())
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(axum::middleware::from_fn_with_state(limits, ops::deadline))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -191,6 +191,16 @@ async fn bare_insert_loop(engine: Engine, seconds: f64) -> anyhow::Result<f64> {
     })
 }
 
+/// User and system CPU time of this process so far (Linux `/proc/self/stat`), if readable.
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which may hold spaces) start after the last ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // The kernel reports clock ticks of USER_HZ, 100 per second on Linux.
+    Some(ticks / 100.0)
+}
+
 /// `pingan bench intake`.
 pub async fn intake(engine: Engine, scale: Scale, concurrency: usize, seconds: f64, rate: f64) -> anyhow::Result<()> {
     let (_db, store) = fresh_store(engine).await?;
@@ -213,8 +223,12 @@ pub async fn intake(engine: Engine, scale: Scale, concurrency: usize, seconds: f
     closed_loop(&client, &url, Some(&token), Some(bodies.clone()), concurrency, 1.0).await;
     let (empty_rate, mut empty_lat, _) =
         closed_loop(&client, &format!("{base}/healthz"), None, None, concurrency, seconds.min(5.0)).await;
+    let cpu_before = process_cpu_seconds();
     let (intake_rate, mut intake_lat, intake_failed) =
         closed_loop(&client, &url, Some(&token), Some(bodies.clone()), concurrency, seconds).await;
+    let cpu_per_case = cpu_before
+        .zip(process_cpu_seconds())
+        .map(|(before, after)| (after - before) * 1000.0 / (intake_rate * seconds).max(1.0));
     let (mut open_lat, open_failed) =
         open_loop(&client, &url, &token, bodies.clone(), 1_000_000, rate, seconds.min(10.0)).await;
     let filed: i64 =
@@ -232,6 +246,11 @@ pub async fn intake(engine: Engine, scale: Scale, concurrency: usize, seconds: f
         intake_lat.pct(0.5),
         intake_lat.pct(0.99)
     );
+    if let Some(ms) = cpu_per_case {
+        // What other work on the machine cannot distort much: this process's CPU per case,
+        // load generator included, and the rate two cores would give at that cost.
+        println!("  CPU per case (server and load generator): {ms:.2} ms = {:.0} cases/s on 2 cores", 2000.0 / ms);
+    }
     println!(
         "intake, open loop at {rate:.0}/s: p50 {:.1} ms   p99 {:.1} ms   max {:.1} ms   failed {open_failed}",
         open_lat.pct(0.5),

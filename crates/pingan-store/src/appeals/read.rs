@@ -441,32 +441,34 @@ impl Store {
     }
 
     async fn appeal_record(&self, id: i64) -> Result<(AppealRecord, Option<i64>)> {
-        type Row = (
-            String,
-            i64,
-            String,
-            String,
-            Option<f64>,
-            Option<f64>,
-            i64,
-            String,
-            String,
-            bool,
-            String,
-            Option<String>,
-            String,
-            String,
-            Option<i64>,
-        );
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            tracking_code: String,
+            version: i64,
+            text: String,
+            address: String,
+            lon: Option<f64>,
+            lat: Option<f64>,
+            region_id: i64,
+            place: String,
+            channel: String,
+            confidential: bool,
+            reporter_name: String,
+            reporter_phone: Option<String>,
+            unit_name: String,
+            snapshot: String,
+            reporter_account_id: Option<i64>,
+        }
         let row: Option<Row> = on_pool!(&self.db, |pool| sqlx::query_as(
-            "SELECT a.tracking_code, a.version, a.text, a.address, a.lon, a.lat, a.region_id, r.name, a.channel,
-                    a.confidential, a.reporter_name, a.reporter_phone, a.unit_name, a.snapshot, a.reporter_account_id
+            "SELECT a.tracking_code, a.version, a.text, a.address, a.lon, a.lat, a.region_id, r.name AS place,
+                    a.channel, a.confidential, a.reporter_name, a.reporter_phone, a.unit_name, a.snapshot,
+                    a.reporter_account_id
                FROM appeals a JOIN regions r ON r.id = a.region_id WHERE a.id = $1"
         )
         .bind(id)
         .fetch_optional(pool)
         .await)?;
-        let (
+        let Row {
             tracking_code,
             version,
             text,
@@ -481,8 +483,8 @@ impl Store {
             reporter_phone,
             unit_name,
             snapshot,
-            reporter_account,
-        ) = row.ok_or(StoreError::NotFound)?;
+            reporter_account_id: reporter_account,
+        } = row.ok_or(StoreError::NotFound)?;
         let snapshot: AppealSnapshot =
             serde_json::from_str(&snapshot).map_err(|e| StoreError::Corrupt(format!("appeal {id}: {e}")))?;
         let rows: Vec<(i64, i64, String, Option<String>)> = on_pool!(&self.db, |pool| sqlx::query_as(

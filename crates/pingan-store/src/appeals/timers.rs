@@ -18,7 +18,7 @@ use pingan_domain::audit::AuditEvent;
 use pingan_domain::calendar::to_china;
 use pingan_domain::region::RegionPath;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What one pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -107,20 +107,30 @@ impl Store {
                     serde_json::from_str(&snapshot).map_err(|e| StoreError::Corrupt(format!("appeal {id}: {e}")))?;
                 cases.insert(id, LockedCase { snapshot, version, region_path, tracking_code });
             }
+            // Claim, in one statement, the due timers of the cases this pass holds: a timer
+            // another instance claimed first is not returned, so each fires exactly once.
+            let mine: Vec<i64> = due.iter().filter(|t| cases.contains_key(&t.appeal_id)).map(|t| t.id).collect();
+            let mut claimed: HashSet<i64> = HashSet::new();
+            if !mine.is_empty() {
+                let ph = (3..3 + mine.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+                let sql = format!(
+                    "UPDATE appeal_timers SET fired_ms = $1, fired_by = $2 WHERE id IN ({ph}) AND fired_ms IS NULL
+                     RETURNING id"
+                );
+                let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(now_ms).bind(instance);
+                for id in &mine {
+                    q = q.bind(*id);
+                }
+                claimed.extend(q.fetch_all(&mut *tx).await?);
+            }
+            // The supervisors above each place, looked up once per place in a pass.
+            let mut supervisors: HashMap<String, Vec<i64>> = HashMap::new();
             for timer in &due {
                 let Some(case) = cases.get_mut(&timer.appeal_id) else {
                     pass.left += 1;
                     continue;
                 };
-                let claimed = sqlx::query(
-                    "UPDATE appeal_timers SET fired_ms = $1, fired_by = $2 WHERE id = $3 AND fired_ms IS NULL",
-                )
-                .bind(now_ms)
-                .bind(instance)
-                .bind(timer.id)
-                .execute(&mut *tx)
-                .await?;
-                if claimed.rows_affected() != 1 {
+                if !claimed.contains(&timer.id) {
                     pass.left += 1;
                     continue;
                 }
@@ -179,15 +189,18 @@ impl Store {
                 // 逐级督办: the supervisors of every level above the place hear of it.
                 let path_ids = RegionPath::parse(&case.region_path).map(|p| p.ids()).unwrap_or_default();
                 if !path_ids.is_empty() {
-                    let ph = (3..3 + path_ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-                    let sql = format!(
-                        "SELECT id FROM accounts WHERE role = $1 AND NOT disabled AND region_id IN ({ph}) ORDER BY id LIMIT $2"
-                    );
-                    let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(Role::Supervisor.as_str()).bind(20_i64);
-                    for id in &path_ids {
-                        q = q.bind(*id);
+                    if !supervisors.contains_key(&case.region_path) {
+                        let ph = (3..3 + path_ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+                        let sql = format!(
+                            "SELECT id FROM accounts WHERE role = $1 AND NOT disabled AND region_id IN ({ph}) ORDER BY id LIMIT $2"
+                        );
+                        let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(Role::Supervisor.as_str()).bind(20_i64);
+                        for id in &path_ids {
+                            q = q.bind(*id);
+                        }
+                        supervisors.insert(case.region_path.clone(), q.fetch_all(&mut *tx).await?);
                     }
-                    for account in q.fetch_all(&mut *tx).await? {
+                    for &account in &supervisors[&case.region_path] {
                         notices.push(Notice {
                             audience: "staff",
                             account_id: Some(account),

@@ -520,7 +520,8 @@ impl Store {
             AppealCommand::Merge { primary_id, .. } => Some(*primary_id),
             _ => None,
         };
-        on_pool!(&self.db, |pool| {
+        // The case as written, answered from the transaction rather than read back.
+        let written = on_pool!(&self.db, |pool| {
             let mut tx = pool.begin_write().await?;
             let row: Option<LockedRow> = sqlx::query_as(&select).bind(id).fetch_optional(&mut *tx).await?;
             let (snapshot, version, region_path, reporter_account, reporter_phone, tracking_code) =
@@ -665,8 +666,9 @@ impl Store {
                 }
             }
             tx.commit().await?;
-        });
-        self.appeal_snapshot_unscoped(id).await
+            Ok::<AppealSnapshot, StoreError>(write.snapshot)
+        })?;
+        Ok(written)
     }
 
     /// Row-lock suffix for reading a case inside a write: PostgreSQL locks the row (so two
@@ -676,15 +678,6 @@ impl Store {
             crate::Engine::Postgres => "FOR UPDATE",
             crate::Engine::Sqlite => "",
         }
-    }
-
-    pub(crate) async fn appeal_snapshot_unscoped(&self, id: i64) -> Result<AppealSnapshot> {
-        let snap: String = on_pool!(&self.db, |pool| sqlx::query_scalar("SELECT snapshot FROM appeals WHERE id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await)?
-        .ok_or(StoreError::NotFound)?;
-        serde_json::from_str(&snap).map_err(|e| StoreError::Corrupt(format!("appeal {id}: {e}")))
     }
 }
 
