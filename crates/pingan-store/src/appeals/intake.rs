@@ -13,7 +13,7 @@
 //! path and needs the store's own transactions; it is a channel and a loop.
 
 use super::attachments::{attach_audit, insert_attachment_rows};
-use super::{Notice, RowColumns, event_kind_str, timers_for};
+use super::{Notice, RowColumns, timers_for};
 use crate::blobs::BlobRef;
 use crate::{BeginWrite, Engine, Result, Store, StoreError, on_pool};
 use pingan_domain::appeal::{AppealEvent, AppealSnapshot};
@@ -216,50 +216,16 @@ impl Store {
                 .zip(&ids)
                 .flat_map(|(p, id)| p.events.iter().enumerate().map(move |(i, e)| (*id, i as i64 + 1, e)))
                 .collect();
-            for chunk in events.chunks(1000) {
-                let mut q =
-                    sqlx::QueryBuilder::new("INSERT INTO appeal_events (appeal_id, seq, at_ms, kind, actor_id, body) ");
-                q.push_values(chunk.iter(), |mut b, (id, seq, e)| {
-                    b.push_bind(*id)
-                        .push_bind(*seq)
-                        .push_bind(pingan_domain::calendar::from_china(e.at))
-                        .push_bind(event_kind_str(e))
-                        .push_bind(e.by.account_id())
-                        .push_bind(serde_json::to_string(e).expect("events serialise"));
-                });
-                q.build().execute(&mut *tx).await?;
-            }
+            crate::insert_events!(tx, &events)?;
             let timers: Vec<(i64, &'static str, &'static str, i64)> = plans
                 .iter()
                 .zip(&ids)
                 .flat_map(|(p, id)| timers_for(&p.snapshot).into_iter().map(move |(k, d, f)| (*id, k, d, f)))
                 .collect();
-            for chunk in timers.chunks(1000) {
-                let mut q =
-                    sqlx::QueryBuilder::new("INSERT INTO appeal_timers (appeal_id, kind, deadline_kind, fire_ms) ");
-                q.push_values(chunk.iter(), |mut b, (id, kind, dk, fire)| {
-                    b.push_bind(*id).push_bind(*kind).push_bind(*dk).push_bind(*fire);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
+            crate::insert_timers!(tx, &timers)?;
             let notices: Vec<(i64, i64, &Notice)> =
                 plans.iter().zip(&ids).flat_map(|(p, id)| p.notices.iter().map(move |n| (*id, p.now_ms, n))).collect();
-            for chunk in notices.chunks(1000) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO notifications (created_ms, appeal_id, audience, account_id, org_id, phone, kind, text) ",
-                );
-                q.push_values(chunk.iter(), |mut b, (id, now, n)| {
-                    b.push_bind(*now)
-                        .push_bind(*id)
-                        .push_bind(n.audience)
-                        .push_bind(n.account_id)
-                        .push_bind(n.org_id)
-                        .push_bind(&n.phone)
-                        .push_bind(n.kind)
-                        .push_bind(&n.text);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
+            crate::insert_notices!(tx, &notices)?;
             let mut audits: Vec<(AuditEvent, &str)> = Vec::with_capacity(plans.len());
             for (p, id) in plans.iter().zip(&ids) {
                 let mut a = p.audit.clone();
@@ -272,24 +238,7 @@ impl Store {
                     audits.push((audit, p.region_path.as_str()));
                 }
             }
-            for chunk in audits.chunks(500) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO audit_events (at_ms, actor_id, actor_name, action, target_kind, target_id, success,
-                        region_path, encoded) ",
-                );
-                q.push_values(chunk.iter(), |mut b, (ev, path)| {
-                    b.push_bind(ev.at_ms)
-                        .push_bind(ev.actor_id)
-                        .push_bind(&ev.actor_name)
-                        .push_bind(&ev.action)
-                        .push_bind(&ev.target_kind)
-                        .push_bind(ev.target_id)
-                        .push_bind(ev.success)
-                        .push_bind(*path)
-                        .push_bind(String::from_utf8(ev.canonical_bytes()).expect("JSON is UTF-8"));
-                });
-                q.build().execute(&mut *tx).await?;
-            }
+            crate::insert_audits!(tx, &audits)?;
             let keys: Vec<(i64, &FilingPlan)> =
                 plans.iter().zip(&ids).filter(|(p, _)| p.idempotency.is_some()).map(|(p, id)| (*id, *p)).collect();
             for chunk in keys.chunks(1000) {

@@ -11,7 +11,7 @@
 
 use super::write::unit_notices;
 use super::{AppealRules, CaseWrite, Notice, deadline_kind_str};
-use crate::{BeginWrite, Result, Store, StoreError, on_pool, persist_case_write};
+use crate::{BeginWrite, Result, Store, StoreError, on_pool};
 use pingan_domain::account::Role;
 use pingan_domain::appeal::{AppealCommand, AppealSnapshot, CaseActor, SupervisionReason, decide};
 use pingan_domain::audit::AuditEvent;
@@ -123,6 +123,9 @@ impl Store {
                 }
                 claimed.extend(q.fetch_all(&mut *tx).await?);
             }
+            // The yellow cards' notices and the supervision orders, written together at the end.
+            let mut warnings: Vec<(i64, Notice)> = Vec::new();
+            let mut writes: Vec<CaseWrite> = Vec::new();
             // The supervisors above each place, looked up once per place in a pass.
             let mut supervisors: HashMap<String, Vec<i64>> = HashMap::new();
             for timer in &due {
@@ -153,9 +156,8 @@ impl Store {
                         case.tracking_code,
                         to_china(timer.fire_ms).format("%m-%d %H:%M"),
                     );
-                    let notices = responsible_notices(&case.snapshot, "appeal.yellow_card", &text);
-                    for n in notices {
-                        crate::insert_notice!(tx, &n, timer.appeal_id, now_ms)?;
+                    for n in responsible_notices(&case.snapshot, "appeal.yellow_card", &text) {
+                        warnings.push((timer.appeal_id, n));
                     }
                     continue;
                 }
@@ -236,11 +238,14 @@ impl Store {
                     region_path: case.region_path.clone(),
                     now_ms,
                 };
-                persist_case_write!(tx, &write)?;
                 case.version = write.new_version();
                 case.snapshot = next;
+                writes.push(write);
                 pass.supervision_orders += 1;
             }
+            let warnings: Vec<(i64, i64, &Notice)> = warnings.iter().map(|(id, n)| (*id, now_ms, n)).collect();
+            crate::insert_notices!(tx, &warnings)?;
+            crate::persist_case_writes!(tx, &writes)?;
             tx.commit().await?;
         });
         Ok(pass)
