@@ -150,6 +150,28 @@ pub struct Store {
     group_commit: Option<appeals::GroupCommit>,
 }
 
+/// Copy the WAL back into the database file every half second with a PASSIVE checkpoint, which
+/// never waits for readers or the writer. With SQLite's automatic checkpoint the commit that
+/// crosses 1,000 pages does it, and every case in that group commit waits for it.
+fn checkpoint_in_background(pool: SqlitePool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if pool.is_closed() {
+                break;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                if pool.is_closed() {
+                    break;
+                }
+                tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
+            }
+        }
+    });
+}
+
 pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
@@ -169,13 +191,17 @@ impl Store {
                 .pragma("cache_size", "-32768")
                 // Read pages through a memory map: with writes committing all the time, every
                 // read transaction would otherwise re-read its pages with a system call and a copy.
-                .pragma("mmap_size", "1073741824");
+                .pragma("mmap_size", "1073741824")
+                // Checkpoints run beside the writers (`checkpoint_in_background`), not inside
+                // whichever commit happens to cross the threshold.
+                .pragma("wal_autocheckpoint", "0");
             let pool = SqlitePoolOptions::new()
                 .max_connections(opts.max_connections)
                 .acquire_timeout(opts.connect_timeout)
                 .connect_with(options)
                 .await
                 .map_err(StoreError::Connect)?;
+            checkpoint_in_background(pool.clone());
             Db::Sqlite(pool)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.to_owned()))?;

@@ -81,7 +81,10 @@ impl Store {
                     }
                 }
                 let plans: Vec<&FilingPlan> = jobs.iter().map(|(p, _)| p).collect();
-                match writer.write_filings(&plans).await {
+                let started = std::time::Instant::now();
+                let written = writer.write_filings(&plans).await;
+                tracing::trace!(cases = plans.len(), ms = started.elapsed().as_secs_f64() * 1e3, "group commit");
+                match written {
                     Ok(ids) => {
                         for ((_, reply), id) in jobs.into_iter().zip(ids) {
                             let _ = reply.send(Ok(id));
