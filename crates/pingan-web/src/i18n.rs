@@ -150,6 +150,8 @@ pub const TEXT: &[(&str, &str, &str)] = &[
     ("report.photos_too_big", "照片「{name}」超过 {mib} MiB", "Photo '{name}' is larger than {mib} MiB"),
     ("report.photos_again", "未能提交,请重新选择照片", "Nothing was submitted: choose the photos again"),
     ("attach.title", "附件", "Attachments"),
+    ("attach.add", "添加照片或材料(PDF)", "Add photos or documents (PDF)"),
+    ("attach.upload", "上传", "Upload"),
     ("rates.title", "诉求评价指标", "Appeal rates"),
     ("rates.from", "开始日期", "From"),
     ("rates.to", "结束日期", "To"),

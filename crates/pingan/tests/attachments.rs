@@ -188,3 +188,82 @@ on_both_engines!(attachments_are_checked_stored_and_served_only_to_those_who_may
     let (_, audit) = admin.get("/api/v1/audit?action=appeal.attach").await;
     assert_eq!(audit["total"], 3, "{audit}");
 });
+
+/// A form post from the staff case page: the CSRF field, then one `photos` part per file.
+async fn page_upload(s: &Session, id: i64, files: &[(&str, &[u8])]) -> (StatusCode, String) {
+    let boundary = "pingan-page-boundary-41c2";
+    let mut body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{}\r\n", s.csrf).into_bytes();
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"{name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let res = s
+        .client
+        .post(s.url(&format!("/appeals/{id}/attachments")))
+        .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .expect("page upload");
+    let status = res.status();
+    (status, res.text().await.unwrap_or_default())
+}
+
+on_both_engines!(staff_attach_files_from_the_case_page, |app: TestApp| async move {
+    let (worker, grid_code) = {
+        let username = app.first_username("grid_worker").await;
+        let code = username.strip_prefix("grid.").unwrap().to_owned();
+        (app.login(&username).await, code)
+    };
+    let (status, filed) = worker
+        .post(
+            "/api/v1/appeals",
+            &json!({"text": "某服装厂拖欠工人三个月工资", "category": "A03", "channel": "patrol", "region_code": grid_code}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let id = filed["id"].as_i64().unwrap();
+    let dept = app.login("dept.371402.renshe").await;
+
+    // The unit handling it sees the upload form and adds a photo and a scanned document.
+    let page = dept.client.get(dept.url(&format!("/appeals/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"attach-form\""), "the handling unit can upload");
+    let (status, _) = page_upload(&dept, id, &[("现场.jpg", &photo(1)), ("协调记录.pdf", PDF)]).await;
+    assert!(status.is_redirection() || status == StatusCode::OK, "{status}");
+    let (_, items) = list(&dept, id).await;
+    let names: Vec<&str> = items.as_array().unwrap().iter().filter_map(|i| i["name"].as_str()).collect();
+    assert_eq!(names, ["现场.jpg", "协调记录.pdf"]);
+
+    // A text file posing as a PDF is refused on the page, named, and nothing is added.
+    let (status, html) = page_upload(&dept, id, &[("假的.pdf", b"just some text, not a document")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("id=\"case-error\"") && html.contains("假的.pdf"), "{html}");
+    let (_, items) = list(&dept, id).await;
+    assert_eq!(items.as_array().unwrap().len(), 2);
+
+    // Without the form's CSRF token: refused, nothing added.
+    let mut forged = dept.against(&dept.base);
+    forged.csrf = "not-the-token".into();
+    let (status, _) = page_upload(&forged, id, &[("另一张.jpg", &photo(2))]).await;
+    assert!(status.is_client_error(), "{status}");
+    let (_, items) = list(&dept, id).await;
+    assert_eq!(items.as_array().unwrap().len(), 2);
+
+    // A leader reads the case but does not handle it: no form, and a post is refused.
+    let leader = app.login("leader").await;
+    let page = leader.client.get(leader.url(&format!("/appeals/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("id=\"attach-form\""));
+    let (status, _) = page_upload(&leader, id, &[("领导.jpg", &photo(3))]).await;
+    assert!(status.is_client_error(), "{status}");
+    let (_, items) = list(&dept, id).await;
+    assert_eq!(items.as_array().unwrap().len(), 2);
+});

@@ -78,6 +78,12 @@ pub fn router() -> Router<AppState> {
         .route("/appeals/bulk-dispatch", post(bulk_dispatch))
         .route("/appeals/{id}", get(case_page))
         .route("/appeals/{id}/act", post(act_submit))
+        .route(
+            "/appeals/{id}/attachments",
+            post(attach_submit).layer(axum::extract::DefaultBodyLimit::max(crate::api::attachments::upload_limit(
+                &pingan_store::blobs::AttachmentPolicy::default(),
+            ))),
+        )
 }
 
 /// A queue tab with its count.
@@ -583,6 +589,55 @@ async fn act_submit(
             let html = render_case(&state, &current, &headers, id, Some(message), None).await?;
             Ok((status, Html(html)).into_response())
         }
+    }
+}
+
+/// Staff handling a case add photos or PDFs to it (现场照片, 处理材料) from the case page: the
+/// same checks as the API's upload, every file checked by content before any is stored, and a
+/// refusal shown on the case page.
+async fn attach_submit(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    req: axum::extract::Request,
+) -> PageResult<Response> {
+    let policy = pingan_store::blobs::AttachmentPolicy::default();
+    // Whether they may add to this case at all, before reading the upload.
+    state.store.check_attachable(&current.actor, id, &[], &policy).await.map_err(AppError::from)?;
+    let mut form = super::citizen_appeals::PostedForm::read(req, &state, false).await?;
+    current.check_csrf(form.fields.get("_csrf").map(String::as_str))?;
+    let (st, cur, hd) = (&state, &current, &headers);
+    let refused = |status: StatusCode, message: String| async move {
+        let html = render_case(st, cur, hd, id, Some(message), None).await?;
+        Ok::<Response, PageError>((status, Html(html)).into_response())
+    };
+    if let Some((status, message)) = form.broken.take() {
+        return refused(status, message).await;
+    }
+    if !form.photo_errors.is_empty() {
+        let message = form.photo_errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(";");
+        return refused(StatusCode::BAD_REQUEST, message).await;
+    }
+    if form.photos.is_empty() {
+        return refused(StatusCode::BAD_REQUEST, "请选择要上传的附件 / choose at least one file".into()).await;
+    }
+    let names = form.photo_names();
+    let stored = match state.store.check_attachable(&current.actor, id, &names, &policy).await {
+        Ok(()) => crate::api::attachments::store_blobs(&state.blobs, std::mem::take(&mut form.photos)).await?,
+        Err(pingan_store::StoreError::Invalid(fields)) => {
+            let message = fields.into_iter().map(|f| f.message).collect::<Vec<_>>().join(";");
+            return refused(StatusCode::BAD_REQUEST, message).await;
+        }
+        Err(e) => return Err(AppError::from(e).into()),
+    };
+    match state.store.add_attachments(&current.actor, id, &stored, &policy).await {
+        Ok(_) => Ok(Redirect::to(&format!("/appeals/{id}")).into_response()),
+        Err(pingan_store::StoreError::Invalid(fields)) => {
+            let message = fields.into_iter().map(|f| f.message).collect::<Vec<_>>().join(";");
+            refused(StatusCode::BAD_REQUEST, message).await
+        }
+        Err(e) => Err(AppError::from(e).into()),
     }
 }
 

@@ -55,21 +55,21 @@ const MAX_TEXT_FIELDS: usize = 64;
 /// the size limit, say) are kept for the handler to show on the form, with the text the
 /// resident typed.
 #[derive(Default)]
-struct PostedForm {
-    fields: BTreeMap<String, String>,
+pub(crate) struct PostedForm {
+    pub(crate) fields: BTreeMap<String, String>,
     /// Photos that passed the content checks, in the order sent.
-    photos: Vec<CheckedFile>,
+    pub(crate) photos: Vec<CheckedFile>,
     /// Photos refused, each named, on the field `photos`.
-    photo_errors: Vec<FieldError>,
+    pub(crate) photo_errors: Vec<FieldError>,
     /// Whether any photo was chosen (a form shown again must ask for them again: a browser
     /// cannot refill a file input).
-    photos_sent: bool,
+    pub(crate) photos_sent: bool,
     /// The request broke off: the status (413 past the size limit, 400 otherwise) and why.
-    broken: Option<(StatusCode, String)>,
+    pub(crate) broken: Option<(StatusCode, String)>,
 }
 
 impl PostedForm {
-    fn photo_names(&self) -> Vec<String> {
+    pub(crate) fn photo_names(&self) -> Vec<String> {
         self.photos.iter().map(|f| f.name.clone()).collect()
     }
 
@@ -100,7 +100,8 @@ fn broke_off(status: StatusCode, message: String) -> Option<(StatusCode, String)
 impl PostedForm {
     /// Read the form. Handlers call this once they know who is posting, so that no one
     /// signed out can make the server read a large body.
-    async fn read(req: Request, state: &AppState) -> Result<Self, PageError> {
+    /// `images_only`: residents send photos; staff may also attach PDFs (the store's kinds).
+    pub(crate) async fn read(req: Request, state: &AppState, images_only: bool) -> Result<Self, PageError> {
         let multipart = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -138,7 +139,7 @@ impl PostedForm {
                 files += 1;
                 let name = clean_attachment_name(Some(&raw), files);
                 match read_file(field, name.clone(), &policy).await {
-                    Ok(Ok(file)) if !file.kind.is_image() => out.photo_errors.push(FieldError::new(
+                    Ok(Ok(file)) if images_only && !file.kind.is_image() => out.photo_errors.push(FieldError::new(
                         PHOTOS,
                         format!(
                             "附件「{name}」不是照片,请选择 JPEG、PNG、WebP、GIF 或 HEIC 图片 / '{name}' is not a photo: choose a JPEG, PNG, WebP, GIF or HEIC picture"
@@ -384,7 +385,7 @@ async fn report_submit(
         Ok(c) => c,
         Err(r) => return Ok(r.into_response()),
     };
-    let mut posted = PostedForm::read(req, &state).await?;
+    let mut posted = PostedForm::read(req, &state, true).await?;
     current.check_csrf(posted.fields.get("_csrf").map(String::as_str))?;
     let policy = AttachmentPolicy::default();
     // The form comes back with what the resident typed and every error next to its field.
@@ -599,7 +600,7 @@ async fn my_case_act(
         Ok(c) => c,
         Err(r) => return Ok(r.into_response()),
     };
-    let posted = PostedForm::read(req, &state).await?;
+    let posted = PostedForm::read(req, &state, true).await?;
     current.check_csrf(posted.fields.get("_csrf").map(String::as_str))?;
     let text = |k: &str| posted.fields.get(k).cloned().unwrap_or_default();
     let version = posted.fields.get("version").and_then(|v| v.parse().ok());
