@@ -365,31 +365,49 @@ pub(crate) fn event_kind_str(e: &AppealEvent) -> String {
 /// group-commit intake, the deadline pass): one statement per few hundred rows instead of one
 /// per row, which on PostgreSQL is one round trip instead of hundreds.
 ///
-/// `insert_events!(tx, &[(appeal_id, seq, &AppealEvent)])`
+/// The loop every multi-row insert shares: `rows` in chunks of `per`, each one
+/// `head VALUES (…), (…) suffix` statement, binding a row's columns with `bind`; the first
+/// failure ends it.
 #[macro_export]
 #[doc(hidden)]
-macro_rules! insert_events {
-    ($tx:expr, $rows:expr) => {{
-        let rows: &[(i64, i64, &pingan_domain::appeal::AppealEvent)] = $rows;
+macro_rules! insert_chunks {
+    ($tx:expr, $rows:expr, $per:expr, $head:expr, $suffix:expr, |$b:ident, $row:pat_param| $bind:expr) => {{
         let mut result: $crate::Result<()> = Ok(());
-        for chunk in rows.chunks(1000) {
-            let mut q = $crate::sqlx::QueryBuilder::new(
-                "INSERT INTO appeal_events (appeal_id, seq, at_ms, kind, actor_id, body) ",
-            );
-            q.push_values(chunk.iter(), |mut b, (id, seq, e)| {
-                b.push_bind(*id)
-                    .push_bind(*seq)
-                    .push_bind(pingan_domain::calendar::from_china(e.at))
-                    .push_bind($crate::appeals::event_kind_str(e))
-                    .push_bind(e.by.account_id())
-                    .push_bind(serde_json::to_string(e).expect("events serialise"));
+        for chunk in $rows.chunks($per) {
+            let mut q = $crate::sqlx::QueryBuilder::new($head);
+            q.push_values(chunk.iter(), |mut $b, $row| {
+                $bind;
             });
+            q.push($suffix);
             if let Err(e) = q.build().execute(&mut *$tx).await {
                 result = Err(e.into());
                 break;
             }
         }
         result
+    }};
+}
+
+/// `insert_events!(tx, &[(appeal_id, seq, &AppealEvent)])`
+#[macro_export]
+#[doc(hidden)]
+macro_rules! insert_events {
+    ($tx:expr, $rows:expr) => {{
+        let rows: &[(i64, i64, &pingan_domain::appeal::AppealEvent)] = $rows;
+        $crate::insert_chunks!(
+            $tx,
+            rows,
+            1000,
+            "INSERT INTO appeal_events (appeal_id, seq, at_ms, kind, actor_id, body) ",
+            "",
+            |b, (id, seq, e)| b
+                .push_bind(*id)
+                .push_bind(*seq)
+                .push_bind(pingan_domain::calendar::from_china(e.at))
+                .push_bind($crate::appeals::event_kind_str(e))
+                .push_bind(e.by.account_id())
+                .push_bind(serde_json::to_string(e).expect("events serialise"))
+        )
     }};
 }
 
@@ -400,20 +418,14 @@ macro_rules! insert_events {
 macro_rules! insert_timers {
     ($tx:expr, $rows:expr) => {{
         let rows: &[(i64, &str, &str, i64)] = $rows;
-        let mut result: $crate::Result<()> = Ok(());
-        for chunk in rows.chunks(1000) {
-            let mut q =
-                $crate::sqlx::QueryBuilder::new("INSERT INTO appeal_timers (appeal_id, kind, deadline_kind, fire_ms) ");
-            q.push_values(chunk.iter(), |mut b, (id, kind, dk, fire)| {
-                b.push_bind(*id).push_bind(*kind).push_bind(*dk).push_bind(*fire);
-            });
-            q.push(" ON CONFLICT (appeal_id, kind, deadline_kind, fire_ms) DO NOTHING");
-            if let Err(e) = q.build().execute(&mut *$tx).await {
-                result = Err(e.into());
-                break;
-            }
-        }
-        result
+        $crate::insert_chunks!(
+            $tx,
+            rows,
+            1000,
+            "INSERT INTO appeal_timers (appeal_id, kind, deadline_kind, fire_ms) ",
+            " ON CONFLICT (appeal_id, kind, deadline_kind, fire_ms) DO NOTHING",
+            |b, (id, kind, dk, fire)| b.push_bind(*id).push_bind(*kind).push_bind(*dk).push_bind(*fire)
+        )
     }};
 }
 
@@ -423,27 +435,22 @@ macro_rules! insert_timers {
 macro_rules! insert_notices {
     ($tx:expr, $rows:expr) => {{
         let rows: &[(i64, i64, &$crate::appeals::Notice)] = $rows;
-        let mut result: $crate::Result<()> = Ok(());
-        for chunk in rows.chunks(1000) {
-            let mut q = $crate::sqlx::QueryBuilder::new(
-                "INSERT INTO notifications (created_ms, appeal_id, audience, account_id, org_id, phone, kind, text) ",
-            );
-            q.push_values(chunk.iter(), |mut b, (id, now, n)| {
-                b.push_bind(*now)
-                    .push_bind(*id)
-                    .push_bind(n.audience)
-                    .push_bind(n.account_id)
-                    .push_bind(n.org_id)
-                    .push_bind(&n.phone)
-                    .push_bind(n.kind)
-                    .push_bind(&n.text);
-            });
-            if let Err(e) = q.build().execute(&mut *$tx).await {
-                result = Err(e.into());
-                break;
-            }
-        }
-        result
+        $crate::insert_chunks!(
+            $tx,
+            rows,
+            1000,
+            "INSERT INTO notifications (created_ms, appeal_id, audience, account_id, org_id, phone, kind, text) ",
+            "",
+            |b, (id, now, n)| b
+                .push_bind(*now)
+                .push_bind(*id)
+                .push_bind(n.audience)
+                .push_bind(n.account_id)
+                .push_bind(n.org_id)
+                .push_bind(&n.phone)
+                .push_bind(n.kind)
+                .push_bind(&n.text)
+        )
     }};
 }
 
@@ -453,29 +460,24 @@ macro_rules! insert_notices {
 macro_rules! insert_audits {
     ($tx:expr, $rows:expr) => {{
         let rows: &[(pingan_domain::audit::AuditEvent, &str)] = $rows;
-        let mut result: $crate::Result<()> = Ok(());
-        for chunk in rows.chunks(500) {
-            let mut q = $crate::sqlx::QueryBuilder::new(
-                "INSERT INTO audit_events (at_ms, actor_id, actor_name, action, target_kind, target_id, success,
-                    region_path, encoded) ",
-            );
-            q.push_values(chunk.iter(), |mut b, (ev, path)| {
-                b.push_bind(ev.at_ms)
-                    .push_bind(ev.actor_id)
-                    .push_bind(&ev.actor_name)
-                    .push_bind(&ev.action)
-                    .push_bind(&ev.target_kind)
-                    .push_bind(ev.target_id)
-                    .push_bind(ev.success)
-                    .push_bind(*path)
-                    .push_bind(String::from_utf8(ev.canonical_bytes()).expect("JSON is UTF-8"));
-            });
-            if let Err(e) = q.build().execute(&mut *$tx).await {
-                result = Err(e.into());
-                break;
-            }
-        }
-        result
+        $crate::insert_chunks!(
+            $tx,
+            rows,
+            500,
+            "INSERT INTO audit_events (at_ms, actor_id, actor_name, action, target_kind, target_id, success,
+                region_path, encoded) ",
+            "",
+            |b, (ev, path)| b
+                .push_bind(ev.at_ms)
+                .push_bind(ev.actor_id)
+                .push_bind(&ev.actor_name)
+                .push_bind(&ev.action)
+                .push_bind(&ev.target_kind)
+                .push_bind(ev.target_id)
+                .push_bind(ev.success)
+                .push_bind(*path)
+                .push_bind(String::from_utf8(ev.canonical_bytes()).expect("JSON is UTF-8"))
+        )
     }};
 }
 
