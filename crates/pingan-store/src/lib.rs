@@ -153,23 +153,72 @@ pub struct Store {
 /// Copy the WAL back into the database file every half second with a PASSIVE checkpoint, which
 /// never waits for readers or the writer. With SQLite's automatic checkpoint the commit that
 /// crosses 1,000 pages does it, and every case in that group commit waits for it.
+///
+/// A PASSIVE checkpoint never catches up with a writer that commits all the time, and the WAL
+/// only starts again from its beginning once it has been copied in full: under a steady stream
+/// of writes it would grow without end (a gigabyte in 15 s of intake). So when a pass leaves
+/// more than [`WAL_RESTART_FRAMES`] behind, the next one is a RESTART, which waits for the
+/// writer; the group-commit writer also restarts the WAL itself between its batches
+/// (`Store::restart_wal`), where no writer waits.
 fn checkpoint_in_background(pool: SqlitePool) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(500));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut behind = false;
         loop {
             tick.tick().await;
             if pool.is_closed() {
                 break;
             }
-            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
-                if pool.is_closed() {
-                    break;
-                }
-                tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
+            let mode = if behind { "RESTART" } else { "PASSIVE" };
+            match sqlx::query_as::<_, (i64, i64, i64)>(&format!("PRAGMA wal_checkpoint({mode})")).fetch_one(&pool).await
+            {
+                // (busy, frames in the WAL, frames copied)
+                Ok((_, log, copied)) => behind = log - copied > WAL_RESTART_FRAMES,
+                Err(_) if pool.is_closed() => break,
+                Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; retrying"),
             }
         }
     });
+}
+
+/// How far (in pages) a checkpoint may fall behind before it waits for the writer.
+const WAL_RESTART_FRAMES: i64 = 8192;
+
+impl Store {
+    /// A copy of this store that writes through a connection of its own (SQLite), for a task
+    /// that is the main writer: SQLite drops a connection's page cache whenever another
+    /// connection has written, so a writer that takes any pooled connection re-reads its index
+    /// pages at every commit, while one that keeps its own connection finds them cached.
+    pub(crate) fn with_own_writer_connection(&self) -> Store {
+        match &self.db {
+            Db::Sqlite(pool) => {
+                let own = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .test_before_acquire(false)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_lazy_with((*pool.connect_options()).clone());
+                Store { db: Db::Sqlite(own), group_commit: None }
+            }
+            Db::Postgres(_) => Store { db: self.db.clone(), group_commit: None },
+        }
+    }
+
+    /// Copy the whole WAL into the database and start it again from its beginning (SQLite; a
+    /// no-op on PostgreSQL). Waits briefly for readers of older snapshots; called by the
+    /// group-commit writer between its batches, so no writer waits for it.
+    pub(crate) async fn restart_wal(&self) {
+        if let Db::Sqlite(pool) = &self.db {
+            let started = std::time::Instant::now();
+            match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(RESTART)").fetch_one(pool).await {
+                Ok((busy, frames, _)) => {
+                    tracing::trace!(busy, frames, ms = started.elapsed().as_secs_f64() * 1e3, "WAL restarted")
+                }
+                Err(e) => tracing::debug!(error = %e, "WAL restart skipped"),
+            }
+        }
+    }
 }
 
 pub(crate) fn now_ms() -> i64 {
@@ -189,13 +238,16 @@ impl Store {
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
                 .pragma("cache_size", "-32768")
-                // Read pages through a memory map: with writes committing all the time, every
-                // read transaction would otherwise re-read its pages with a system call and a copy.
-                .pragma("mmap_size", "1073741824")
+                // No memory map (`mmap_size`): SQLite unmaps and remaps the whole file at each
+                // read transaction that follows another connection's commit, and under steady
+                // intake those unmaps (with their TLB shootdowns) cost more than the reads saved.
                 // Checkpoints run beside the writers (`checkpoint_in_background`), not inside
                 // whichever commit happens to cross the threshold.
                 .pragma("wal_autocheckpoint", "0");
             let pool = SqlitePoolOptions::new()
+                // sqlx pings a connection each time it is taken from the pool: a round trip to
+                // its worker thread for nothing, since an embedded connection cannot go stale.
+                .test_before_acquire(false)
                 .max_connections(opts.max_connections)
                 .acquire_timeout(opts.connect_timeout)
                 .connect_with(options)

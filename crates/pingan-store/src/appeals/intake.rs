@@ -23,6 +23,9 @@ use tokio::sync::{mpsc, oneshot};
 /// The most cases one group commit writes.
 pub const MAX_BATCH: usize = 256;
 
+/// How often the writer copies the WAL back and starts it again, while cases keep coming.
+const WAL_RESTART_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// A new case, fully decided, waiting to be written.
 #[derive(Debug, Clone)]
 pub(crate) struct FilingPlan {
@@ -70,9 +73,16 @@ impl Store {
     /// each filing is then its own transaction.
     pub fn with_group_commit(mut self) -> Store {
         let (tx, mut rx) = mpsc::channel::<Job>(4 * MAX_BATCH);
-        let writer = self.clone();
+        let writer = self.with_own_writer_connection();
         tokio::spawn(async move {
+            let mut restarted = std::time::Instant::now();
             while let Some(first) = rx.recv().await {
+                // Between batches, so that the WAL stays a few megabytes and its pages are
+                // rewritten in place (see `checkpoint_in_background`).
+                if restarted.elapsed() >= WAL_RESTART_EVERY {
+                    writer.restart_wal().await;
+                    restarted = std::time::Instant::now();
+                }
                 let mut jobs = vec![first];
                 while jobs.len() < MAX_BATCH {
                     match rx.try_recv() {
