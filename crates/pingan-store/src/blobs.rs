@@ -245,6 +245,105 @@ impl BlobStore {
     }
 }
 
+/// What [`BlobStore::sweep`] found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Sweep {
+    /// Blobs some record refers to.
+    pub referenced: u64,
+    /// Blobs no record refers to, removed (or, in a dry run, that would be).
+    pub removed: u64,
+    pub removed_bytes: u64,
+    /// Blobs no record refers to yet, younger than the grace period: kept, since a filing
+    /// may be about to commit its reference.
+    pub young: u64,
+    /// Leftovers of interrupted writes (temp files older than the grace period), removed.
+    pub temp_removed: u64,
+}
+
+impl BlobStore {
+    /// Remove the blobs that no record refers to (`referenced` holds every SHA-256 the
+    /// database names) and the temp files of interrupted writes, once they are older than
+    /// `grace`. A filing writes its photos before the transaction that refers to them, and
+    /// storing known bytes again makes their file young, so a grace longer than any request
+    /// never removes a blob about to be used. Files that are not blobs are left alone.
+    pub async fn sweep(
+        &self,
+        referenced: std::collections::HashSet<String>,
+        grace: std::time::Duration,
+        dry_run: bool,
+    ) -> Result<Sweep, BlobError> {
+        let root = self.dir.clone();
+        tokio::task::spawn_blocking(move || sweep_blocking(&root, &referenced, grace, dry_run))
+            .await
+            .map_err(io::Error::other)?
+    }
+}
+
+fn sweep_blocking(
+    root: &Path,
+    referenced: &std::collections::HashSet<String>,
+    grace: std::time::Duration,
+    dry_run: bool,
+) -> Result<Sweep, BlobError> {
+    let mut sweep = Sweep::default();
+    let now = std::time::SystemTime::now();
+    // Fan-out directories are two hex characters each (`blob_path`); nothing else is walked.
+    let fan_out = |dir: &Path| -> io::Result<Vec<PathBuf>> {
+        let mut dirs = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if entry.file_type()?.is_dir() && name.len() == 2 && name.bytes().all(|b| b.is_ascii_hexdigit()) {
+                dirs.push(entry.path());
+            }
+        }
+        Ok(dirs)
+    };
+    for top in fan_out(root)? {
+        for leaf in fan_out(&top)? {
+            for entry in std::fs::read_dir(&leaf)? {
+                let entry = entry?;
+                let meta = entry.metadata()?;
+                if !meta.is_file() {
+                    continue;
+                }
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let old = now.duration_since(meta.modified()?).is_ok_and(|age| age >= grace);
+                if name.starts_with(TEMP_PREFIX) {
+                    if old {
+                        if !dry_run {
+                            remove_if_present(&entry.path())?;
+                        }
+                        sweep.temp_removed += 1;
+                    }
+                } else if is_sha256_hex(&name) {
+                    if referenced.contains(&name) {
+                        sweep.referenced += 1;
+                    } else if !old {
+                        sweep.young += 1;
+                    } else {
+                        if !dry_run {
+                            remove_if_present(&entry.path())?;
+                        }
+                        sweep.removed += 1;
+                        sweep.removed_bytes += meta.len();
+                    }
+                }
+            }
+        }
+    }
+    Ok(sweep)
+}
+
+/// Another instance's sweep may have removed it first.
+fn remove_if_present(path: &Path) -> io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
 fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
@@ -265,6 +364,9 @@ fn put_blocking(root: &Path, bytes: &[u8]) -> Result<BlobRef, BlobError> {
 
     let path = blob_path(root, &sha256);
     if holds(&path, &sha256)? {
+        // Fresh again: a sweep leaves young blobs alone, and this one is about to be referred
+        // to by a record that is not yet committed.
+        File::options().write(true).open(&path)?.set_modified(std::time::SystemTime::now())?;
         return Ok(blob);
     }
     let leaf = path.parent().expect("blob path has a parent");
@@ -498,6 +600,53 @@ mod tests {
         // A second handle on the same directory (another instance) sees it.
         let other = BlobStore::open(store.dir()).unwrap();
         assert_eq!(other.get(&blob.sha256).await.unwrap(), PDF);
+    }
+
+    /// Set a file's modification time `secs` seconds into the past.
+    fn age(path: &Path, secs: u64) {
+        let when = std::time::SystemTime::now() - std::time::Duration::from_secs(secs);
+        File::options().write(true).open(path).unwrap().set_modified(when).unwrap();
+    }
+
+    #[tokio::test]
+    async fn sweep_removes_old_unreferenced_blobs_and_leftovers_only() {
+        let tmp = TempDir::new();
+        let store = BlobStore::open(tmp.0.join("blobs")).unwrap();
+        let path = |b: &BlobRef| blob_path(store.dir(), &b.sha256);
+        let kept = store.put(PDF).await.unwrap();
+        let orphan = store.put(b"%PDF-1.4 orphan").await.unwrap();
+        let young = store.put(b"%PDF-1.4 young").await.unwrap();
+        let revived = store.put(b"%PDF-1.4 stored again").await.unwrap();
+        for b in [&kept, &orphan, &revived] {
+            age(&path(b), 7200);
+        }
+        // Stored again (a new filing with the same photo): young once more.
+        store.put(b"%PDF-1.4 stored again").await.unwrap();
+        let leaf = path(&kept).parent().unwrap().to_owned();
+        let leftover = leaf.join(format!("{TEMP_PREFIX}1-0000000000000001"));
+        std::fs::write(&leftover, b"half").unwrap();
+        age(&leftover, 7200);
+        let foreign = store.dir().join("README.txt");
+        std::fs::write(&foreign, b"not a blob").unwrap();
+        age(&foreign, 7200);
+
+        let referenced: std::collections::HashSet<String> = [kept.sha256.clone()].into();
+        let hour = std::time::Duration::from_secs(3600);
+        let dry = store.sweep(referenced.clone(), hour, true).await.unwrap();
+        let want = Sweep { referenced: 1, removed: 1, removed_bytes: orphan.size, young: 2, temp_removed: 1 };
+        assert_eq!(dry, want);
+        assert!(path(&orphan).exists() && leftover.exists(), "a dry run removes nothing");
+
+        assert_eq!(store.sweep(referenced.clone(), hour, false).await.unwrap(), want);
+        assert!(!path(&orphan).exists() && !leftover.exists());
+        for b in [&kept, &young, &revived] {
+            assert!(path(b).exists(), "{} kept", b.sha256);
+        }
+        assert!(foreign.exists(), "files that are not blobs are left alone");
+        assert_eq!(store.get(&kept.sha256).await.unwrap(), PDF);
+        // Nothing left to do.
+        let again = store.sweep(referenced, hour, false).await.unwrap();
+        assert_eq!((again.removed, again.temp_removed), (0, 0));
     }
 
     #[tokio::test]

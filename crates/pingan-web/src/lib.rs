@@ -74,7 +74,7 @@ impl Default for WebConfig {
             rules_refresh: Duration::from_secs(2),
             deadline_scan: Some(Duration::from_secs(15)),
             scanner_ahead_ms: 0,
-            blob_dir: std::path::PathBuf::from("pingan-blobs"),
+            blob_dir: std::path::PathBuf::from(pingan_store::blobs::DEFAULT_DIR),
             notifier: Arc::new(notify::LogNotifier),
             notify_every: None,
             classifier: None,

@@ -33,10 +33,17 @@ pub struct Config {
     /// it the server trains the shipped model at start.
     #[serde(default)]
     pub classifier_model: Option<PathBuf>,
+    /// Where attachment bytes are kept (content-addressed). With several instances this must be
+    /// one directory all of them share (e.g. an NFS mount).
+    #[serde(default = "default_blob_dir")]
+    pub blob_dir: PathBuf,
 }
 
 fn default_database_url() -> String {
     "sqlite://pingan.db".into()
+}
+fn default_blob_dir() -> PathBuf {
+    PathBuf::from(pingan_store::blobs::DEFAULT_DIR)
 }
 fn default_listen() -> String {
     "127.0.0.1:8080".into()
@@ -57,7 +64,8 @@ impl Default for Config {
 impl Config {
     /// Read `file` if given, then apply `PINGAN_DATABASE_URL`, `PINGAN_LISTEN`,
     /// `PINGAN_LOG_FORMAT`, `PINGAN_SMS_WEBHOOK_URL`, `PINGAN_NOTIFY_WEBHOOK_URL`,
-    /// `PINGAN_CLASSIFIER_MODEL` (empty: the shipped model) and `PINGAN_COOKIE_SECURE`.
+    /// `PINGAN_CLASSIFIER_MODEL` (empty: the shipped model), `PINGAN_BLOB_DIR` and
+    /// `PINGAN_COOKIE_SECURE`.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         let mut config = match file {
             Some(path) => {
@@ -86,6 +94,9 @@ impl Config {
         if let Ok(v) = std::env::var("PINGAN_CLASSIFIER_MODEL") {
             // Empty names no file: a way to go back to the shipped model over a config file.
             config.classifier_model = (!v.is_empty()).then(|| PathBuf::from(v));
+        }
+        if let Ok(v) = std::env::var("PINGAN_BLOB_DIR") {
+            config.blob_dir = PathBuf::from(v);
         }
         if let Ok(v) = std::env::var("PINGAN_COOKIE_SECURE") {
             config.cookie_secure = matches!(v.as_str(), "1" | "true" | "yes");

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bench_appeals;
+pub mod blobs;
 pub mod classifier;
 pub mod config;
 pub mod demo;

@@ -59,6 +59,11 @@ enum Command {
         #[command(subcommand)]
         what: TokenCommand,
     },
+    /// Attachment files: `sweep` removes those no record refers to, after a grace period.
+    Blobs {
+        #[command(subcommand)]
+        what: BlobsCommand,
+    },
     /// Apply database migrations and exit.
     Migrate {
         #[arg(long)]
@@ -83,6 +88,22 @@ enum Command {
         kind: Kind,
         /// The file to write (replaced if it exists).
         file: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BlobsCommand {
+    /// Remove blobs no record refers to, and temp files of interrupted writes, once older than
+    /// the grace period (audited).
+    Sweep {
+        /// Keep anything younger than this many hours (at least 1).
+        #[arg(long, default_value_t = 24)]
+        grace_hours: u64,
+        /// Only count what would be removed.
+        #[arg(long)]
+        dry_run: bool,
         #[arg(long)]
         config: Option<PathBuf>,
     },
@@ -271,6 +292,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token { what: TokenCommand::List { config } } => pingan::tokens::list(config.as_deref()).await,
         Command::Token { what: TokenCommand::Revoke { id, config } } => {
             pingan::tokens::revoke(config.as_deref(), id).await
+        }
+        Command::Blobs { what: BlobsCommand::Sweep { grace_hours, dry_run, config } } => {
+            pingan::blobs::sweep(config.as_deref(), grace_hours, dry_run).await
         }
         Command::Import { kind, file, config } => pingan::tables::run_import(config.as_deref(), kind, &file).await,
         Command::Export { kind, file, config } => pingan::tables::run_export(config.as_deref(), kind, &file).await,

@@ -67,7 +67,12 @@ impl Server {
             None => None,
         };
         let store = open_store(&config.database_url, config.max_connections).await?;
-        let mut web = WebConfig { cookie_secure: config.cookie_secure, classifier, ..Default::default() };
+        let mut web = WebConfig {
+            cookie_secure: config.cookie_secure,
+            classifier,
+            blob_dir: config.blob_dir.clone(),
+            ..Default::default()
+        };
         match &config.sms_webhook_url {
             Some(url) => web.code_sender = std::sync::Arc::new(pingan_web::otp::WebhookSender::new(url)),
             None => tracing::warn!("no sms_webhook_url: citizens' one-time codes go to the log (demo only)"),

@@ -8,27 +8,6 @@ use common::TestApp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// Run the binary against the test's database; returns (success, stdout, stderr).
-async fn pingan(app: &TestApp, args: &[&str]) -> (bool, String, String) {
-    let url = app.db_url.clone();
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pingan"))
-            .args(&args)
-            .env("PINGAN_DATABASE_URL", url)
-            .env("RUST_LOG", "off")
-            .output()
-            .expect("run pingan");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    })
-    .await
-    .expect("join")
-}
-
 async fn file_with_token(base: &str, token: &str, key: &str, body: &Value) -> (StatusCode, Value) {
     let res = reqwest::Client::new()
         .post(format!("{base}/api/v1/appeals"))
@@ -58,11 +37,11 @@ on_both_engines!(a_token_files_for_the_hotline_until_revoked, |app: TestApp| asy
     let outside = grids.iter().find(|g| !g.path.as_str().starts_with(scope.as_str())).expect("grids elsewhere");
 
     // Issued to an account that does not exist: refused, naming the option, nothing written.
-    let (ok, _, err) = pingan(&app, &["token", "create", "--name", "12345 热线", "--user", "nobody"]).await;
+    let (ok, _, err) = app.pingan(&["token", "create", "--name", "12345 热线", "--user", "nobody"]).await;
     assert!(!ok && err.contains("--user") && err.contains("nobody"), "{err}");
     assert_eq!(count(&app, "SELECT count(*) FROM api_tokens").await, 0);
 
-    let (ok, out, err) = pingan(&app, &["token", "create", "--name", "12345 热线", "--user", &dispatcher]).await;
+    let (ok, out, err) = app.pingan(&["token", "create", "--name", "12345 热线", "--user", &dispatcher]).await;
     assert!(ok, "{err}");
     let secret = out.lines().find(|l| l.starts_with("pa_")).expect("the secret is printed once").trim().to_owned();
     let token_id: i64 = count(&app, "SELECT max(id) FROM api_tokens").await;
@@ -103,21 +82,21 @@ on_both_engines!(a_token_files_for_the_hotline_until_revoked, |app: TestApp| asy
     assert!(err["error"].as_str().unwrap_or_default().contains("令牌"), "{err}");
 
     // Listed without the secret.
-    let (ok, out, _) = pingan(&app, &["token", "list"]).await;
+    let (ok, out, _) = app.pingan(&["token", "list"]).await;
     assert!(ok && out.contains("12345 热线") && out.contains("active") && !out.contains(&secret), "{out}");
 
     // Revoked: audited; a second revoke changes nothing; an instance that has not seen the
     // token refuses it (running ones within `TOKEN_TTL`).
-    let (ok, out, err) = pingan(&app, &["token", "revoke", &token_id.to_string()]).await;
+    let (ok, out, err) = app.pingan(&["token", "revoke", &token_id.to_string()]).await;
     assert!(ok && out.contains("revoked"), "{out}{err}");
-    let (ok, out, _) = pingan(&app, &["token", "revoke", &token_id.to_string()]).await;
+    let (ok, out, _) = app.pingan(&["token", "revoke", &token_id.to_string()]).await;
     assert!(ok && out.contains("already revoked"), "{out}");
-    let (ok, _, err) = pingan(&app, &["token", "revoke", "999999"]).await;
+    let (ok, _, err) = app.pingan(&["token", "revoke", "999999"]).await;
     assert!(!ok && err.contains("999999"), "{err}");
     let fresh = app.second_instance().await;
     let (status, _) = file_with_token(&fresh.base, &secret, "hotline-0004", &report).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (_, out, _) = pingan(&app, &["token", "list"]).await;
+    let (_, out, _) = app.pingan(&["token", "list"]).await;
     assert!(out.contains("revoked"), "{out}");
     assert_eq!(
         count(&app, "SELECT count(*) FROM audit_events WHERE action IN ('api_token.create', 'api_token.revoke')").await,

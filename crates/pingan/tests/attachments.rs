@@ -267,3 +267,63 @@ on_both_engines!(staff_attach_files_from_the_case_page, |app: TestApp| async mov
     let (_, items) = list(&dept, id).await;
     assert_eq!(items.as_array().unwrap().len(), 2);
 });
+
+/// Make a blob's file look `hours` old.
+fn age_blob(app: &TestApp, sha256: &str, hours: u64) -> std::path::PathBuf {
+    let path = app.blob_dir.join(&sha256[0..2]).join(&sha256[2..4]).join(sha256);
+    let when = std::time::SystemTime::now() - std::time::Duration::from_secs(hours * 3600);
+    std::fs::File::options().write(true).open(&path).expect("blob file").set_modified(when).unwrap();
+    path
+}
+
+// A blob stored for a filing that never committed is removed by `pingan blobs sweep` once it is
+// older than the grace period; the photos of cases stay and still download; the sweep is audited.
+on_both_engines!(blobs_no_case_refers_to_are_swept, |app: TestApp| async move {
+    let username = app.first_username("grid_worker").await;
+    let grid_code = username.strip_prefix("grid.").unwrap().to_owned();
+    let resident = app.citizen_login(PHONE).await;
+    let (status, filed) = resident
+        .post("/api/v1/appeals", &json!({"text": "小区门口路灯坏了", "category": "E01", "region_code": grid_code}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let id = filed["id"].as_i64().unwrap();
+    let (status, added) = upload(&resident, id, &[("路灯.jpg", &photo(1))]).await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    let photo_id = added[0]["id"].as_i64().unwrap();
+
+    // What a failed filing leaves behind: bytes in the store that no row names.
+    let blobs = pingan_store::blobs::BlobStore::open(&app.blob_dir).unwrap();
+    let orphan = blobs.put(&photo(2)).await.unwrap();
+    let young_orphan = blobs.put(&photo(3)).await.unwrap();
+    // Storing the case's photo again names it (and makes it young, so it is aged after).
+    let kept_sha = blobs.put(&photo(1)).await.unwrap().sha256;
+    let kept = age_blob(&app, &kept_sha, 48);
+    let orphan_path = age_blob(&app, &orphan.sha256, 48);
+
+    // A grace of zero could remove a photo whose case is still being written: refused.
+    let (ok, _, err) = app.pingan(&["blobs", "sweep", "--grace-hours", "0"]).await;
+    assert!(!ok && err.contains("--grace-hours"), "{err}");
+    assert!(orphan_path.exists());
+
+    let (ok, out, err) = app.pingan(&["blobs", "sweep", "--dry-run"]).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("would remove 1 unreferenced"), "{out}");
+    assert!(orphan_path.exists(), "a dry run removes nothing");
+
+    let (ok, out, err) = app.pingan(&["blobs", "sweep"]).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("removed 1 unreferenced") && out.contains("1 younger"), "{out}");
+    assert!(!orphan_path.exists());
+    assert!(kept.exists());
+    assert!(age_blob(&app, &young_orphan.sha256, 0).exists(), "younger than the grace period: kept");
+    let res = download(&resident, photo_id).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), photo(1).as_slice());
+    let audited: i64 = pingan_store::on_pool!(app.store.db(), |pool| pingan_store::sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE action = 'blobs.sweep'"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert_eq!(audited, 1, "the sweep is audited, the dry run is not");
+});

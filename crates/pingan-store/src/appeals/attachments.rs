@@ -300,6 +300,42 @@ fn require_attach(actor: &Actor) -> Result<()> {
     Ok(())
 }
 
+impl Store {
+    /// Every blob a record refers to, for [`crate::blobs::BlobStore::sweep`]. A table that
+    /// comes to keep blob references must be added here, or its blobs would be swept.
+    pub async fn referenced_blobs(&self) -> Result<std::collections::HashSet<String>> {
+        let hashes: Vec<String> =
+            on_pool!(&self.db, |pool| sqlx::query_scalar("SELECT DISTINCT sha256 FROM appeal_attachments")
+                .fetch_all(pool)
+                .await)?;
+        Ok(hashes.into_iter().collect())
+    }
+
+    /// Record a sweep of the blob store (by an operator's `pingan blobs sweep`) in the audit trail.
+    pub async fn audit_blob_sweep(&self, sweep: &crate::blobs::Sweep) -> Result<()> {
+        let path = self.city_path().await?.map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
+        let event = pingan_domain::audit::AuditEvent {
+            at_ms: now_ms(),
+            actor_id: None,
+            actor_name: "operator".into(),
+            action: "blobs.sweep".into(),
+            target_kind: "blob_store".into(),
+            target_id: None,
+            success: true,
+            before: serde_json::Value::Null,
+            after: serde_json::json!({
+                "removed": sweep.removed,
+                "removed_bytes": sweep.removed_bytes,
+                "temp_removed": sweep.temp_removed,
+                "referenced": sweep.referenced,
+                "young": sweep.young,
+            }),
+        };
+        on_pool!(&self.db, |pool| crate::write_audit!(pool, &event, &path))?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

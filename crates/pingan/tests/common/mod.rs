@@ -123,6 +123,29 @@ impl TestApp {
         TestApp { codes, base, store, db, db_url, engine, blob_dir, shutdown: Some(tx) }
     }
 
+    /// Run the binary against this app's database and blob directory; returns (success,
+    /// stdout, stderr).
+    pub async fn pingan(&self, args: &[&str]) -> (bool, String, String) {
+        let (url, blobs) = (self.db_url.clone(), self.blob_dir.clone());
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        tokio::task::spawn_blocking(move || {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_pingan"))
+                .args(&args)
+                .env("PINGAN_DATABASE_URL", url)
+                .env("PINGAN_BLOB_DIR", blobs)
+                .env("RUST_LOG", "off")
+                .output()
+                .expect("run pingan");
+            (
+                out.status.success(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        })
+        .await
+        .expect("join")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
