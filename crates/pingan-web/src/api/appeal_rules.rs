@@ -215,16 +215,8 @@ pub async fn put_catalogue(
 
 /// The catalogue and the expected version of a change document, every mistake at once.
 pub(crate) fn parse_catalogue(doc: &Value, categories: &CategoryTable) -> Result<(Catalogue, Option<i64>), AppError> {
-    let version = expected_version(doc);
     let rows = doc.get("rules").unwrap_or(&Value::Null);
-    match (Catalogue::parse(rows, categories), version) {
-        (Ok(c), Ok(v)) => Ok((c, v)),
-        (c, v) => {
-            let mut errors = c.err().unwrap_or_default();
-            errors.extend(v.err());
-            Err(AppError::Invalid(errors))
-        }
-    }
+    with_version(Catalogue::parse(rows, categories), doc)
 }
 
 /// The time limits: one rule per time-limit class and urgency (`dispatch`: each hand-on until
@@ -261,10 +253,15 @@ pub async fn put_time_limits(
 
 /// The policy and the expected version of a change document, every mistake at once.
 pub(crate) fn parse_time_limits(doc: &Value) -> Result<(TimeLimitPolicy, Option<i64>), AppError> {
-    match (TimeLimitPolicy::parse(doc), expected_version(doc)) {
-        (Ok(p), Ok(v)) => Ok((p, v)),
-        (p, v) => {
-            let mut errors = p.err().unwrap_or_default();
+    with_version(TimeLimitPolicy::parse(doc), doc)
+}
+
+/// A parsed rules document with its expected `version`, or the mistakes of both at once.
+fn with_version<T>(parsed: Result<T, Vec<FieldError>>, doc: &Value) -> Result<(T, Option<i64>), AppError> {
+    match (parsed, expected_version(doc)) {
+        (Ok(t), Ok(v)) => Ok((t, v)),
+        (t, v) => {
+            let mut errors = t.err().unwrap_or_default();
             errors.extend(v.err());
             Err(AppError::Invalid(errors))
         }
