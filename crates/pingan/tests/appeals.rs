@@ -442,7 +442,7 @@ on_both_engines!(steady_intake_keeps_the_wal_small_and_loses_nothing, |app: Test
         })
     };
     let restarts_before = if sqlite { wal_restarts(&app.db_url) } else { None };
-    let until = std::time::Instant::now() + std::time::Duration::from_millis(1500);
+    let until = std::time::Instant::now() + std::time::Duration::from_millis(3000);
     let mut filers = Vec::new();
     for t in 0..8 {
         let (s, grid_code) = (worker.against(&worker.base), grid_code.clone());
@@ -467,10 +467,10 @@ on_both_engines!(steady_intake_keeps_the_wal_small_and_loses_nothing, |app: Test
     assert_eq!(case_count(&worker).await, before + filed, "every filing answered 201 is stored");
     if sqlite {
         let (restarts_before, restarts_after) = (restarts_before.unwrap_or(0), wal_restarts(&app.db_url).unwrap_or(0));
-        // The writer starts the log again every quarter of a second while cases keep coming.
+        // The writer starts the log again once a second while cases keep coming.
         assert!(
             restarts_after >= restarts_before + 2,
-            "the WAL started again {} times in 1.5 s of steady intake ({filed} cases)",
+            "the WAL started again {} times in 3 s of steady intake ({filed} cases)",
             restarts_after - restarts_before
         );
     }
