@@ -296,7 +296,12 @@ impl Store {
         Ok(())
     }
 
+    /// Close the connections, the group-commit writer's own too, so that the last one to
+    /// close checkpoints the WAL into the database file.
     pub async fn close(&self) {
+        if let Some(gc) = &self.group_commit {
+            on_pool!(&gc.writer_db, |pool| pool.close().await)
+        }
         on_pool!(&self.db, |pool| pool.close().await)
     }
 }

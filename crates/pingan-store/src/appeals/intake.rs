@@ -67,6 +67,8 @@ type Job = (FilingPlan, oneshot::Sender<Result<i64>>);
 #[derive(Debug, Clone)]
 pub struct GroupCommit {
     jobs: mpsc::Sender<Job>,
+    /// The writer's own connection, closed with the store.
+    pub(crate) writer_db: crate::Db,
 }
 
 impl Store {
@@ -76,6 +78,7 @@ impl Store {
     pub fn with_group_commit(mut self) -> Store {
         let (tx, mut rx) = mpsc::channel::<Job>(4 * MAX_BATCH);
         let writer = self.with_own_writer_connection();
+        let writer_db = writer.db.clone();
         tokio::spawn(async move {
             let mut restarted = std::time::Instant::now();
             while let Some(first) = rx.recv().await {
@@ -115,7 +118,7 @@ impl Store {
                 }
             }
         });
-        self.group_commit = Some(GroupCommit { jobs: tx });
+        self.group_commit = Some(GroupCommit { jobs: tx, writer_db });
         self
     }
 
