@@ -310,11 +310,10 @@ fn sweep_blocking(
                 }
                 let name = entry.file_name().to_string_lossy().into_owned();
                 let old = now.duration_since(meta.modified()?).is_ok_and(|age| age >= grace);
+                let remove = || if dry_run { Ok(()) } else { remove_if_present(&entry.path()) };
                 if name.starts_with(TEMP_PREFIX) {
                     if old {
-                        if !dry_run {
-                            remove_if_present(&entry.path())?;
-                        }
+                        remove()?;
                         sweep.temp_removed += 1;
                     }
                 } else if is_sha256_hex(&name) {
@@ -323,9 +322,7 @@ fn sweep_blocking(
                     } else if !old {
                         sweep.young += 1;
                     } else {
-                        if !dry_run {
-                            remove_if_present(&entry.path())?;
-                        }
+                        remove()?;
                         sweep.removed += 1;
                         sweep.removed_bytes += meta.len();
                     }
