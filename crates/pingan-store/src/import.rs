@@ -262,6 +262,7 @@ impl Store {
         }
         .await)
         .map_err(duplicate_as_conflict)
+        .inspect(|_| self.directory_changed())
     }
 
     /// Write checked grid rows in one transaction: new grids are inserted, existing
@@ -315,6 +316,7 @@ impl Store {
         }
         .await)
         .map_err(duplicate_as_conflict)
+        .inspect(|_| self.directory_changed())
     }
 
     /// Write checked organisations in one transaction.
@@ -353,6 +355,7 @@ impl Store {
         }
         .await)
         .map_err(duplicate_as_conflict)
+        .inspect(|_| self.directory_changed())
     }
 
     /// Write checked accounts in one transaction (passwords hashed beforehand, so
@@ -387,6 +390,7 @@ impl Store {
         }
         .await)
         .map_err(duplicate_as_conflict)
+        .inspect(|_| self.directory_changed())
     }
 }
 

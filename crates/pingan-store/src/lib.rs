@@ -23,11 +23,13 @@ pub mod regions;
 pub mod rows;
 pub mod seed;
 pub mod testing;
+pub mod ttl_cache;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use sqlx;
@@ -148,6 +150,8 @@ pub struct Store {
     db: Db,
     /// The group-commit writer for new appeals, when started ([`Store::with_group_commit`]).
     group_commit: Option<appeals::GroupCommit>,
+    /// Routing look-ups read for every new case, shared by all clones of this store.
+    pub(crate) routing: Arc<appeals::RoutingCache>,
 }
 
 /// Copy the WAL back into the database file every half second with a PASSIVE checkpoint, which
@@ -193,15 +197,19 @@ impl Store {
     pub(crate) fn with_own_writer_connection(&self) -> Store {
         match &self.db {
             Db::Sqlite(pool) => {
+                // Each multi-row insert keeps a statement journal (the pages it changes, to undo
+                // it alone); past 64 KiB SQLite spills that to a temporary file, which a batch of
+                // cases always did. In memory it is a copy instead of a file write per page.
+                let options = (*pool.connect_options()).clone().pragma("temp_store", "memory");
                 let own = SqlitePoolOptions::new()
                     .max_connections(1)
                     .test_before_acquire(false)
                     .idle_timeout(None)
                     .max_lifetime(None)
-                    .connect_lazy_with((*pool.connect_options()).clone());
-                Store { db: Db::Sqlite(own), group_commit: None }
+                    .connect_lazy_with(options);
+                Store { db: Db::Sqlite(own), group_commit: None, routing: self.routing.clone() }
             }
-            Db::Postgres(_) => Store { db: self.db.clone(), group_commit: None },
+            Db::Postgres(_) => Store { db: self.db.clone(), group_commit: None, routing: self.routing.clone() },
         }
     }
 
@@ -267,7 +275,7 @@ impl Store {
         } else {
             return Err(StoreError::BadUrl(url.to_owned()));
         };
-        Ok(Store { db, group_commit: None })
+        Ok(Store { db, group_commit: None, routing: Default::default() })
     }
 
     pub fn engine(&self) -> Engine {

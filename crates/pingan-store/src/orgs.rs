@@ -211,6 +211,7 @@ impl Store {
             tx.commit().await?;
             id
         });
+        self.directory_changed();
         self.org(&actor.scope, id).await
     }
 
@@ -275,6 +276,7 @@ impl Store {
             write_audit!(&mut *tx, &event, before.region_path.as_str())?;
             tx.commit().await?;
         });
+        self.directory_changed();
         Ok(after)
     }
 }

@@ -556,6 +556,7 @@ impl Store {
             tx.commit().await?;
             outcome
         });
+        self.directory_changed();
         Ok(outcome)
     }
 

@@ -108,6 +108,7 @@ impl Store {
             write_audit!(&mut *tx, &event, &root)?;
             tx.commit().await?;
         });
+        self.directory_changed();
         self.reset_sequences().await
     }
 

@@ -14,10 +14,9 @@ use pingan_domain::Actor;
 use pingan_domain::audit::AuditEvent;
 use pingan_domain::personal::Phone;
 use pingan_store::accounts::{NewSession, OtpRefusal};
+use pingan_store::ttl_cache::TtlCache;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub const SESSION_COOKIE: &str = "pingan_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -297,32 +296,26 @@ pub const TOKEN_TTL: Duration = Duration::from_secs(10);
 /// system, a mini-program's back end) sends thousands of requests a second with one token, and
 /// a database read for each would be a large share of intake's cost. Only valid tokens are
 /// kept; an unknown one is looked up every time.
-#[derive(Debug, Default)]
-pub struct TokenCache {
-    entries: Mutex<HashMap<[u8; 32], (Instant, i64, Actor)>>,
+#[derive(Debug)]
+pub struct TokenCache(TtlCache<[u8; 32], (i64, Actor)>);
+
+impl Default for TokenCache {
+    fn default() -> Self {
+        // Few systems hold tokens; past this many entries the cache starts afresh.
+        TokenCache(TtlCache::new(TOKEN_TTL, 1024))
+    }
 }
 
 impl TokenCache {
-    /// Few systems hold tokens; past this many entries the cache starts afresh.
-    const MAX_ENTRIES: usize = 1024;
-
     fn key(secret: &str) -> [u8; 32] {
         Sha256::digest(secret.as_bytes()).into()
     }
 
     pub fn get(&self, secret: &str) -> Option<(i64, Actor)> {
-        let entries = self.entries.lock().expect("token cache lock is never poisoned: no panics while held");
-        entries
-            .get(&Self::key(secret))
-            .filter(|(at, ..)| at.elapsed() < TOKEN_TTL)
-            .map(|(_, id, actor)| (*id, actor.clone()))
+        self.0.get(&Self::key(secret))
     }
 
-    pub fn put(&self, secret: &str, (token_id, actor): &(i64, Actor)) {
-        let mut entries = self.entries.lock().expect("token cache lock is never poisoned: no panics while held");
-        if entries.len() >= Self::MAX_ENTRIES {
-            entries.clear();
-        }
-        entries.insert(Self::key(secret), (Instant::now(), *token_id, actor.clone()));
+    pub fn put(&self, secret: &str, found: &(i64, Actor)) {
+        self.0.put(Self::key(secret), found.clone());
     }
 }

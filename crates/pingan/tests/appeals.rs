@@ -154,6 +154,27 @@ on_both_engines!(an_appeal_goes_from_patrol_report_to_rating, |app: TestApp| asy
     assert_eq!(outbox, 2, "received and closed");
 });
 
+on_both_engines!(routing_sees_a_change_to_its_unit_at_once, |app: TestApp| async move {
+    // Routing look-ups are cached for intake's sake; a change made through the app must still
+    // show in the very next filing.
+    let (worker, grid_code) = grid_worker(&app).await;
+    let report = |n: u32| {
+        json!({"text": format!("某厂拖欠工人工资{n}个月,多次讨要未果"), "category": "A03", "channel": "patrol",
+               "region_code": grid_code})
+    };
+    let (status, first) = post_with_key(&worker, "rename-1", &report(2)).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["unit_name"], "德城区人力资源和社会保障局", "{first}");
+    let admin = app.login("admin").await;
+    let (_, found) = admin.get("/api/v1/orgs?kind=department&q=德城区人力资源和社会保障局").await;
+    let org = found["items"][0]["id"].as_i64().expect("the unit is an organisation");
+    let (status, renamed) = admin.patch(&format!("/api/v1/orgs/{org}"), &json!({"name": "德城区人社局"})).await;
+    assert_eq!(status, StatusCode::OK, "{renamed}");
+    let (status, second) = post_with_key(&worker, "rename-2", &report(3)).await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    assert_eq!(second["unit_name"], "德城区人社局", "the filing after the rename names the unit anew: {second}");
+});
+
 async fn count(app: &TestApp, sql: &str) -> i64 {
     pingan_store::on_pool!(app.store.db(), |pool| pingan_store::sqlx::query_scalar::<_, i64>(sql)
         .fetch_one(pool)

@@ -79,7 +79,10 @@ impl Store {
         let (tx, mut rx) = mpsc::channel::<Job>(4 * MAX_BATCH);
         let writer = self.with_own_writer_connection();
         let writer_db = writer.db.clone();
-        tokio::spawn(async move {
+        // The writer runs on a thread and runtime of its own: each batch is a dozen round trips
+        // to SQLite's connection thread, and on the shared runtime every one of them waited
+        // behind hundreds of ready request tasks, holding up the single writer.
+        let run = async move {
             let mut restarted = std::time::Instant::now();
             while let Some(first) = rx.recv().await {
                 // Between batches, so that the WAL stays tens of megabytes and its pages are
@@ -117,7 +120,14 @@ impl Store {
                     }
                 }
             }
-        });
+        };
+        std::thread::Builder::new()
+            .name("pingan-writer".into())
+            .spawn(move || match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt.block_on(run),
+                Err(e) => tracing::error!(error = %e, "the group-commit writer could not start its runtime"),
+            })
+            .expect("a thread for the group-commit writer");
         self.group_commit = Some(GroupCommit { jobs: tx, writer_db });
         self
     }

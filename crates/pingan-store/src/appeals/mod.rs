@@ -30,6 +30,7 @@ pub use timers::{DeadlinePass, TimerAction};
 pub use units::UnitOption;
 pub use write::{Filed, Idempotency, Intake};
 
+use crate::ttl_cache::TtlCache;
 use crate::{Result, Store, StoreError, on_pool};
 use pingan_domain::account::Role;
 use pingan_domain::appeal::duplicates::DuplicatePolicy;
@@ -53,7 +54,34 @@ pub struct AppealRules {
     pub duplicates: DuplicatePolicy,
 }
 
+/// How long a routing look-up is trusted: a region retired or a unit added through another
+/// instance is routed by within this time; through this store, at once.
+pub(crate) const ROUTING_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The routing look-ups read for every new case (see [`crate::ttl_cache`]).
+#[derive(Debug)]
+pub(crate) struct RoutingCache {
+    /// A region and its chain up to the city, by region id.
+    pub chains: TtlCache<i64, (crate::regions::Region, Vec<pingan_domain::appeal::RegionRef>)>,
+    /// The unit [`Store::find_unit_named`] chose, by organisation type, level and region.
+    pub units: TtlCache<(OrgType, RegionLevel, i64), Option<(UnitRef, String)>>,
+}
+
+impl Default for RoutingCache {
+    fn default() -> Self {
+        // Bounded by the city: ~13,000 grids and their ancestors, a few types per region.
+        RoutingCache { chains: TtlCache::new(ROUTING_TTL, 100_000), units: TtlCache::new(ROUTING_TTL, 200_000) }
+    }
+}
+
 impl Store {
+    /// Forget cached routing look-ups: called by every write to regions, organisations or
+    /// staff accounts made through this store.
+    pub(crate) fn directory_changed(&self) {
+        self.routing.chains.clear();
+        self.routing.units.clear();
+    }
+
     /// The rules in force: shipped categories, the stored time limits (or the shipped ones),
     /// catalogue and calendar.
     pub async fn appeal_rules(&self) -> Result<AppealRules> {
@@ -82,8 +110,12 @@ impl Store {
         level: RegionLevel,
         region_id: i64,
     ) -> Result<Option<(UnitRef, String)>> {
+        let key = (org_type, level, region_id);
+        if let Some(hit) = self.routing.units.get(&key) {
+            return Ok(hit);
+        }
         type Row = (Option<i64>, Option<String>, Option<String>);
-        Ok(match org_type.selector() {
+        let found = match org_type.selector() {
             UnitSelector::GridWorker => {
                 let row: Row = on_pool!(&self.db, |pool| sqlx::query_as(
                     "SELECT a.id, a.display_name, r.name FROM regions r
@@ -123,7 +155,9 @@ impl Store {
                     )),
                 }
             }
-        })
+        };
+        self.routing.units.put(key, found.clone());
+        Ok(found)
     }
 
     /// What a unit is called: its organisation's or grid worker's name, else its region's.

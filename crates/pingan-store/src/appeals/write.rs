@@ -74,15 +74,27 @@ fn invalid(field: &str, message: impl Into<String>) -> StoreError {
 fn new_tracking_code(now_ms: i64) -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-    let mut rng = rand::rngs::OsRng;
+    // The thread's generator is a CSPRNG seeded from the OS; `OsRng` cost a system call for
+    // every character.
+    let mut rng = rand::thread_rng();
     let tail: String = (0..8).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
     format!("{}{tail}", to_china(now_ms).format("%y%m%d"))
 }
 
 impl Store {
-    /// A region and its chain up to the city, in one query that follows `parent_id` by primary
-    /// key (a prefix join on `path` would scan every region: milliseconds per case at intake).
+    /// A region and its chain up to the city, as read within [`super::ROUTING_TTL`].
     async fn region_with_chain(&self, id: i64) -> Result<(Region, Vec<RegionRef>)> {
+        if let Some(hit) = self.routing.chains.get(&id) {
+            return Ok(hit);
+        }
+        let found = self.read_region_with_chain(id).await?;
+        self.routing.chains.put(id, found.clone());
+        Ok(found)
+    }
+
+    /// [`Store::region_with_chain`] from the database, in one query that follows `parent_id` by
+    /// primary key (a prefix join on `path` would scan every region: milliseconds per case).
+    async fn read_region_with_chain(&self, id: i64) -> Result<(Region, Vec<RegionRef>)> {
         let rows: Vec<(i64, String, String, String, Option<i64>)> = on_pool!(&self.db, |pool| sqlx::query_as(
             "WITH RECURSIVE chain (id, parent_id, level, name, path, retired_at, depth) AS (
                  SELECT id, parent_id, level, name, path, retired_at, 0 FROM regions WHERE id = $1
