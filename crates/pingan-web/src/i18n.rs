@@ -208,6 +208,8 @@ pub const TEXT: &[(&str, &str, &str)] = &[
     ("orgs.total", "共", "Total"),
     ("common.prev", "上一页", "Previous"),
     ("common.next", "下一页", "Next"),
+    ("common.page", "页", "Page"),
+    ("common.rows", "行", "rows"),
     ("common.back", "返回", "Back"),
     ("citizen.login", "群众登录", "Resident sign-in"),
     ("citizen.login_hint", "使用手机号和短信验证码登录", "Sign in with your mobile number and a text-message code"),

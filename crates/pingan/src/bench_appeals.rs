@@ -201,12 +201,33 @@ fn process_cpu_seconds() -> Option<f64> {
     Some(ticks / 100.0)
 }
 
+/// How `pingan bench intake` loads the server.
+#[derive(Debug, Clone, Copy)]
+pub struct IntakeLoad {
+    /// Clients of the closed loop.
+    pub concurrency: usize,
+    /// Length of the closed-loop run.
+    pub seconds: f64,
+    /// Requests per second of the open-loop run.
+    pub rate: f64,
+    /// Load the demo's year of history before measuring.
+    pub history: bool,
+}
+
 /// `pingan bench intake`.
-pub async fn intake(engine: Engine, scale: Scale, concurrency: usize, seconds: f64, rate: f64) -> anyhow::Result<()> {
+pub async fn intake(engine: Engine, scale: Scale, load: IntakeLoad) -> anyhow::Result<()> {
+    let IntakeLoad { concurrency, seconds, rate, history } = load;
     let (_db, store) = fresh_store(engine).await?;
     let city = tokio::task::spawn_blocking(move || pingan_sim::generate_city(DEMO_SEED, scale)).await?;
     store.load_city(&city, "bench", &|_, _| {}).await?;
-    drop(city);
+    let history_cases = if history {
+        let (cases, took) = crate::demo::load_history(&store, city, scale, false).await?;
+        println!("history loaded first: {cases} cases in {:.1} s", took.as_secs_f64());
+        cases
+    } else {
+        drop(city);
+        0
+    };
     let token = store.create_api_token("bench", "supervisor").await?.secret;
     let config = WebConfig { deadline_scan: None, ..WebConfig::default() };
     let server = Server::build(store.clone(), config, "127.0.0.1:0").await?;
@@ -259,7 +280,7 @@ pub async fn intake(engine: Engine, scale: Scale, concurrency: usize, seconds: f
     );
     println!("ceiling, empty handler (GET /healthz): {empty_rate:.0} requests/s   p99 {:.1} ms", empty_lat.pct(0.99));
     println!("ceiling, bare durable insert loop (one row per commit): {bare:.0} commits/s");
-    println!("cases in the database after the run: {filed}");
+    println!("cases in the database after the run: {filed} ({history_cases} of them history)");
     Ok(())
 }
 

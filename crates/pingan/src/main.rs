@@ -156,6 +156,10 @@ enum BenchCommand {
         /// Requests per second of the fixed-rate (open loop) run.
         #[arg(long, default_value_t = 500.0)]
         rate: f64,
+        /// Load the demo's year of appeal history first (about 300,000 cases at full scale), so
+        /// that new cases land in tables and indexes the size of a city a year in.
+        #[arg(long)]
+        history: bool,
     },
     /// One deadline pass over many open cases of which some are due.
     Deadlines {
@@ -264,8 +268,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             pingan::classifier::run_train(config.as_deref(), &out, eval.as_deref()).await
         }
         Command::Bench { what: BenchCommand::City { scale } } => pingan::bench::city(scale.into()).await,
-        Command::Bench { what: BenchCommand::Intake { engine, scale, concurrency, seconds, rate } } => {
-            pingan::bench_appeals::intake(engine.into(), scale.into(), concurrency, seconds, rate).await
+        Command::Bench { what: BenchCommand::Intake { engine, scale, concurrency, seconds, rate, history } } => {
+            let load = pingan::bench_appeals::IntakeLoad { concurrency, seconds, rate, history };
+            pingan::bench_appeals::intake(engine.into(), scale.into(), load).await
         }
         Command::Bench { what: BenchCommand::Deadlines { engine, open, due } } => {
             pingan::bench_appeals::deadlines(engine.into(), open, due).await

@@ -835,6 +835,46 @@ struct RatesPage {
     ranking: Vec<RateCells>,
     score_rule: &'static str,
     query: String,
+    rows_pager: TablePager,
+    ranking_pager: TablePager,
+}
+
+/// Rows shown per page of each rates table: every township (134 in the reference city) fits
+/// on one; by unit (about 19,000) the page would otherwise be megabytes of HTML.
+const RATES_PAGE_ROWS: usize = 200;
+
+/// Which page of each rates table to show, from 1 (the page only; the API returns every row).
+#[derive(Debug, Default, serde::Deserialize)]
+struct RatesPaging {
+    page: Option<usize>,
+    rank_page: Option<usize>,
+}
+
+/// Where one table of a page stands: "第 2/97 页" and its neighbours' links.
+struct TablePager {
+    page: usize,
+    pages: usize,
+    rows: usize,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+impl TablePager {
+    /// The page `wanted` (clamped to the ones there are) of `rows` rows, and the slice it shows;
+    /// `href(n)` links page `n`.
+    fn new(rows: usize, wanted: Option<usize>, href: impl Fn(usize) -> String) -> (TablePager, std::ops::Range<usize>) {
+        let pages = rows.div_ceil(RATES_PAGE_ROWS).max(1);
+        let page = wanted.unwrap_or(1).clamp(1, pages);
+        let start = (page - 1) * RATES_PAGE_ROWS;
+        let pager = TablePager {
+            page,
+            pages,
+            rows,
+            prev: (page > 1).then(|| href(page - 1)),
+            next: (page < pages).then(|| href(page + 1)),
+        };
+        (pager, start..(start + RATES_PAGE_ROWS).min(rows))
+    }
 }
 
 /// 评价指标: the rates of DOMAIN §3 for a period by county, township or unit, and the month's
@@ -844,6 +884,7 @@ async fn rates_page(
     PageActor(current): PageActor,
     headers: HeaderMap,
     Query(p): Query<crate::api::appeal_rates::RatesParams>,
+    Query(paging): Query<RatesPaging>,
 ) -> PageResult<Html<String>> {
     use chrono::Datelike;
     let ui = Ui::for_actor(&headers, &current);
@@ -854,13 +895,16 @@ async fn rates_page(
         to_ms: midnight(to.succ_opt().unwrap_or(to)),
         group,
     };
-    let report = state.store.appeal_rates(&current.actor, &q).await?;
     let ranking_group = if group == pingan_store::appeals::RatesGroup::County {
         pingan_store::appeals::RatesGroup::Township
     } else {
         group
     };
-    let ranking = state.store.appeal_monthly_ranking(&current.actor, from.year(), from.month(), ranking_group).await?;
+    // The two reports read different cases: side by side, the page waits for the longer only.
+    let (report, ranking) = tokio::try_join!(
+        state.store.appeal_rates(&current.actor, &q),
+        state.store.appeal_monthly_ranking(&current.actor, from.year(), from.month(), ranking_group)
+    )?;
     let cells = |row: &pingan_store::appeals::RatesRow, rank: String, score: String| RateCells {
         name: row.name.clone(),
         cases: row.cases,
@@ -868,10 +912,16 @@ async fn rates_page(
         rank,
         score,
     };
-    let rows = report.rows.iter().map(|r| cells(r, String::new(), String::new())).collect();
+    let query = format!("from={from}&to={to}&group={}", group.as_str());
+    let (rows_pager, shown_rows) = TablePager::new(report.rows.len(), paging.page, |n| {
+        format!("/appeals/rates?{query}&page={n}&rank_page={}", paging.rank_page.unwrap_or(1))
+    });
+    let (ranking_pager, shown_ranking) = TablePager::new(ranking.rows.len(), paging.rank_page, |n| {
+        format!("/appeals/rates?{query}&page={}&rank_page={n}#ranking", rows_pager.page)
+    });
+    let rows = report.rows[shown_rows].iter().map(|r| cells(r, String::new(), String::new())).collect();
     let total = cells(&report.total, String::new(), String::new());
-    let ranking = ranking
-        .rows
+    let ranking = ranking.rows[shown_ranking]
         .iter()
         .map(|r| {
             cells(
@@ -881,7 +931,6 @@ async fn rates_page(
             )
         })
         .collect();
-    let query = format!("from={from}&to={to}&group={}", group.as_str());
     render(RatesPage {
         from: from.to_string(),
         to: to.to_string(),
@@ -893,6 +942,43 @@ async fn rates_page(
         ranking,
         score_rule: pingan_domain::appeal::rates::SCORE_RULE_ZH,
         query,
+        rows_pager,
+        ranking_pager,
         ui,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RATES_PAGE_ROWS, TablePager};
+
+    fn href(n: usize) -> String {
+        format!("?page={n}")
+    }
+
+    #[test]
+    fn a_short_table_is_one_page_without_links() {
+        let (pager, shown) = TablePager::new(134, None, href);
+        assert_eq!((pager.page, pager.pages), (1, 1));
+        assert_eq!(shown, 0..134);
+        assert!(pager.prev.is_none() && pager.next.is_none());
+        let (pager, shown) = TablePager::new(0, Some(3), href);
+        assert_eq!((pager.page, pager.pages, shown), (1, 1, 0..0));
+    }
+
+    #[test]
+    fn a_long_table_is_cut_into_pages_and_a_page_past_the_end_shows_the_last() {
+        let rows = 19_331;
+        let (pager, shown) = TablePager::new(rows, Some(2), href);
+        assert_eq!(pager.pages, rows.div_ceil(RATES_PAGE_ROWS));
+        assert_eq!(shown, RATES_PAGE_ROWS..2 * RATES_PAGE_ROWS);
+        assert_eq!(pager.prev.as_deref(), Some("?page=1"));
+        assert_eq!(pager.next.as_deref(), Some("?page=3"));
+        let (last, shown) = TablePager::new(rows, Some(10_000), href);
+        assert_eq!(last.page, last.pages);
+        assert_eq!(shown, (last.pages - 1) * RATES_PAGE_ROWS..rows);
+        assert!(last.next.is_none());
+        let (first, _) = TablePager::new(rows, Some(0), href);
+        assert_eq!(first.page, 1);
+    }
 }
