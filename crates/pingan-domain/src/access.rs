@@ -33,6 +33,8 @@ pub enum Resource {
     /// Citizens' appeals. Who may do what to a case is the appeal state machine's rule
     /// (`appeal::decide`); this says who may see and file cases at all.
     Appeal,
+    /// Mediation cases, bodies and mediators (人民调解).
+    Mediation,
 }
 
 /// Where an account may act: a region subtree, optionally narrowed to one organisation.
@@ -85,10 +87,10 @@ impl Actor {
             (_, Region | Org | Calendar, Read) => true,
             (Admin, _, _) => true,
             (Leader | Supervisor, Audit, Read) => true,
-            (Leader, Appeal, Read) => true,
+            (Leader, Appeal | Mediation, Read) => true,
             (
                 GridWorker | VillageCadre | TownshipDispatcher | DeptHandler | Supervisor,
-                Appeal,
+                Appeal | Mediation,
                 Read | Create | Update,
             ) => true,
             (TownshipDispatcher, Org, Create | Update) => true,

@@ -10,6 +10,7 @@ pub mod appeal;
 pub mod audit;
 pub mod calendar;
 pub mod geometry;
+pub mod mediation;
 pub mod org;
 pub mod otp;
 pub mod personal;

@@ -11,10 +11,11 @@ use pingan_domain::account::hash_password;
 use pingan_domain::geometry::Ring;
 use pingan_domain::org::{DEPARTMENTS, INDUSTRIES, OrgKind, TOWNSHIP_BODIES};
 use pingan_domain::region::{RegionCode, RegionLevel, RegionPath};
-use pingan_store::rows::{AccountRow, CityRows, OrgRow, RegionRow};
+use pingan_store::rows::{AccountRow, CityRows, MediationBodyRow, MediatorRow, OrgRow, RegionRow};
 use rand::Rng;
 use rand::distributions::{Distribution, WeightedIndex};
 use rand::seq::SliceRandom;
+use std::collections::HashMap;
 
 /// Community grids are denser than village grids: relative chance of holding a social unit.
 const COMMUNITY_GRID_UNIT_WEIGHT: f64 = 4.0;
@@ -83,7 +84,9 @@ pub(crate) fn build(seed: u64, scale: Scale) -> CityRows {
     let plan = plan::plan(scale, lattice, &mut stage_rng(seed, Stage::Hierarchy), &mut stage_rng(seed, Stage::Names));
     let ids = Ids::new(&plan);
     let regions = regions(&plan, &ids, &mut stage_rng(seed, Stage::Households));
-    let orgs = Orgs::build(&plan, &ids, scale, &mut stage_rng(seed, Stage::Orgs));
+    let mut orgs = Orgs::build(&plan, &ids, scale, &mut stage_rng(seed, Stage::Orgs));
+    // A stream of its own, so that the organisations and accounts before it stay as they were.
+    let (mediation_bodies, mediators) = orgs.mediation(&plan, &ids, &mut stage_rng(seed, Stage::Mediation));
     let accounts = accounts(
         &plan,
         &ids,
@@ -98,7 +101,7 @@ pub(crate) fn build(seed: u64, scale: Scale) -> CityRows {
         accounts = accounts.len(),
         "generated the synthetic city"
     );
-    CityRows { regions, orgs: orgs.rows, accounts }
+    CityRows { regions, orgs: orgs.rows, accounts, mediation_bodies, mediators }
 }
 
 /// Households and residents of one grid (DOMAIN §2): an urban grid holds 300–500
@@ -197,6 +200,77 @@ impl Orgs {
         orgs.red_stations(plan, ids, scale, rng);
         orgs.social_units(plan, ids, scale, rng);
         orgs
+    }
+
+    /// The mediation bodies above the villages (each village's committee is made with the
+    /// village): a committee per township (with its 司法所), a county centre for disputes
+    /// (矛盾纠纷调处化解中心) and the medical and traffic industry committees per county; then
+    /// 2–4 mediators for every body, with specialties fitting it.
+    fn mediation(&mut self, plan: &Plan, ids: &Ids, rng: &mut impl Rng) -> (Vec<MediationBodyRow>, Vec<MediatorRow>) {
+        use pingan_domain::mediation::{BodyKind, DisputeType, Industry};
+        let mut bodies = Vec::new();
+        for (i, t) in plan.townships.iter().enumerate() {
+            let phone = names::office_phone(rng);
+            self.push(OrgKind::MediationCommittee, format!("{}人民调解委员会", t.name), ids.township(i), |o| {
+                o.phone = Some(phone)
+            });
+        }
+        for (i, c) in COUNTIES.iter().enumerate() {
+            let phone = names::office_phone(rng);
+            let county = ids.county(i);
+            self.push(OrgKind::MediationCommittee, format!("{}矛盾纠纷调处化解中心", c.name), county, |o| {
+                o.phone = Some(phone)
+            });
+            for industry in [Industry::Medical, Industry::Traffic] {
+                let phone = names::office_phone(rng);
+                let org_id =
+                    self.push(OrgKind::MediationCommittee, format!("{}{}", c.name, industry.zh()), county, |o| {
+                        o.phone = Some(phone)
+                    });
+                bodies.push(MediationBodyRow { org_id, kind: BodyKind::Industry, industry: Some(industry) });
+            }
+        }
+        let industry_of: HashMap<i64, Industry> = bodies.iter().filter_map(|b| Some((b.org_id, b.industry?))).collect();
+        let general = [
+            DisputeType::Neighbour,
+            DisputeType::MarriageFamily,
+            DisputeType::HouseLand,
+            DisputeType::Damages,
+            DisputeType::Contract,
+            DisputeType::Labour,
+            DisputeType::Property,
+        ];
+        let committees: Vec<(i64, Option<Industry>)> = self
+            .rows
+            .iter()
+            .filter(|o| o.kind == OrgKind::MediationCommittee)
+            .map(|o| (o.id, industry_of.get(&o.id).copied()))
+            .collect();
+        let mut mediators = Vec::new();
+        for (org_id, industry) in committees {
+            for _ in 0..rng.gen_range(2..=4) {
+                let specialties = match industry {
+                    Some(Industry::Medical) => vec![DisputeType::Medical],
+                    Some(Industry::Traffic) => vec![DisputeType::Traffic, DisputeType::Damages],
+                    Some(Industry::Labour) => vec![DisputeType::Labour],
+                    Some(Industry::Property) => vec![DisputeType::Property],
+                    None => {
+                        let n = rng.gen_range(1..=3);
+                        let mut picked: Vec<DisputeType> = general.choose_multiple(rng, n).copied().collect();
+                        picked.sort();
+                        picked
+                    }
+                };
+                mediators.push(MediatorRow {
+                    id: mediators.len() as i64 + 1,
+                    body_org_id: org_id,
+                    name: names::person(rng),
+                    phone: Some(names::mobile(rng)),
+                    specialties,
+                });
+            }
+        }
+        (bodies, mediators)
     }
 
     /// Append a row with the next id; the fields not given are empty.

@@ -91,6 +91,7 @@ enum Stage {
     Households,
     Orgs,
     Accounts,
+    Mediation,
 }
 
 fn stage_rng(seed: u64, stage: Stage) -> ChaCha8Rng {

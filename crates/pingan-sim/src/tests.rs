@@ -101,7 +101,18 @@ fn check_structure(city: &CityRows, scale: Scale) {
     assert_eq!(count(OrgKind::Department), DEPARTMENTS.len() * 12);
     assert_eq!(count(OrgKind::TownshipBody), TOWNSHIP_BODIES.len() * level_count(RegionLevel::Township));
     assert_eq!(count(OrgKind::VillageCommittee), level_count(RegionLevel::Village));
-    assert_eq!(count(OrgKind::MediationCommittee), level_count(RegionLevel::Village));
+    // A committee per village and per township; per county a centre and two industry committees.
+    assert_eq!(
+        count(OrgKind::MediationCommittee),
+        level_count(RegionLevel::Village) + level_count(RegionLevel::Township) + 3 * level_count(RegionLevel::County)
+    );
+    assert_eq!(city.mediation_bodies.len(), 2 * level_count(RegionLevel::County));
+    let committees: std::collections::HashSet<i64> =
+        city.orgs.iter().filter(|o| o.kind == OrgKind::MediationCommittee).map(|o| o.id).collect();
+    assert!(city.mediation_bodies.iter().all(|b| committees.contains(&b.org_id)));
+    let staffed: std::collections::HashSet<i64> = city.mediators.iter().map(|m| m.body_org_id).collect();
+    assert_eq!(staffed, committees, "every mediation body has mediators");
+    assert!(city.mediators.iter().all(|m| !m.specialties.is_empty()));
     assert_eq!(count(OrgKind::GridPartyOrg), level_count(RegionLevel::Grid));
     assert!(count(OrgKind::PropertyCompany) > 0 && count(OrgKind::OwnersCommittee) >= count(OrgKind::PropertyCompany));
     for (i, o) in city.orgs.iter().enumerate() {
@@ -110,7 +121,8 @@ fn check_structure(city: &CityRows, scale: Scale) {
         let expected_level = match o.kind {
             OrgKind::Department => None,
             OrgKind::TownshipBody => Some(RegionLevel::Township),
-            OrgKind::VillageCommittee | OrgKind::MediationCommittee => Some(RegionLevel::Village),
+            OrgKind::VillageCommittee => Some(RegionLevel::Village),
+            OrgKind::MediationCommittee => None,
             OrgKind::PropertyCompany | OrgKind::OwnersCommittee => Some(RegionLevel::Village),
             OrgKind::GridPartyOrg | OrgKind::RedStation | OrgKind::SocialUnit => Some(RegionLevel::Grid),
         };

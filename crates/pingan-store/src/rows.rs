@@ -6,6 +6,7 @@
 
 use pingan_domain::Role;
 use pingan_domain::geometry::Ring;
+use pingan_domain::mediation::{BodyKind, DisputeType, Industry};
 use pingan_domain::org::OrgKind;
 use pingan_domain::region::{RegionCode, RegionLevel, RegionPath};
 
@@ -61,10 +62,31 @@ pub struct AccountRow {
     pub password_hash: Option<String>,
 }
 
+/// What a mediation committee (an organisation of kind `mediation_committee`) is, where its
+/// region's level does not say it: an industry committee or a named studio.
+#[derive(Debug, Clone)]
+pub struct MediationBodyRow {
+    pub org_id: i64,
+    pub kind: BodyKind,
+    pub industry: Option<Industry>,
+}
+
+/// A people's mediator (人民调解员) of one body.
+#[derive(Debug, Clone)]
+pub struct MediatorRow {
+    pub id: i64,
+    pub body_org_id: i64,
+    pub name: String,
+    pub phone: Option<String>,
+    pub specialties: Vec<DisputeType>,
+}
+
 /// Everything a synthetic or imported city consists of.
 #[derive(Debug, Clone, Default)]
 pub struct CityRows {
     pub regions: Vec<RegionRow>,
     pub orgs: Vec<OrgRow>,
     pub accounts: Vec<AccountRow>,
+    pub mediation_bodies: Vec<MediationBodyRow>,
+    pub mediators: Vec<MediatorRow>,
 }

@@ -91,6 +91,26 @@ impl Store {
                 done += chunk.len() as u64;
                 progress(done, total);
             }
+            for chunk in city.mediation_bodies.chunks(BATCH) {
+                let mut qb = QueryBuilder::new("INSERT INTO mediation_bodies (org_id, kind, industry) ");
+                qb.push_values(chunk, |mut b, m| {
+                    b.push_bind(m.org_id).push_bind(m.kind.as_str()).push_bind(m.industry.map(|i| i.as_str()));
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
+            for chunk in city.mediators.chunks(BATCH) {
+                let mut qb =
+                    QueryBuilder::new("INSERT INTO mediators (id, body_org_id, name, phone, specialties, created_ms) ");
+                qb.push_values(chunk, |mut b, m| {
+                    b.push_bind(m.id)
+                        .push_bind(m.body_org_id)
+                        .push_bind(&m.name)
+                        .push_bind(&m.phone)
+                        .push_bind(crate::mediation::specialties_text(&m.specialties))
+                        .push_bind(now);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
             let event = AuditEvent {
                 at_ms: now,
                 actor_id: None,
@@ -102,6 +122,7 @@ impl Store {
                 before: serde_json::Value::Null,
                 after: serde_json::json!({
                     "regions": city.regions.len(), "orgs": city.orgs.len(), "accounts": city.accounts.len(),
+                    "mediators": city.mediators.len(),
                 }),
             };
             let root = city.regions.first().map(|r| r.path.as_str().to_owned()).unwrap_or_else(|| "/".into());
@@ -116,7 +137,7 @@ impl Store {
     /// (SQLite's INTEGER PRIMARY KEY needs nothing).
     async fn reset_sequences(&self) -> Result<()> {
         if let Db::Postgres(pool) = &self.db {
-            for table in ["regions", "orgs", "accounts"] {
+            for table in ["regions", "orgs", "accounts", "mediators"] {
                 sqlx::query(&format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT max(id) FROM {table}), 1))"
                 ))

@@ -205,19 +205,25 @@ on_both_engines!(bad_appeals_are_refused_field_by_field_and_write_nothing, |app:
     let (status, _) = worker.post("/api/v1/appeals", &json!({"text": 5})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     // A staff member files only inside their own scope.
+    // (The listing of a region's children: the grids of the worker's village's neighbours.)
     let other_grid = {
         let admin = app.login("admin").await;
-        let (_, grids) = admin.get("/api/v1/regions?level=grid&per_page=200").await;
-        grids["items"]
-            .as_array()
-            .and_then(|g| g.iter().map(|x| x["code"].as_str().unwrap().to_owned()).find(|c| *c != grid_code))
+        let village_code = &grid_code[..12];
+        let township_code = format!("{}000", &grid_code[..9]);
+        let (_, counties) = admin.get("/api/v1/regions?parent_id=1").await;
+        let county =
+            counties.as_array().unwrap().iter().find(|c| grid_code.starts_with(c["code"].as_str().unwrap())).unwrap();
+        let (_, townships) = admin.get(&format!("/api/v1/regions?parent_id={}", county["id"])).await;
+        let township = townships.as_array().unwrap().iter().find(|t| t["code"] == township_code.as_str()).unwrap();
+        let (_, villages) = admin.get(&format!("/api/v1/regions?parent_id={}", township["id"])).await;
+        let village = villages.as_array().unwrap().iter().find(|v| v["code"] != village_code).expect("another village");
+        let (_, grids) = admin.get(&format!("/api/v1/regions?parent_id={}", village["id"])).await;
+        grids[0]["code"].as_str().expect("a grid").to_owned()
     };
-    if let Some(other) = other_grid {
-        let (status, _) = worker
-            .post("/api/v1/appeals", &json!({"text": "路灯不亮已经一周", "channel": "patrol", "region_code": other}))
-            .await;
-        assert_eq!(status, StatusCode::FORBIDDEN);
-    }
+    let (status, _) = worker
+        .post("/api/v1/appeals", &json!({"text": "路灯不亮已经一周", "channel": "patrol", "region_code": other_grid}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(case_count(&app.login("admin").await).await, 0);
     assert_eq!(count(&app, "SELECT count(*) FROM appeal_events").await, 0);
     assert_eq!(count(&app, "SELECT count(*) FROM audit_events WHERE action LIKE 'appeal.%'").await, 0);

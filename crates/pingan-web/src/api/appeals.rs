@@ -454,11 +454,7 @@ pub async fn act(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     caller.check_write(&headers)?;
-    let mut v: Value = serde_json::from_slice(&body)
-        .map_err(|e| AppError::BadRequest(format!("请求体不是有效的 JSON / malformed JSON body: {e}")))?;
-    let Value::Object(map) = &mut v else {
-        return Err(AppError::BadRequest("请求体须为 JSON 对象 / the body must be a JSON object".into()));
-    };
+    let mut map = super::json_object(&body)?;
     let expected_version = match map.remove("expected_version") {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
@@ -466,7 +462,7 @@ pub async fn act(
             return Err(AppError::Invalid(vec![FieldError::new("expected_version", "须为整数 / must be an integer")]));
         }
     };
-    let cmd = command_from_json(&state, &caller.actor, v).await?;
+    let cmd = command_from_json(&state, &caller.actor, Value::Object(map)).await?;
     let rules = state.appeal_rules();
     state.store.act_on_appeal(&caller.actor, id, &cmd, expected_version, &rules).await?;
     let record = state.store.appeal(&caller.actor, id).await?;

@@ -12,6 +12,7 @@ mod audit;
 mod auth;
 mod calendar;
 mod locate;
+pub mod mediation;
 mod notifications;
 mod orgs;
 mod regions;
@@ -38,6 +39,7 @@ use utoipa_axum::routes;
         (name = "audit", description = "审计日志 / audit trail"),
         (name = "calendar", description = "工作日历 / working-day calendar"),
         (name = "appeals", description = "群众诉求 / citizens' appeals"),
+        (name = "mediation", description = "人民调解 / people's mediation"),
     )
 )]
 struct ApiDoc;
@@ -74,6 +76,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(attachments::router())
         .routes(routes!(notifications::inbox))
         .routes(routes!(notifications::mark_read))
+        .routes(routes!(mediation::list_bodies))
+        .routes(routes!(mediation::list_mediators))
+        .routes(routes!(mediation::create_mediator))
+        .routes(routes!(mediation::open_case, mediation::list_cases))
+        .routes(routes!(mediation::get_case))
+        .routes(routes!(mediation::suggested_mediator))
+        .routes(routes!(mediation::act))
+        .routes(routes!(mediation::figures))
 }
 
 /// Unknown paths: JSON for the API, a page for people.
@@ -98,6 +108,16 @@ pub struct ApiQuery<T>(pub T);
 #[derive(axum::extract::FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(AppError))]
 pub struct ApiPath<T>(pub T);
+
+/// A request body that must be a JSON object, for routes that read some fields by hand
+/// before deserialising the rest (an action with its `version`).
+pub fn json_object(body: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, AppError> {
+    match serde_json::from_slice(body) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        Ok(_) => Err(AppError::BadRequest("请求体须为 JSON 对象 / the body must be a JSON object".into())),
+        Err(e) => Err(AppError::BadRequest(format!("请求体不是有效的 JSON / malformed JSON body: {e}"))),
+    }
+}
 
 /// Paging parameters shared by list routes: `page` from 1, `per_page` up to 200.
 #[derive(Debug, Clone)]

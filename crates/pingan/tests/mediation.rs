@@ -1,0 +1,307 @@
+//! People's mediation through the API, on both engines: an A01 appeal becomes a case with its
+//! facts carried over, consent before any session, a mediator of the body only, sessions and an
+//! agreement, refusals that write nothing, escalation village → township → county keeping the
+//! history, the figures by hand, and scope.
+
+mod common;
+
+use common::{Session, TestApp};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn fields(err: &Value) -> Vec<String> {
+    err["fields"]
+        .as_array()
+        .map_or_else(Vec::new, |f| f.iter().map(|x| x["field"].as_str().unwrap_or_default().to_owned()).collect())
+}
+
+async fn grid_worker(app: &TestApp) -> (Session, String) {
+    let username = app.first_username("grid_worker").await;
+    let grid_code = username.strip_prefix("grid.").expect("grid.<code>").to_owned();
+    (app.login(&username).await, grid_code)
+}
+
+/// File an appeal of `category` at the worker's grid; returns its id and its region id.
+async fn appeal(worker: &Session, grid_code: &str, category: &str, text: &str) -> (i64, i64) {
+    let (status, filed) = worker
+        .post(
+            "/api/v1/appeals",
+            &json!({
+                "text": text, "category": category, "channel": "patrol", "region_code": grid_code,
+                "reporter_name": "张建国", "reporter_phone": "13800138000",
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let id = filed["id"].as_i64().unwrap();
+    let (_, record) = worker.get(&format!("/api/v1/appeals/{id}")).await;
+    (id, record["region_id"].as_i64().expect("region_id"))
+}
+
+/// A grid of another village of the same township as `grid_id`.
+async fn another_village_grid(admin: &Session, grid_id: i64) -> Value {
+    let parent = |v: &Value| v["region"]["parent_id"].as_i64().expect("parent_id");
+    let (_, grid) = admin.get(&format!("/api/v1/regions/{grid_id}")).await;
+    let village = parent(&grid);
+    let (_, v) = admin.get(&format!("/api/v1/regions/{village}")).await;
+    let (_, villages) = admin.get(&format!("/api/v1/regions?parent_id={}", parent(&v))).await;
+    for other in villages.as_array().expect("villages") {
+        if other["id"].as_i64() != Some(village) {
+            let (_, grids) = admin.get(&format!("/api/v1/regions?parent_id={}", other["id"])).await;
+            if let Some(g) = grids.as_array().and_then(|g| g.first()) {
+                return g.clone();
+            }
+        }
+    }
+    panic!("the township has only one village with grids")
+}
+
+async fn act(s: &Session, case: &Value, body: Value) -> (StatusCode, Value) {
+    let mut body = body;
+    body["version"] = case["version"].clone();
+    s.post(&format!("/api/v1/mediation/cases/{}/actions", case["id"]), &body).await
+}
+
+fn session(on: &str) -> Value {
+    json!({"action": "session", "held_on": on, "place": "社区调解室", "attendees": "双方当事人、调解员", "record": "双方陈述事实"})
+}
+
+fn today() -> String {
+    let now = chrono::Utc::now() + chrono::Duration::hours(8);
+    now.format("%Y-%m-%d").to_string()
+}
+
+on_both_engines!(an_a01_appeal_becomes_a_case_and_ends_in_an_agreement, |app: TestApp| async move {
+    let (worker, grid) = grid_worker(&app).await;
+    let (appeal_id, _) = appeal(&worker, &grid, "A01", "邻居家院墙排水流进我家院子,多次协商未果").await;
+
+    // 转调解: the type, facts, place and reporter (as applicant) carry over; the respondent is named.
+    let open = json!({
+        "appeal_id": appeal_id,
+        "parties": [{"side": "respondent", "name": "李四", "id_number": "11010519491231002X", "phone": "13900139000"}],
+        "consents": ["applicant"],
+        "amount": 1200.5,
+    });
+    let (status, case) = worker.post("/api/v1/mediation/cases", &open).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    assert_eq!(case["state"], "registered");
+    assert_eq!(case["snapshot"]["dispute_type"], "neighbour");
+    assert_eq!(case["level"], "village");
+    assert_eq!(case["appeal_id"], appeal_id);
+    assert_eq!(case["snapshot"]["amount_fen"], 120_050);
+    assert!(case["snapshot"]["summary"].as_str().unwrap().contains("院墙排水"), "{case}");
+    assert!(case["body_name"].as_str().unwrap().ends_with("人民调解委员会"), "{case}");
+    let parties = case["parties"].as_array().unwrap();
+    assert_eq!(parties.len(), 2);
+    assert_eq!(parties[0]["side"], "applicant");
+    assert_eq!(parties[0]["phone"], "138****8000");
+    assert_eq!(parties[1]["id_number"], "110105********002X", "ID numbers are masked: {case}");
+    assert!(!case.to_string().contains("11010519491231002X"), "the full ID number never leaves: {case}");
+    // The same appeal cannot open a second case.
+    let (status, _) = worker.post("/api/v1/mediation/cases", &open).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // No session without a mediator and both consents.
+    let (status, err) = act(&worker, &case, session(&today())).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    let (_, suggested) = worker.get(&format!("/api/v1/mediation/cases/{}/suggested-mediator", case["id"])).await;
+    let mediator = suggested["id"].as_i64().expect("the village committee has mediators");
+    let (status, case) = act(&worker, &case, json!({"action": "assign", "mediator_id": mediator})).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let (status, err) = act(&worker, &case, session(&today())).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(err["error"].as_str().unwrap().contains("被申请人"), "{err}");
+    let (_, case) = act(&worker, &case, json!({"action": "consent", "side": "respondent"})).await;
+    let (status, case) = act(&worker, &case, session(&today())).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(case["state"], "mediating");
+    let (_, case) = act(&worker, &case, session(&today())).await;
+    assert_eq!(case["snapshot"]["sessions"], 2);
+
+    // An agreement without terms or a performance date is refused, naming both; nothing written.
+    let (status, err) = act(
+        &worker,
+        &case,
+        json!({"action": "agree", "facts": "排水沟堵塞", "terms": " ", "performance_manner": "自行施工"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(fields(&err), ["terms", "performance_due"]);
+    let (_, unchanged) = worker.get(&format!("/api/v1/mediation/cases/{}", case["id"])).await;
+    assert_eq!(unchanged["version"], case["version"]);
+    // A stale version is refused.
+    let mut stale = case.clone();
+    stale["version"] = json!(1);
+    let (status, _) = act(&worker, &stale, json!({"action": "consent", "side": "applicant"})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let (status, case) = act(
+        &worker,
+        &case,
+        json!({"action": "agree", "facts": "排水沟堵塞致雨水流入邻院,李四负主要责任", "terms": "李四疏通并改建排水沟",
+               "performance_manner": "李四自行施工,张建国配合", "performance_due": "2099-12-31"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(case["state"], "agreed");
+    assert_eq!(case["snapshot"]["resolved_level"], "village");
+    assert!(case["judicial_window_ends"].is_string());
+    // Judicial confirmation cannot predate the agreement.
+    let (status, err) = act(&worker, &case, json!({"action": "judicial_apply", "on": "2000-01-01"})).await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["on".to_owned()]));
+    let (status, case) = act(&worker, &case, json!({"action": "judicial_apply", "on": today()})).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    // A closed case holds no more sessions.
+    let (status, _) = act(&worker, &case, session(&today())).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // The history is kept, each step by whom.
+    let kinds: Vec<&str> = case["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "opened",
+            "mediator_assigned",
+            "consent_recorded",
+            "session_held",
+            "session_held",
+            "agreement_reached",
+            "judicial_applied"
+        ]
+    );
+    // Audited.
+    let admin = app.login("admin").await;
+    let (_, audit) = admin.get("/api/v1/audit?action_prefix=mediation.&per_page=50").await;
+    assert!(audit["total"].as_i64().unwrap() >= 7, "{audit}");
+
+    // Figures: one case, closed and successful, resolved at village level.
+    let (status, figures) = worker.get("/api/v1/mediation/figures").await;
+    assert_eq!(status, StatusCode::OK, "{figures}");
+    let t = &figures["total"];
+    assert_eq!((t["cases"].as_u64(), t["closed"].as_u64(), t["successful"].as_u64()), (Some(1), Some(1), Some(1)));
+    assert_eq!(t["success_rate"], 1.0);
+    assert_eq!(t["resolved_at"], json!([1, 0, 0]));
+    assert_eq!(t["average_days_to_resolution"], 0.0);
+});
+
+on_both_engines!(an_unsolved_case_climbs_village_township_county_keeping_its_history, |app: TestApp| async move {
+    let (worker, grid) = grid_worker(&app).await;
+    let (_, region_id) = appeal(&worker, &grid, "A04", "与邻村因宅基地边界发生争执").await;
+    let open = json!({
+        "region_id": region_id, "source": "patrol", "dispute_type": "house_land", "summary": "宅基地边界争议",
+        "parties": [{"side": "applicant", "name": "王五"}, {"side": "respondent", "name": "赵六"}],
+        "consents": ["applicant", "respondent"],
+    });
+    let (status, case) = worker.post("/api/v1/mediation/cases", &open).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let village_body = case["body_org_id"].clone();
+
+    // A mediator of another body is refused, by name of the field.
+    let (_, bodies) = worker.get(&format!("/api/v1/mediation/bodies?region_id={region_id}")).await;
+    assert!(bodies.as_array().unwrap().is_empty(), "grids have no bodies of their own");
+    let (_, township_case) = act(&worker, &case, json!({"action": "escalate", "reason": "村级调解未果"})).await;
+    assert_eq!(township_case["level"], "township", "{township_case}");
+    assert_eq!(township_case["state"], "registered");
+    let levels = township_case["snapshot"]["levels"].as_array().unwrap();
+    assert_eq!(levels.len(), 2);
+    assert_eq!(levels[0]["body_id"], village_body);
+    let (_, village_mediators) = worker.get(&format!("/api/v1/mediation/bodies/{village_body}/mediators")).await;
+    let outsider = village_mediators[0]["id"].as_i64().unwrap();
+    let (status, err) = act(&worker, &township_case, json!({"action": "assign", "mediator_id": outsider})).await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["mediator_id".to_owned()]));
+
+    // Escalating needs a reason; then to the county; the county is the top.
+    let (status, err) = act(&worker, &township_case, json!({"action": "escalate", "reason": ""})).await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["reason".to_owned()]));
+    let (_, county_case) = act(&worker, &township_case, json!({"action": "escalate", "reason": "乡镇调解未果"})).await;
+    assert_eq!(county_case["level"], "county", "{county_case}");
+    assert_eq!(county_case["snapshot"]["levels"].as_array().unwrap().len(), 3);
+    let (status, _) = act(&worker, &county_case, json!({"action": "escalate", "reason": "再上移"})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Failure names the channels the parties were told of.
+    let (_, suggested) = worker.get(&format!("/api/v1/mediation/cases/{}/suggested-mediator", county_case["id"])).await;
+    let (_, c) = act(&worker, &county_case, json!({"action": "assign", "mediator_id": suggested["id"]})).await;
+    let (_, c) = act(&worker, &c, session(&today())).await;
+    let (status, err) = act(&worker, &c, json!({"action": "fail", "channels": [], "reason": "分歧较大"})).await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["channels".to_owned()]));
+    let (status, c) =
+        act(&worker, &c, json!({"action": "fail", "channels": ["litigation"], "reason": "分歧较大"})).await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    assert_eq!(c["state"], "not_agreed");
+
+    // Figures: one closed, none successful; by township the row is the place's township.
+    let (_, figures) = worker.get("/api/v1/mediation/figures?group=township").await;
+    assert_eq!(figures["total"]["success_rate"], 0.0);
+    assert_eq!(figures["rows"].as_array().unwrap().len(), 1);
+});
+
+on_both_engines!(bad_requests_are_named_and_scope_holds, |app: TestApp| async move {
+    let (worker, grid) = grid_worker(&app).await;
+    // Only dispute appeals go to mediation.
+    let (noise, region_id) = appeal(&worker, &grid, "B03", "楼下饭店夜里噪声很大影响休息").await;
+    let (status, err) = worker.post("/api/v1/mediation/cases", &json!({"appeal_id": noise})).await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["appeal_id".to_owned()]));
+    // Every bad field at once; nothing written.
+    let (status, err) = worker
+        .post(
+            "/api/v1/mediation/cases",
+            &json!({"region_id": region_id, "dispute_type": "feud", "amount": -5,
+                    "parties": [{"side": "applicant", "name": "甲", "id_number": "123"}], "consents": ["judge"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(fields(&err), ["dispute_type", "amount", "parties[0].id_number", "consents"], "{err}");
+    let (status, err) = worker
+        .post(
+            "/api/v1/mediation/cases",
+            &json!({"region_id": region_id, "dispute_type": "neighbour", "summary": "噪声",
+                    "parties": [{"side": "applicant", "name": "甲"}]}),
+        )
+        .await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["parties".to_owned()]));
+    let (_, list) = worker.get("/api/v1/mediation/cases").await;
+    assert_eq!(list["total"], 0);
+
+    let (status, case) = worker
+        .post(
+            "/api/v1/mediation/cases",
+            &json!({"region_id": region_id, "dispute_type": "neighbour", "summary": "噪声纠纷",
+                    "parties": [{"side": "applicant", "name": "甲"}, {"side": "respondent", "name": "乙"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    // An unknown action, a missing version.
+    let (status, _) = act(&worker, &case, json!({"action": "celebrate"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, err) =
+        worker.post(&format!("/api/v1/mediation/cases/{}/actions", case["id"]), &json!({"action": "reopen"})).await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["version".to_owned()]));
+
+    // A case at another grid is outside the worker's scope: not seen, not listed.
+    let admin = app.login("admin").await;
+    let other = another_village_grid(&admin, region_id).await;
+    let (status, elsewhere) = admin
+        .post(
+            "/api/v1/mediation/cases",
+            &json!({"region_id": other["id"], "dispute_type": "contract", "summary": "货款纠纷",
+                    "parties": [{"side": "applicant", "name": "丙"}, {"side": "respondent", "kind": "organisation", "name": "某商贸公司"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{elsewhere}");
+    let (status, _) = worker.get(&format!("/api/v1/mediation/cases/{}", elsewhere["id"])).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = act(&worker, &elsewhere, json!({"action": "consent", "side": "respondent"})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, list) = worker.get("/api/v1/mediation/cases").await;
+    assert_eq!(list["total"], 1);
+    // The leader reads but does not write; a resident sees nothing.
+    let leader = app.login("leader").await;
+    let (status, _) = leader.get(&format!("/api/v1/mediation/cases/{}", case["id"])).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = act(&leader, &case, json!({"action": "consent", "side": "respondent"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let citizen = app.citizen_login("13700137000").await;
+    let (status, _) = citizen.get(&format!("/api/v1/mediation/cases/{}", case["id"])).await;
+    assert!(status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND, "{status}");
+});
