@@ -18,6 +18,7 @@
 pub mod appeals;
 mod city;
 mod lattice;
+pub mod mediation;
 mod names;
 mod partition;
 mod plan;

@@ -3,7 +3,7 @@
 //! columns lists and figures read. Every change is one transaction: the events, the row
 //! (version-checked), the parties' keys and the audit event.
 
-use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool, write_audit};
+use crate::{BeginWrite, Db, Result, Store, StoreError, now_ms, on_pool, write_audit};
 use chrono::NaiveDate;
 use pingan_domain::FieldError;
 use pingan_domain::access::{Action, Actor, Placement, Resource};
@@ -13,13 +13,30 @@ use pingan_domain::calendar::to_china;
 use pingan_domain::mediation::{
     self, BodyKind, CaseFacts, CaseSource, DisputeType, Industry, Judicial, MediationCommand, MediationError,
     MediationEvent, MediationFigures, MediationLevel, MediationSnapshot, MediationState, NewMediationCase, Party,
-    PartySide, RawParty, RiskFactors,
+    PartySide, RawParty, RiskFactors, RiskLevel,
 };
 use pingan_domain::personal::{mask_name, mask_phone};
 use pingan_domain::region::{RegionLevel, RegionPath};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+
+/// `insert_alerts!(tx, now_ms, &[account_id], &text)`: a high-risk alert in each account's inbox.
+macro_rules! insert_alerts {
+    ($tx:expr, $now:expr, $accounts:expr, $text:expr) => {
+        for account in $accounts {
+            sqlx::query(
+                "INSERT INTO notifications (created_ms, appeal_id, audience, account_id, org_id, phone, kind, text)
+                 VALUES ($1, NULL, 'staff', $2, NULL, NULL, 'mediation_high_risk', $3)",
+            )
+            .bind($now)
+            .bind(account)
+            .bind($text)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
+}
 
 /// Specialties as stored: dispute type codes, comma-separated.
 pub fn specialties_text(types: &[DisputeType]) -> String {
@@ -238,6 +255,8 @@ pub struct MediationListItem {
 #[derive(Debug, Clone, Default)]
 pub struct MediationFilter {
     pub state: Option<MediationState>,
+    /// Only cases still being mediated (the high-risk board: open and high until defused).
+    pub open_only: bool,
     pub risk_level: Option<String>,
     pub body_org_id: Option<i64>,
     pub limit: i64,
@@ -569,6 +588,11 @@ impl Store {
         };
         let opened = mediation::open(new_case, today).map_err(refusal)?;
         let snapshot = mediation::opened(&opened).expect("an Opened event opens");
+        let alerted = if snapshot.risk.level == RiskLevel::High {
+            self.township_dispatchers(&place.path).await?
+        } else {
+            Vec::new()
+        };
         let now = now_ms();
         let id: i64 = on_pool!(&self.db, |pool| {
             let mut tx = pool.begin_write().await?;
@@ -577,6 +601,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
             let case_no = format!("调〔{}〕{}号", today.format("%Y"), seq + 1);
+            let alert_text = high_risk_alert(&case_no, &place.name, &snapshot);
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO mediation_cases (case_no, region_id, region_path, body_org_id, level, state, dispute_type, source,
                         appeal_id, mediator_id, risk_level, opened_ms, updated_ms, version, snapshot)
@@ -619,6 +644,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            insert_alerts!(tx, now, &alerted, &alert_text);
             let event = AuditEvent {
                 at_ms: now,
                 actor_id: Some(actor.account_id),
@@ -689,6 +715,20 @@ impl Store {
         Ok(parties.max(if place >= 3 { place } else { 0 }))
     }
 
+    /// The township's dispatchers (综治中心), who receive high-risk alerts for a place.
+    async fn township_dispatchers(&self, place: &RegionPath) -> Result<Vec<i64>> {
+        let Some(&township) = place.ids().get(2) else { return Ok(Vec::new()) };
+        let ids: Vec<i64> = on_pool!(&self.db, |pool| {
+            sqlx::query_scalar(
+            "SELECT id FROM accounts WHERE role = 'township_dispatcher' AND region_id = $1 AND NOT disabled ORDER BY id"
+        )
+        .bind(township)
+        .fetch_all(pool)
+        .await
+        })?;
+        Ok(ids)
+    }
+
     async fn case_row(&self, id: i64) -> Result<CaseRow> {
         let row: Option<CaseRow> = on_pool!(&self.db, |pool| sqlx::query_as(
             "SELECT c.id, c.case_no, c.version, c.region_id, c.region_path, r.name AS place, c.body_org_id,
@@ -749,6 +789,20 @@ impl Store {
         })
     }
 
+    /// The mediation case opened from an appeal (转调解), if any and if the actor may see it.
+    pub async fn mediation_case_for_appeal(&self, actor: &Actor, appeal_id: i64) -> Result<Option<i64>> {
+        if !actor.permits(Action::Read, Resource::Mediation) {
+            return Ok(None);
+        }
+        let row: Option<(i64, String)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT id, region_path FROM mediation_cases WHERE appeal_id = $1"
+        )
+        .bind(appeal_id)
+        .fetch_optional(pool)
+        .await)?;
+        Ok(row.and_then(|(id, path)| RegionPath::parse(&path).filter(|p| actor.scope.covers_region(p)).map(|_| id)))
+    }
+
     /// The full parties of a case, for its agreement document (the caller masks what it prints).
     pub async fn mediation_parties(&self, actor: &Actor, id: i64) -> Result<Vec<Party>> {
         self.mediation_case(actor, id).await?;
@@ -792,20 +846,17 @@ impl Store {
         for e in &events {
             mediation::apply(&mut after, e);
         }
+        let alerted = if after.risk.level == RiskLevel::High && before.risk.level != RiskLevel::High {
+            self.township_dispatchers(&path).await?
+        } else {
+            Vec::new()
+        };
+        let alert_text = high_risk_alert(&row.case_no, &row.place, &after);
         let now = now_ms();
         let new_version = row.version + events.len() as i64;
         let mediator_id = after.mediator.as_ref().map(|(id, _)| *id);
-        let judicial = match after.judicial {
-            Judicial::NotApplied => "not_applied",
-            Judicial::Applied { .. } => "applied",
-            Judicial::Confirmed { .. } => "confirmed",
-            Judicial::Rejected { .. } => "rejected",
-        };
-        let performance = match after.performance {
-            mediation::Performance::Pending => "pending",
-            mediation::Performance::Performed => "performed",
-            mediation::Performance::Breached => "breached",
-        };
+        let judicial = judicial_code(after.judicial);
+        let performance = performance_code(after.performance);
         let closed_ms = after.closed_on.map(|d| if before.closed_on == Some(d) { None } else { Some(now) });
         on_pool!(&self.db, |pool| {
             let mut tx = pool.begin_write().await?;
@@ -851,6 +902,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            insert_alerts!(tx, now, &alerted, &alert_text);
             let event = AuditEvent {
                 at_ms: now,
                 actor_id: Some(actor.account_id),
@@ -932,8 +984,11 @@ impl Store {
     /// Cases in the actor's scope, newest first, and how many match.
     pub async fn mediation_cases(&self, actor: &Actor, f: &MediationFilter) -> Result<(Vec<MediationListItem>, i64)> {
         require(actor, Action::Read)?;
-        let filter = "c.region_path >= $1 AND c.region_path < $2 AND ($3 IS NULL OR c.state = $3)
-                      AND ($4 IS NULL OR c.risk_level = $4) AND ($5 IS NULL OR c.body_org_id = $5)";
+        let open = if f.open_only { " AND c.state IN ('registered', 'mediating')" } else { "" };
+        let filter = format!(
+            "c.region_path >= $1 AND c.region_path < $2 AND ($3 IS NULL OR c.state = $3)
+             AND ($4 IS NULL OR c.risk_level = $4) AND ($5 IS NULL OR c.body_org_id = $5){open}"
+        );
         let list = format!(
             "SELECT c.id, c.case_no, c.state, c.dispute_type, c.level, c.risk_level, o.name AS body_name, r.name AS place,
                     c.opened_ms, c.closed_ms
@@ -1062,6 +1117,177 @@ impl Store {
     }
 }
 
+/// What the demo's mediation history is generated from (system reads, unscoped).
+pub struct MediationHistorySource {
+    /// The dispute appeals (A01–A06).
+    pub appeals: Vec<DisputeAppealRow>,
+    /// Mediation committees: org id, name, region id.
+    pub bodies: Vec<(i64, String, i64)>,
+    /// Mediators: id, body org id, name.
+    pub mediators: Vec<(i64, i64, String)>,
+}
+
+/// A dispute appeal as the mediation history needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DisputeAppealRow {
+    pub id: i64,
+    pub category: String,
+    pub region_id: i64,
+    pub region_path: String,
+    pub received_ms: i64,
+    pub text: String,
+    pub reporter_name: String,
+    pub reporter_phone: Option<String>,
+}
+
+impl Store {
+    /// The appeals, bodies and mediators the demo's mediation history is made from.
+    pub async fn mediation_history_source(&self) -> Result<MediationHistorySource> {
+        let (appeals, bodies, mediators) = on_pool!(&self.db, |pool| {
+            let appeals = sqlx::query_as(
+                "SELECT id, category, region_id, region_path, received_ms, text, reporter_name, reporter_phone FROM appeals
+                  WHERE category IN ('A01', 'A02', 'A03', 'A04', 'A05', 'A06') AND merged_into IS NULL ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?;
+            let bodies = sqlx::query_as(
+                "SELECT o.id, o.name, o.region_id FROM orgs o LEFT JOIN mediation_bodies b ON b.org_id = o.id
+                  WHERE o.kind = 'mediation_committee' AND o.retired_at IS NULL AND b.org_id IS NULL ORDER BY o.id",
+            )
+            .fetch_all(pool)
+            .await?;
+            let mediators = sqlx::query_as("SELECT id, body_org_id, name FROM mediators WHERE active ORDER BY id")
+                .fetch_all(pool)
+                .await?;
+            (appeals, bodies, mediators)
+        });
+        Ok(MediationHistorySource { appeals, bodies, mediators })
+    }
+
+    /// Load the demo's mediation history in one transaction: rows, events, party keys, and one
+    /// audit event for the whole load. Returns the cases written.
+    pub async fn load_mediation_history(
+        &self,
+        cases: &[crate::rows::MediationHistoryRow],
+        actor_name: &str,
+    ) -> Result<u64> {
+        use chrono::Datelike;
+        if cases.is_empty() {
+            return Ok(0);
+        }
+        let now = now_ms();
+        // The audit event belongs to the city: the first level of any case's path.
+        let root = RegionPath::parse(&cases[0].region_path)
+            .and_then(|p| p.ids().first().map(|id| format!("/{id}/")))
+            .unwrap_or_else(|| "/".into());
+        let mut ordered: Vec<&crate::rows::MediationHistoryRow> = cases.iter().collect();
+        ordered.sort_by_key(|c| c.events.first().map_or(0, |e| e.0));
+        on_pool!(&self.db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let first_id: i64 =
+                sqlx::query_scalar("SELECT COALESCE(max(id), 0) + 1 FROM mediation_cases").fetch_one(&mut *tx).await?;
+            let mut per_year: HashMap<i32, i64> = HashMap::new();
+            let mut case_rows = Vec::with_capacity(ordered.len());
+            let mut event_rows = Vec::new();
+            let mut key_rows = Vec::new();
+            for (i, c) in ordered.iter().enumerate() {
+                let id = first_id + i as i64;
+                let opened_ms = c.events.first().map_or(now, |e| e.0);
+                let year = to_china(opened_ms).year();
+                let n = per_year.entry(year).or_insert(0);
+                *n += 1;
+                let s = &c.snapshot;
+                let judicial = judicial_code(s.judicial);
+                let performance = performance_code(s.performance);
+                let updated_ms = c.events.last().map_or(opened_ms, |e| e.0);
+                case_rows.push((id, format!("调〔{year}〕{n}号"), *c, opened_ms, updated_ms, judicial, performance));
+                for (seq, (at, e)) in c.events.iter().enumerate() {
+                    let body = serde_json::to_value(e).expect("serialisable");
+                    let kind = body.get("kind").and_then(|k| k.as_str()).unwrap_or("event").to_owned();
+                    event_rows.push((id, seq as i64 + 1, *at, kind, body.to_string()));
+                }
+                let mut keys: Vec<String> = s.parties.iter().map(party_key).collect();
+                keys.sort();
+                keys.dedup();
+                key_rows.extend(keys.into_iter().map(|k| (id, k)));
+            }
+            crate::insert_chunks!(
+                tx,
+                case_rows,
+                500,
+                "INSERT INTO mediation_cases (id, case_no, region_id, region_path, body_org_id, level, state, dispute_type, source,
+                        appeal_id, mediator_id, risk_level, opened_ms, closed_ms, resolved_level, judicial, performance,
+                        updated_ms, version, snapshot) ",
+                "",
+                |b, (id, case_no, c, opened_ms, updated_ms, judicial, performance)| b
+                    .push_bind(*id)
+                    .push_bind(case_no)
+                    .push_bind(c.region_id)
+                    .push_bind(&c.region_path)
+                    .push_bind(c.snapshot.body_id())
+                    .push_bind(c.snapshot.level().as_str())
+                    .push_bind(c.snapshot.state.as_str())
+                    .push_bind(c.snapshot.dispute_type.as_str())
+                    .push_bind(c.snapshot.source.as_str())
+                    .push_bind(c.appeal_id)
+                    .push_bind(c.snapshot.mediator.as_ref().map(|m| m.0))
+                    .push_bind(c.snapshot.risk.level.as_str())
+                    .push_bind(*opened_ms)
+                    .push_bind(c.closed_ms)
+                    .push_bind(c.snapshot.resolved_level.map(|l| l.as_str()))
+                    .push_bind(*judicial)
+                    .push_bind(*performance)
+                    .push_bind(*updated_ms)
+                    .push_bind(c.events.len() as i64)
+                    .push_bind(serde_json::to_string(&c.snapshot).expect("serialisable"))
+            )?;
+            crate::insert_chunks!(
+                tx,
+                event_rows,
+                1000,
+                "INSERT INTO mediation_events (case_id, seq, at_ms, kind, actor_id, body) ",
+                "",
+                |b, (id, seq, at, kind, body)| b
+                    .push_bind(*id)
+                    .push_bind(*seq)
+                    .push_bind(*at)
+                    .push_bind(kind)
+                    .push_bind(None::<i64>)
+                    .push_bind(body)
+            )?;
+            crate::insert_chunks!(
+                tx,
+                key_rows,
+                1000,
+                "INSERT INTO mediation_parties (case_id, party_key) ",
+                "",
+                |b, (id, key)| b.push_bind(*id).push_bind(key)
+            )?;
+            let event = AuditEvent {
+                at_ms: now,
+                actor_id: None,
+                actor_name: actor_name.to_owned(),
+                action: "mediation.history".into(),
+                target_kind: "mediation_case".into(),
+                target_id: None,
+                success: true,
+                before: serde_json::Value::Null,
+                after: serde_json::json!({ "cases": cases.len() }),
+            };
+            write_audit!(&mut *tx, &event, &root)?;
+            tx.commit().await?;
+        });
+        if let Db::Postgres(pool) = &self.db {
+            sqlx::query(
+                "SELECT setval(pg_get_serial_sequence('mediation_cases', 'id'), GREATEST((SELECT max(id) FROM mediation_cases), 1))",
+            )
+            .execute(pool)
+            .await?;
+        }
+        Ok(cases.len() as u64)
+    }
+}
+
 /// A command as the web layer hands it over: domain commands as they are, and the two that
 /// need the database to be completed.
 #[derive(Debug, Clone)]
@@ -1075,6 +1301,15 @@ pub enum MediationCommandRequest {
         body_org_id: Option<i64>,
         reason: String,
     },
+}
+
+/// The alert a township's dispatchers receive when a dispute becomes high-risk.
+fn high_risk_alert(case_no: &str, place: &str, s: &MediationSnapshot) -> String {
+    format!(
+        "高风险矛盾纠纷预警:{case_no}({place},{}),{}。请综治中心跟进化解。",
+        s.dispute_type.zh(),
+        if s.risk.reasons.is_empty() { "风险等级为高".to_owned() } else { s.risk.reasons.join(";") }
+    )
 }
 
 /// The body a new case goes to by default: the lowest level first (小事不出村); at the same
@@ -1095,6 +1330,25 @@ fn default_body(bodies: Vec<MediationBody>, t: DisputeType) -> Option<MediationB
         let studio_or_other_industry = matches!(b.kind, BodyKind::Studio | BodyKind::Industry) && !fits;
         (studio_or_other_industry, level, b.org_id)
     })
+}
+
+/// The `judicial` column: where judicial confirmation stands.
+fn judicial_code(j: Judicial) -> &'static str {
+    match j {
+        Judicial::NotApplied => "not_applied",
+        Judicial::Applied { .. } => "applied",
+        Judicial::Confirmed { .. } => "confirmed",
+        Judicial::Rejected { .. } => "rejected",
+    }
+}
+
+/// The `performance` column: how the agreement is being kept.
+fn performance_code(p: mediation::Performance) -> &'static str {
+    match p {
+        mediation::Performance::Pending => "pending",
+        mediation::Performance::Performed => "performed",
+        mediation::Performance::Breached => "breached",
+    }
 }
 
 /// `/1/4/57/300/…` → `/1/4/57/300/`: the village part of a place's path, if it is that deep.

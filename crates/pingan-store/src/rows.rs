@@ -6,7 +6,7 @@
 
 use pingan_domain::Role;
 use pingan_domain::geometry::Ring;
-use pingan_domain::mediation::{BodyKind, DisputeType, Industry};
+use pingan_domain::mediation::{BodyKind, DisputeType, Industry, MediationEvent, MediationSnapshot};
 use pingan_domain::org::OrgKind;
 use pingan_domain::region::{RegionCode, RegionLevel, RegionPath};
 
@@ -89,4 +89,16 @@ pub struct CityRows {
     pub accounts: Vec<AccountRow>,
     pub mediation_bodies: Vec<MediationBodyRow>,
     pub mediators: Vec<MediatorRow>,
+}
+
+/// A mediation case of the demo's history, its events already driven through the rules.
+#[derive(Debug, Clone)]
+pub struct MediationHistoryRow {
+    pub appeal_id: i64,
+    pub region_id: i64,
+    pub region_path: String,
+    /// (time, event), in order; the first is `Opened`.
+    pub events: Vec<(i64, MediationEvent)>,
+    pub snapshot: MediationSnapshot,
+    pub closed_ms: Option<i64>,
 }

@@ -29,16 +29,72 @@ pub struct DemoData {
     pub city: Option<Duration>,
     /// Cases loaded and the time it took.
     pub history: Option<(u64, Duration)>,
+    /// Mediation cases the history's disputes became.
+    pub mediation: Option<u64>,
 }
 
 /// The demo's data: on an empty database the city and a year of appeal history; otherwise
 /// what is there is reused.
 pub async fn ensure_demo(store: &Store, scale: Scale, show_progress: bool) -> anyhow::Result<DemoData> {
     let Some((city, took)) = load_city(store, scale, show_progress).await? else {
-        return Ok(DemoData { city: None, history: None });
+        return Ok(DemoData { city: None, history: None, mediation: None });
     };
     let history = load_history(store, city, scale, show_progress).await?;
-    Ok(DemoData { city: Some(took), history: Some(history) })
+    let mediation = load_mediation_history(store).await?;
+    Ok(DemoData { city: Some(took), history: Some(history), mediation: Some(mediation) })
+}
+
+/// The mediation cases (德为民) that the appeal history's disputes became: a share of the
+/// A01–A06 appeals goes to its village's committee and is driven through the mediation rules
+/// up to now (`pingan_sim::mediation`). Returns the cases written.
+pub async fn load_mediation_history(store: &Store) -> anyhow::Result<u64> {
+    use pingan_sim::mediation::{BodyStaff, DisputeAppeal, PlaceBodies, mediation_for};
+    use std::collections::HashMap;
+    let source = store.mediation_history_source().await?;
+    let now = to_china(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64));
+    let cases = tokio::task::spawn_blocking(move || {
+        let mut staff: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+        for (id, body, name) in source.mediators {
+            staff.entry(body).or_default().push((id, name));
+        }
+        // A body per region: the committees of villages, townships and counties.
+        let body_of: HashMap<i64, BodyStaff> = source
+            .bodies
+            .into_iter()
+            .map(|(org_id, name, region_id)| {
+                (region_id, BodyStaff { org_id, name, mediators: staff.remove(&org_id).unwrap_or_default() })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for a in source.appeals {
+            // Paths are /city/county/township/village/grid/.
+            let ids: Vec<i64> = a.region_path.split('/').filter_map(|p| p.parse().ok()).collect();
+            let at = |depth: usize| ids.get(depth).and_then(|id| body_of.get(id)).cloned();
+            let bodies = PlaceBodies { village: at(3), township: at(2), county: at(1) };
+            let appeal = DisputeAppeal {
+                appeal_id: a.id,
+                category: a.category,
+                received: to_china(a.received_ms),
+                text: a.text,
+                reporter_name: a.reporter_name,
+                reporter_phone: a.reporter_phone,
+            };
+            if let Some(g) = mediation_for(DEMO_SEED, &appeal, &bodies, now) {
+                out.push(pingan_store::rows::MediationHistoryRow {
+                    appeal_id: a.id,
+                    region_id: a.region_id,
+                    region_path: a.region_path,
+                    events: g.events,
+                    snapshot: g.snapshot,
+                    closed_ms: g.closed_ms,
+                });
+            }
+        }
+        out
+    })
+    .await
+    .context("mediation history generator failed")?;
+    store.load_mediation_history(&cases, "pingan-demo").await.context("loading the mediation history")
 }
 
 async fn load_city(store: &Store, scale: Scale, show_progress: bool) -> anyhow::Result<Option<(CityRows, Duration)>> {
@@ -150,6 +206,9 @@ pub async fn run(scale: Scale, port: u16, db_path: &Path) -> anyhow::Result<()> 
             thousands(cases),
             took.as_secs_f64()
         );
+    }
+    if let Some(cases) = data.mediation {
+        println!("其中矛盾纠纷转调解: {} 件 / of which mediation cases: {}", thousands(cases), thousands(cases));
     }
     let server = Server::build(store.clone(), WebConfig::default(), &format!("127.0.0.1:{port}")).await?;
     let accounts = store.first_account_per_role().await?;

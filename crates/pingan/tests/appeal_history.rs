@@ -188,3 +188,40 @@ async fn first_start_timings() {
         );
     }
 }
+
+on_both_engines!(the_year_s_disputes_become_mediation_cases_that_serve_like_live_ones, |app: TestApp| async move {
+    let now = now_ms();
+    app.store.load_appeal_history(&history(now)).await.expect("load the appeals");
+    let loaded = pingan::demo::load_mediation_history(&app.store).await.expect("load the mediation history");
+    assert!(loaded > 100, "{loaded} mediation cases");
+    let admin = app.login("admin").await;
+    let (_, list) = admin.get("/api/v1/mediation/cases?per_page=200").await;
+    assert_eq!(list["total"], loaded as i64);
+    // Each came from a dispute appeal, and links back to it.
+    let first = &list["items"][0];
+    let (status, case) = admin.get(&format!("/api/v1/mediation/cases/{}", first["id"])).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let (_, appeal) = admin.get(&format!("/api/v1/appeals/{}", case["appeal_id"])).await;
+    assert!(appeal["snapshot"]["category"].as_str().unwrap().starts_with('A'), "{appeal}");
+    // The figures are the programme's shape: most succeed, most in the village, some still open.
+    let (_, figures) = admin.get("/api/v1/mediation/figures?from=2000-01-01").await;
+    let t = &figures["total"];
+    assert_eq!(t["cases"], loaded);
+    assert!(t["success_rate"].as_f64().unwrap() > 0.9, "{t}");
+    assert!(t["resolved_share"][0].as_f64().unwrap() > 0.75, "{t}");
+    // A live action carries on from a loaded case that is still open.
+    let (_, open) = admin.get("/api/v1/mediation/cases?state=mediating&per_page=1").await;
+    if let Some(item) = open["items"].as_array().and_then(|a| a.first()) {
+        let (_, case) = admin.get(&format!("/api/v1/mediation/cases/{}", item["id"])).await;
+        let (status, after) = admin
+            .post(
+                &format!("/api/v1/mediation/cases/{}/actions", item["id"]),
+                &json!({"action": "risk", "version": case["version"], "people": 3}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{after}");
+    }
+    // The load is one audit event.
+    let (_, audit) = admin.get("/api/v1/audit?action=mediation.history").await;
+    assert_eq!(audit["total"], 1);
+});

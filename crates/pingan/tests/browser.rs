@@ -289,3 +289,109 @@ async fn a_resident_reports_and_rates_while_staff_handle_it_in_chromium() {
     assert_eq!(state_text(&browser).await, "已回访");
     browser.close().await.unwrap();
 }
+
+/// 德为民 in Chromium: an A01 appeal goes to mediation from its case page (转调解), the
+/// mediator logs two sessions, an agreement is reached, the printable 调解协议书 shows the
+/// parties masked, in Chinese, and the mediation figures change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_appeal_becomes_a_mediation_case_and_an_agreement_in_chromium() {
+    let Some(app) = TestApp::spawn(pingan_store::Engine::Sqlite).await else { return };
+    let Some((_driver, browser)) = start_browser().await else { return };
+    let worker = app.first_username("grid_worker").await;
+    let grid_code = worker.strip_prefix("grid.").unwrap().to_owned();
+    let api = app.login(&worker).await;
+    let (status, filed) = api
+        .post(
+            "/api/v1/appeals",
+            &serde_json::json!({"text": "邻居在两家之间的通道上堆放杂物,多次协商不成", "category": "A01", "channel": "patrol",
+                   "region_code": grid_code, "reporter_name": "张建国", "reporter_phone": "13800138000"}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{filed}");
+
+    staff_login(&browser, &app, &worker).await;
+    browser.goto(&app.url(&format!("/appeals/{}", filed["id"]))).await.unwrap();
+    browser.wait().for_element(Locator::Id("to-mediation")).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Id("mediation-form")).await.unwrap();
+    for (name, value) in [
+        ("respondent_name", "李四"),
+        ("respondent_id_number", "11010519491231002X"),
+        ("respondent_phone", "13900139000"),
+    ] {
+        browser.find(Locator::Css(&format!("[name='{name}']"))).await.unwrap().send_keys(value).await.unwrap();
+    }
+    browser.find(Locator::Css("[name='consent_respondent']")).await.unwrap().click().await.unwrap();
+    shot(&browser, "mediation-new").await;
+    browser.find(Locator::Id("open-mediation")).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Id("case-state")).await.unwrap();
+    assert_eq!(state_text(&browser).await, "已受理");
+    let parties = browser.find(Locator::Id("parties")).await.unwrap().text().await.unwrap();
+    assert!(parties.contains("110105********002X") && !parties.contains("11010519491231002X"), "{parties}");
+    assert!(parties.contains("138****8000"), "the reporter is the applicant: {parties}");
+
+    // The suggested mediator is preselected; two sessions; the agreement.
+    case_action(&browser, "assign", &[]).await;
+    let session =
+        [("place", "社区调解室"), ("attendees", "张建国、李四、调解员"), ("record", "双方陈述,调解员释法说理")];
+    case_action(&browser, "session", &session).await;
+    assert_eq!(state_text(&browser).await, "调解中");
+    case_action(&browser, "session", &session).await;
+    browser
+        .execute(
+            "document.querySelector(\"details[data-action='agree'] [name='performance_due']\").value = '2099-12-31';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    case_action(
+        &browser,
+        "agree",
+        &[("terms", "李四于三日内清理通道杂物,今后不再堆放"), ("performance_manner", "李四自行清理")],
+    )
+    .await;
+    assert_eq!(state_text(&browser).await, "调解成功");
+    let timeline = browser.find(Locator::Id("timeline")).await.unwrap().text().await.unwrap();
+    assert_eq!(timeline.matches("调解,参加人").count(), 2, "{timeline}");
+    shot(&browser, "mediation-agreed").await;
+
+    // The printable agreement: statutory parts, masked parties, copies for each party and the committee.
+    browser.find(Locator::Id("agreement-html")).await.unwrap().click().await.unwrap();
+    let parties = browser.wait().for_element(Locator::Id("agreement-parties")).await.unwrap().text().await.unwrap();
+    assert!(
+        parties.contains("李四") && parties.contains("110105********002X") && parties.contains("139****9000"),
+        "{parties}"
+    );
+    let terms = browser.find(Locator::Id("agreement-terms")).await.unwrap().text().await.unwrap();
+    assert!(terms.contains("清理通道杂物"), "{terms}");
+    assert_eq!(browser.find(Locator::Id("agreement-copies")).await.unwrap().text().await.unwrap(), "3");
+    shot(&browser, "mediation-agreement").await;
+    // The PDF, downloaded with the browser's own session: Chinese text, parties masked.
+    browser.back().await.unwrap();
+    let href =
+        browser.wait().for_element(Locator::Id("agreement-pdf")).await.unwrap().attr("href").await.unwrap().unwrap();
+    let session = browser.get_named_cookie("pingan_session").await.unwrap();
+    let res = reqwest::Client::new()
+        .get(app.url(&href))
+        .header("Cookie", format!("pingan_session={}", session.value()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let pdf = res.bytes().await.unwrap();
+    let text: String =
+        pdf_extract::extract_text_from_mem(&pdf).unwrap().chars().filter(|c| !c.is_whitespace()).collect();
+    for expected in ["人民调解协议书", "李四", "110105********002X", "139****9000", "清理通道杂物", "一式3份"]
+    {
+        assert!(text.contains(expected), "{expected} not in the PDF: {text}");
+    }
+    assert!(!text.contains("11010519491231002X"), "the full ID number never reaches the PDF");
+
+    // The figures: one case, successful, resolved at village level.
+    browser.goto(&app.url("/mediation/figures")).await.unwrap();
+    let rate = browser.wait().for_element(Locator::Css("#figures-total td[data-figure='4']")).await.unwrap();
+    assert_eq!(rate.text().await.unwrap(), "100.0%");
+    let village = browser.find(Locator::Css("#figures-total td[data-figure='5']")).await.unwrap();
+    assert_eq!(village.text().await.unwrap(), "100.0%");
+    shot(&browser, "mediation-figures").await;
+    browser.close().await.unwrap();
+}

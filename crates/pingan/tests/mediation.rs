@@ -56,6 +56,12 @@ async fn another_village_grid(admin: &Session, grid_id: i64) -> Value {
     panic!("the township has only one village with grids")
 }
 
+/// High-risk alerts in an account's inbox.
+async fn high_risk_alerts(s: &Session) -> usize {
+    let (_, inbox) = s.get("/api/v1/notifications").await;
+    inbox["items"].as_array().expect("inbox items").iter().filter(|n| n["kind"] == "mediation_high_risk").count()
+}
+
 async fn act(s: &Session, case: &Value, body: Value) -> (StatusCode, Value) {
     let mut body = body;
     body["version"] = case["version"].clone();
@@ -151,6 +157,22 @@ on_both_engines!(an_a01_appeal_becomes_a_case_and_ends_in_an_agreement, |app: Te
     assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["on".to_owned()]));
     let (status, case) = act(&worker, &case, json!({"action": "judicial_apply", "on": today()})).await;
     assert_eq!(status, StatusCode::OK, "{case}");
+    // The agreement as a PDF: Chinese text, the respondent's ID number masked.
+    let res = worker
+        .client
+        .get(worker.url(&format!("/api/v1/mediation/cases/{}/agreement.pdf", case["id"])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let pdf = res.bytes().await.unwrap();
+    let text: String =
+        pdf_extract::extract_text_from_mem(&pdf).unwrap().chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(
+        text.contains("人民调解协议书") && text.contains("110105********002X") && text.contains("李四疏通并改建排水沟"),
+        "{text}"
+    );
     // A closed case holds no more sessions.
     let (status, _) = act(&worker, &case, session(&today())).await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -171,8 +193,11 @@ on_both_engines!(an_a01_appeal_becomes_a_case_and_ends_in_an_agreement, |app: Te
     );
     // Audited.
     let admin = app.login("admin").await;
-    let (_, audit) = admin.get("/api/v1/audit?action_prefix=mediation.&per_page=50").await;
-    assert!(audit["total"].as_i64().unwrap() >= 7, "{audit}");
+    let (_, audit) = admin.get("/api/v1/audit?action=mediation.&per_page=50").await;
+    let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
+    assert_eq!(actions.len(), 7, "{actions:?}");
+    assert!(actions.iter().all(|a| a.starts_with("mediation.")), "{actions:?}");
+    assert!(actions.contains(&"mediation.open") && actions.contains(&"mediation.agree"), "{actions:?}");
 
     // Figures: one case, closed and successful, resolved at village level.
     let (status, figures) = worker.get("/api/v1/mediation/figures").await;
@@ -219,6 +244,9 @@ on_both_engines!(an_unsolved_case_climbs_village_township_county_keeping_its_his
     let (status, _) = act(&worker, &county_case, json!({"action": "escalate", "reason": "再上移"})).await;
     assert_eq!(status, StatusCode::CONFLICT);
 
+    // No agreement, no agreement document.
+    let (status, _) = worker.get(&format!("/api/v1/mediation/cases/{}/agreement.pdf", county_case["id"])).await;
+    assert_eq!(status, StatusCode::CONFLICT);
     // Failure names the channels the parties were told of.
     let (_, suggested) = worker.get(&format!("/api/v1/mediation/cases/{}/suggested-mediator", county_case["id"])).await;
     let (_, c) = act(&worker, &county_case, json!({"action": "assign", "mediator_id": suggested["id"]})).await;
@@ -234,6 +262,22 @@ on_both_engines!(an_unsolved_case_climbs_village_township_county_keeping_its_his
     let (_, figures) = worker.get("/api/v1/mediation/figures?group=township").await;
     assert_eq!(figures["total"]["success_rate"], 0.0);
     assert_eq!(figures["rows"].as_array().unwrap().len(), 1);
+    // The same as Excel: a header, the township's row and the total.
+    let res = worker.client.get(worker.url("/api/v1/mediation/figures.xlsx?group=township")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.unwrap();
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("an xlsx workbook");
+    let sheet = book.worksheet_range("人民调解统计").expect("the figures sheet");
+    let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!((rows[0][1].as_str(), rows[0][7].as_str()), ("案件数", "成功率"));
+    assert_eq!(
+        (rows[2][0].as_str(), rows[2][1].as_str(), rows[2][3].as_str(), rows[2][7].as_str()),
+        ("合计", "1", "1", "0")
+    );
+    let (status, err) = worker.get("/api/v1/mediation/figures.xlsx?group=galaxy").await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["group".to_owned()]));
 });
 
 on_both_engines!(bad_requests_are_named_and_scope_holds, |app: TestApp| async move {
@@ -305,3 +349,48 @@ on_both_engines!(bad_requests_are_named_and_scope_holds, |app: TestApp| async mo
     let (status, _) = citizen.get(&format!("/api/v1/mediation/cases/{}", case["id"])).await;
     assert!(status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND, "{status}");
 });
+
+on_both_engines!(
+    a_violent_dispute_alerts_the_township_and_stays_on_its_board_until_defused,
+    |app: TestApp| async move {
+        let (worker, grid) = grid_worker(&app).await;
+        let (_, region_id) = appeal(&worker, &grid, "A01", "两户因排水发生口角,一方持械威胁").await;
+        let dispatcher = app.login(&format!("dispatch.{}000", &grid[..9])).await;
+        let board = "/api/v1/mediation/cases?risk=high&open=true";
+        let parties = json!([{"side": "applicant", "name": "甲"}, {"side": "respondent", "name": "乙"}]);
+        let (status, violent) = worker
+        .post(
+            "/api/v1/mediation/cases",
+            &json!({"region_id": region_id, "dispute_type": "neighbour", "summary": "持械威胁", "parties": parties, "violence": true}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{violent}");
+        assert_eq!(violent["risk_level"], "high");
+        assert_eq!(high_risk_alerts(&dispatcher).await, 1, "the township's dispatcher is alerted");
+        assert_eq!(dispatcher.get(board).await.1["total"], 1);
+
+        // A calm case is not on the board; when threats appear it is, and the township hears of it.
+        let (_, calm) = worker
+            .post(
+                "/api/v1/mediation/cases",
+                &json!({"region_id": region_id, "dispute_type": "neighbour", "summary": "噪声", "parties": parties}),
+            )
+            .await;
+        // Between the same two parties again: a repeated dispute, medium risk, and it says why.
+        assert_eq!(calm["risk_level"], "medium", "{calm}");
+        assert!(calm["snapshot"]["risk"]["reasons"].to_string().contains("此前有 1 起纠纷"), "{calm}");
+        assert_eq!(high_risk_alerts(&dispatcher).await, 1);
+        let (_, calm) = act(&worker, &calm, json!({"action": "risk", "threats": true, "people": 2})).await;
+        assert_eq!(calm["risk_level"], "high", "{calm}");
+        assert_eq!(high_risk_alerts(&dispatcher).await, 2);
+        assert_eq!(dispatcher.get(board).await.1["total"], 2);
+
+        // Defused: reassessed low, or closed; either way off the board.
+        let (_, violent) = act(&worker, &violent, json!({"action": "risk", "people": 2})).await;
+        assert_eq!(violent["risk_level"], "low");
+        let (_, _) =
+            act(&worker, &calm, json!({"action": "terminate", "reason": "withdrawn", "note": "双方和解撤回"})).await;
+        assert_eq!(dispatcher.get(board).await.1["total"], 0);
+        assert_eq!(high_risk_alerts(&dispatcher).await, 2, "defusing sends nothing more");
+    }
+);

@@ -64,6 +64,16 @@ impl MediationState {
         }
     }
 
+    pub fn en(self) -> &'static str {
+        match self {
+            MediationState::Registered => "Registered",
+            MediationState::Mediating => "Being mediated",
+            MediationState::Agreed => "Agreement reached",
+            MediationState::NotAgreed => "No agreement",
+            MediationState::Terminated => "Terminated",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<MediationState> {
         Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
@@ -406,7 +416,11 @@ pub fn decide(
             }
         }
         C::AssessRisk { factors } if open => {
-            MediationEvent::RiskAssessed { factors: *factors, assessment: factors.assess() }
+            // Earlier disputes between the same parties or at the same place are a fact found
+            // when the case opened, not an opinion a reassessment can drop.
+            let factors =
+                RiskFactors { earlier_cases: factors.earlier_cases.max(s.risk_factors.earlier_cases), ..*factors };
+            MediationEvent::RiskAssessed { factors, assessment: factors.assess() }
         }
         C::Escalate { to_level, body_id, body_name, reason } if open => {
             let Some(next) = s.level().above() else {

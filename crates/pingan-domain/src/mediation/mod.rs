@@ -35,7 +35,7 @@ use crate::region::RegionLevel;
 use serde::{Deserialize, Serialize};
 
 macro_rules! code_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $code:literal, $zh:literal;)+ }) => {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
@@ -53,6 +53,10 @@ macro_rules! code_enum {
                 match self { $($name::$variant => $zh,)+ }
             }
 
+            pub fn en(self) -> &'static str {
+                match self { $($name::$variant => $en,)+ }
+            }
+
             pub fn parse(s: &str) -> Option<$name> {
                 Self::ALL.iter().copied().find(|x| x.as_str() == s)
             }
@@ -63,16 +67,16 @@ macro_rules! code_enum {
 code_enum! {
     /// The dispute types of the national people's-mediation statistics.
     DisputeType {
-        MarriageFamily = "marriage_family", "婚姻家庭纠纷";
-        Neighbour = "neighbour", "邻里纠纷";
-        HouseLand = "house_land", "房屋宅基地纠纷";
-        Damages = "damages", "损害赔偿纠纷";
-        Contract = "contract", "合同纠纷";
-        Labour = "labour", "劳动争议";
-        Medical = "medical", "医疗纠纷";
-        Traffic = "traffic", "道路交通事故纠纷";
-        Property = "property", "物业纠纷";
-        Other = "other", "其他纠纷";
+        MarriageFamily = "marriage_family", "婚姻家庭纠纷", "Marriage and family";
+        Neighbour = "neighbour", "邻里纠纷", "Neighbours";
+        HouseLand = "house_land", "房屋宅基地纠纷", "Housing and homesteads";
+        Damages = "damages", "损害赔偿纠纷", "Damages";
+        Contract = "contract", "合同纠纷", "Contract";
+        Labour = "labour", "劳动争议", "Labour";
+        Medical = "medical", "医疗纠纷", "Medical";
+        Traffic = "traffic", "道路交通事故纠纷", "Road traffic accident";
+        Property = "property", "物业纠纷", "Property management";
+        Other = "other", "其他纠纷", "Other";
     }
 }
 
@@ -107,11 +111,11 @@ code_enum! {
     /// The industries with their own mediation committees (行业性专业性调解委员会).
     Industry {
         /// 医调委
-        Medical = "medical", "医疗纠纷人民调解委员会";
+        Medical = "medical", "医疗纠纷人民调解委员会", "Medical dispute mediation committee";
         /// 交调委
-        Traffic = "traffic", "道路交通事故纠纷人民调解委员会";
-        Labour = "labour", "劳动争议人民调解委员会";
-        Property = "property", "物业纠纷人民调解委员会";
+        Traffic = "traffic", "道路交通事故纠纷人民调解委员会", "Traffic accident mediation committee";
+        Labour = "labour", "劳动争议人民调解委员会", "Labour dispute mediation committee";
+        Property = "property", "物业纠纷人民调解委员会", "Property dispute mediation committee";
     }
 }
 
@@ -119,15 +123,15 @@ code_enum! {
     /// What kind of mediation body hears a case.
     BodyKind {
         /// 村(居)民委员会人民调解委员会
-        Village = "village", "村(社区)人民调解委员会";
+        Village = "village", "村(社区)人民调解委员会", "Village (community) mediation committee";
         /// 乡镇(街道)人民调解委员会, working with the 司法所
-        Township = "township", "乡镇(街道)人民调解委员会";
+        Township = "township", "乡镇(街道)人民调解委员会", "Township (street) mediation committee";
         /// A county-level joint committee (县级矛盾纠纷调处中心)
-        County = "county", "县级矛盾纠纷调处中心";
+        County = "county", "县级矛盾纠纷调处中心", "County dispute resolution centre";
         /// 行业性专业性调解委员会
-        Industry = "industry", "行业性专业性人民调解委员会";
+        Industry = "industry", "行业性专业性人民调解委员会", "Industry mediation committee";
         /// A named mediation studio (个人调解工作室), part of the "德为民" brand
-        Studio = "studio", "调解工作室";
+        Studio = "studio", "调解工作室", "Mediation studio";
     }
 }
 
@@ -135,9 +139,9 @@ code_enum! {
     /// The level a case is heard at. Industry committees and studios sit at the level of the
     /// region they serve.
     MediationLevel {
-        Village = "village", "村(社区)";
-        Township = "township", "乡镇(街道)";
-        County = "county", "县(市、区)";
+        Village = "village", "村(社区)", "Village";
+        Township = "township", "乡镇(街道)", "Township";
+        County = "county", "县(市、区)", "County";
     }
 }
 
@@ -166,20 +170,20 @@ code_enum! {
     /// Where a case came from.
     CaseSource {
         /// 转调解: from a citizen's appeal of a dispute category
-        Appeal = "appeal", "诉求转调解";
+        Appeal = "appeal", "诉求转调解", "From an appeal";
         /// 排查: a grid worker's or cadre's own finding
-        Patrol = "patrol", "排查发现";
+        Patrol = "patrol", "排查发现", "Found on patrol";
         /// 申请: the parties applied at a mediation body
-        Application = "application", "当事人申请";
+        Application = "application", "当事人申请", "Application by the parties";
     }
 }
 
 code_enum! {
     /// Where parties are told to go when mediation fails (人民调解法 第二十六条).
     OtherChannel {
-        Litigation = "litigation", "诉讼";
-        Arbitration = "arbitration", "仲裁";
-        Administrative = "administrative", "行政处理(复议)";
+        Litigation = "litigation", "诉讼", "Litigation";
+        Arbitration = "arbitration", "仲裁", "Arbitration";
+        Administrative = "administrative", "行政处理(复议)", "Administrative handling";
     }
 }
 

@@ -41,6 +41,14 @@ impl RiskLevel {
         }
     }
 
+    pub fn en(self) -> &'static str {
+        match self {
+            RiskLevel::Low => "Low risk",
+            RiskLevel::Medium => "Medium risk",
+            RiskLevel::High => "High risk",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<RiskLevel> {
         [RiskLevel::Low, RiskLevel::Medium, RiskLevel::High].into_iter().find(|x| x.as_str() == s)
     }

@@ -20,8 +20,6 @@ use pingan_store::appeals::{GroupKey, RatesGroup, RatesQuery, RatesReport, Rates
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
 #[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct RatesParams {
     /// First day, `YYYY-MM-DD` (China local); default: the first day of this month.
@@ -313,24 +311,10 @@ pub async fn rates_xlsx(
     let bytes = workbook(&r).map_err(|e| AppError::Internal(format!("xlsx: {e}")))?;
     let period =
         if (from, to) == month_bounds(from) { from.format("%Y-%m").to_string() } else { format!("{from}_{to}") };
-    let disposition = format!(
-        "attachment; filename=\"appeal_rates_{period}.xlsx\"; filename*=UTF-8''{}",
-        rfc5987(&format!("诉求评价指标_{period}.xlsx"))
-    );
-    Ok(([(header::CONTENT_TYPE, XLSX.to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
-}
-
-/// A value for `filename*=UTF-8''…` (RFC 5987): every byte but `attr-char` percent-encoded.
-fn rfc5987(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    let disposition =
+        super::download_disposition(&format!("appeal_rates_{period}.xlsx"), &format!("诉求评价指标_{period}.xlsx"));
+    Ok(([(header::CONTENT_TYPE, super::XLSX.to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response())
 }
 
 /// Picks one rate out of [`Rates`].
@@ -411,8 +395,8 @@ mod tests {
 
     #[test]
     fn filenames_are_rfc5987_encoded() {
-        assert_eq!(rfc5987("a b_2026-11.xlsx"), "a%20b_2026-11.xlsx");
-        assert_eq!(rfc5987("指标"), "%E6%8C%87%E6%A0%87");
+        assert_eq!(super::super::rfc5987("a b_2026-11.xlsx"), "a%20b_2026-11.xlsx");
+        assert_eq!(super::super::rfc5987("指标"), "%E6%8C%87%E6%A0%87");
     }
 
     #[test]

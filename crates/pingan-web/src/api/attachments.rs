@@ -251,7 +251,7 @@ fn content_disposition(a: &Attachment) -> HeaderValue {
     let name = download_name(&a.name, a.kind);
     let plain = |c: char| c == ' ' || (c.is_ascii_graphic() && c != '"' && c != '\\');
     let ascii: String = name.chars().map(|c| if plain(c) { c } else { '_' }).collect();
-    let value = format!("{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{}", rfc5987(&name));
+    let value = format!("{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{}", super::rfc5987(&name));
     HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
@@ -266,19 +266,6 @@ fn download_name(name: &str, kind: AttachmentKind) -> String {
         (_, None) => false,
     };
     if fits { name.to_owned() } else { format!("{name}.{}", kind.extension()) }
-}
-
-/// Percent-encoding of RFC 5987 `value-chars`.
-fn rfc5987(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

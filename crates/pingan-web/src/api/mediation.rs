@@ -162,6 +162,9 @@ pub struct CasesParams {
     /// `low`, `medium`, `high`.
     pub risk: Option<String>,
     pub body_org_id: Option<i64>,
+    /// `true`: only cases still being mediated (with `risk=high`: the high-risk board).
+    #[serde(default)]
+    pub open: bool,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
@@ -192,6 +195,7 @@ pub async fn list_cases(
     }
     let filter = MediationFilter {
         state: state_filter,
+        open_only: p.open,
         risk_level: p.risk.filter(|r| !r.is_empty()),
         body_org_id: p.body_org_id,
         limit: paging.0,
@@ -243,7 +247,7 @@ pub fn case_json(c: &MediationCase) -> Value {
 /// An action on a case, as sent: `{"action": "...", "version": N, ...fields}`.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
-enum ActionBody {
+pub(crate) enum ActionBody {
     Consent {
         side: String,
     },
@@ -314,7 +318,7 @@ fn channel(field: &str, s: &str) -> Result<OtherChannel, AppError> {
     })
 }
 
-fn command(body: ActionBody) -> Result<MediationCommandRequest, AppError> {
+pub(crate) fn command(body: ActionBody) -> Result<MediationCommandRequest, AppError> {
     use MediationCommand as C;
     use MediationCommandRequest::Domain;
     Ok(match body {
@@ -440,16 +444,8 @@ pub struct FiguresResponse {
     pub total: MediationFigures,
 }
 
-/// The figures of the cases opened in a period: success rate (successful ÷ closed; cases in
-/// progress apart), share resolved at village / township / county level, average days to
-/// resolution, judicial confirmations and the performance rate.
-#[utoipa::path(get, path = "/api/v1/mediation/figures", tag = "mediation", params(FiguresParams),
-    responses((status = 200, body = FiguresResponse), (status = 400, body = ErrorBody)))]
-pub async fn figures(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    ApiQuery(p): ApiQuery<FiguresParams>,
-) -> ApiResult<Json<FiguresResponse>> {
+/// The period and grouping a figures request asks for.
+pub(crate) fn figures_request(p: &FiguresParams) -> Result<(NaiveDate, NaiveDate, FiguresGroup), AppError> {
     use chrono::Datelike;
     let today = china_today();
     let from = match p.from.as_deref().filter(|s| !s.is_empty()) {
@@ -475,10 +471,136 @@ pub async fn figures(
             )])
         })?,
     };
+    Ok((from, to, group))
+}
+
+async fn figures_report(
+    state: &AppState,
+    caller: &ApiCaller,
+    p: &FiguresParams,
+) -> Result<(NaiveDate, NaiveDate, Vec<FiguresRow>, MediationFigures), AppError> {
+    let (from, to, group) = figures_request(p)?;
     let midnight = |d: NaiveDate| from_china(d.and_hms_opt(0, 0, 0).expect("midnight exists"));
     let (rows, total) = state
         .store
         .mediation_figures(&caller.actor, midnight(from), midnight(to.succ_opt().unwrap_or(to)), group)
         .await?;
+    Ok((from, to, rows, total))
+}
+
+/// The figures of the cases opened in a period: success rate (successful ÷ closed; cases in
+/// progress apart), share resolved at village / township / county level, average days to
+/// resolution, judicial confirmations and the performance rate.
+#[utoipa::path(get, path = "/api/v1/mediation/figures", tag = "mediation", params(FiguresParams),
+    responses((status = 200, body = FiguresResponse), (status = 400, body = ErrorBody)))]
+pub async fn figures(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiQuery(p): ApiQuery<FiguresParams>,
+) -> ApiResult<Json<FiguresResponse>> {
+    let (from, to, rows, total) = figures_report(&state, &caller, &p).await?;
     Ok(Json(FiguresResponse { from: from.to_string(), to: to.to_string(), rows, total }))
+}
+
+/// The same figures as an Excel workbook, counts and rates side by side.
+#[utoipa::path(get, path = "/api/v1/mediation/figures.xlsx", tag = "mediation", params(FiguresParams),
+    responses((status = 200, description = "Excel workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+              (status = 400, body = ErrorBody)))]
+pub async fn figures_xlsx(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiQuery(p): ApiQuery<FiguresParams>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let (from, to, rows, total) = figures_report(&state, &caller, &p).await?;
+    let bytes = figures_workbook(&rows, &total).map_err(|e| AppError::Internal(format!("xlsx: {e}")))?;
+    let disposition = super::download_disposition(
+        &format!("mediation_figures_{from}_{to}.xlsx"),
+        &format!("人民调解统计_{from}_{to}.xlsx"),
+    );
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, super::XLSX.to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// A count column or a ratio column of the figures workbook.
+enum FigureColumn {
+    Count(&'static str, fn(&MediationFigures) -> u64),
+    Ratio(&'static str, fn(&MediationFigures) -> Option<f64>),
+}
+
+const FIGURE_COLUMNS: [FigureColumn; 16] = [
+    FigureColumn::Count("案件数", |f| f.cases),
+    FigureColumn::Count("调解中", |f| f.in_progress),
+    FigureColumn::Count("已结案", |f| f.closed),
+    FigureColumn::Count("调解成功", |f| f.successful),
+    FigureColumn::Count("调解不成", |f| f.not_agreed),
+    FigureColumn::Count("终止调解", |f| f.terminated),
+    FigureColumn::Ratio("成功率", |f| f.success_rate),
+    FigureColumn::Count("村级化解", |f| f.resolved_at[0]),
+    FigureColumn::Count("乡镇化解", |f| f.resolved_at[1]),
+    FigureColumn::Count("县级化解", |f| f.resolved_at[2]),
+    FigureColumn::Ratio("村级化解占比", |f| f.resolved_share[0]),
+    FigureColumn::Ratio("乡镇化解占比", |f| f.resolved_share[1]),
+    FigureColumn::Ratio("县级化解占比", |f| f.resolved_share[2]),
+    FigureColumn::Count("司法确认", |f| f.judicial_confirmations),
+    FigureColumn::Count("已履行", |f| f.performed),
+    FigureColumn::Ratio("履行率", |f| f.performance_rate),
+];
+
+fn figures_workbook(rows: &[FiguresRow], total: &MediationFigures) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let percent = Format::new().set_num_format("0.0%");
+    let sheet = book.add_worksheet();
+    sheet.set_name("人民调解统计")?;
+    sheet.write_string_with_format(0, 0, "统计对象", &bold)?;
+    sheet.write_string_with_format(0, 17, "平均化解天数", &bold)?;
+    for (c, col) in FIGURE_COLUMNS.iter().enumerate() {
+        let name = match col {
+            FigureColumn::Count(n, _) | FigureColumn::Ratio(n, _) => *n,
+        };
+        sheet.write_string_with_format(0, c as u16 + 1, name, &bold)?;
+    }
+    let all = rows.iter().map(|r| (r.name.as_str(), &r.figures)).chain(std::iter::once(("合计", total)));
+    for (i, (name, f)) in all.enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, name)?;
+        for (c, col) in FIGURE_COLUMNS.iter().enumerate() {
+            let c = c as u16 + 1;
+            match col {
+                FigureColumn::Count(_, get) => {
+                    sheet.write_number(row, c, get(f) as f64)?;
+                }
+                FigureColumn::Ratio(_, get) => {
+                    if let Some(v) = get(f) {
+                        sheet.write_number_with_format(row, c, v, &percent)?;
+                    }
+                }
+            }
+        }
+        if let Some(days) = f.average_days_to_resolution {
+            sheet.write_number(row, 17, days)?;
+        }
+    }
+    sheet.set_column_width(0, 28)?;
+    book.save_to_buffer()
+}
+
+/// The case's 调解协议书 as a PDF (parties' identity numbers and phones masked).
+#[utoipa::path(get, path = "/api/v1/mediation/cases/{id}/agreement.pdf", tag = "mediation", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn agreement_pdf(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<axum::response::Response> {
+    crate::documents::agreement_pdf(&state, &caller.actor, id).await
 }

@@ -84,6 +84,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(mediation::suggested_mediator))
         .routes(routes!(mediation::act))
         .routes(routes!(mediation::figures))
+        .routes(routes!(mediation::figures_xlsx))
+        .routes(routes!(mediation::agreement_pdf))
 }
 
 /// Unknown paths: JSON for the API, a page for people.
@@ -108,6 +110,27 @@ pub struct ApiQuery<T>(pub T);
 #[derive(axum::extract::FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(AppError))]
 pub struct ApiPath<T>(pub T);
+
+/// Percent-encoding of RFC 5987 `value-chars`, for `filename*=UTF-8''…`.
+pub(crate) fn rfc5987(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The media type of an Excel workbook.
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// `attachment` with an ASCII name for old clients and the Chinese name for the rest.
+pub(crate) fn download_disposition(ascii: &str, name: &str) -> String {
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", rfc5987(name))
+}
 
 /// A request body that must be a JSON object, for routes that read some fields by hand
 /// before deserialising the rest (an action with its `version`).

@@ -400,6 +400,10 @@ struct CasePage {
     categories: Vec<(String, String)>,
     error: Option<String>,
     notice: Option<String>,
+    /// The mediation case it became (转调解), if any.
+    mediation: Option<i64>,
+    /// A dispute case (A01–A06) that may still go to mediation by this actor.
+    can_mediate: bool,
 }
 
 fn action_form(kind: ActionKind, lang: Lang) -> Option<ActionForm> {
@@ -531,7 +535,13 @@ async fn render_case(
     };
     let categories = rules.categories.iter().map(|c| (c.code.as_str().to_owned(), c.zh.clone())).collect();
     let card = pingan_domain::appeal::card_at_ms(s, chrono::Utc::now().timestamp_millis());
+    let mediation = state.store.mediation_case_for_appeal(&current.actor, id).await?;
+    let can_mediate = mediation.is_none()
+        && pingan_domain::mediation::DisputeType::from_appeal_category(s.category.as_str()).is_some()
+        && current.actor.permits(pingan_domain::access::Action::Create, pingan_domain::access::Resource::Mediation);
     let page = CasePage {
+        mediation,
+        can_mediate,
         state_name: lang_pick(ui.lang, s.state.zh(), s.state.en()),
         category_name: category_name(&rules, s.category.as_str()),
         card: match card {
@@ -576,16 +586,7 @@ async fn act_submit(
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/appeals/{id}")).into_response()),
         Err(e) => {
-            let (status, message) = e.status_and_message();
-            if status.is_server_error() || status == StatusCode::NOT_FOUND {
-                return Err(PageError(e));
-            }
-            let message = match &e {
-                AppError::Invalid(fields) => {
-                    fields.iter().map(|f| format!("{}:{}", f.field, f.message)).collect::<Vec<_>>().join(";")
-                }
-                _ => message,
-            };
+            let (status, message) = super::form_refusal(e)?;
             let html = render_case(&state, &current, &headers, id, Some(message), None).await?;
             Ok((status, Html(html)).into_response())
         }

@@ -5,6 +5,7 @@ pub mod appeals;
 mod citizen;
 mod citizen_appeals;
 mod map;
+mod mediation;
 
 use crate::AppState;
 use crate::auth::{CurrentActor, SESSION_COOKIE, cookie, password_login, set_cookie};
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(appeals::router())
         .merge(appeal_rules::router())
         .merge(citizen_appeals::router())
+        .merge(mediation::router())
 }
 
 /// What every page's frame needs: language, the signed-in account, the CSRF token.
@@ -100,6 +102,22 @@ impl FromRequestParts<AppState> for PageActor {
         }
         Ok(PageActor(current))
     }
+}
+
+/// A refused form action: the status and the message to show on the page it came from, or the
+/// error page for faults and for what the actor may not see at all.
+pub(crate) fn form_refusal(e: AppError) -> Result<(StatusCode, String), PageError> {
+    let (status, message) = e.status_and_message();
+    if status.is_server_error() || status == StatusCode::NOT_FOUND {
+        return Err(PageError(e));
+    }
+    let message = match &e {
+        AppError::Invalid(fields) => {
+            fields.iter().map(|f| format!("{}:{}", f.field, f.message)).collect::<Vec<_>>().join(";")
+        }
+        _ => message,
+    };
+    Ok((status, message))
 }
 
 pub(crate) fn render(t: impl Template) -> PageResult<Html<String>> {
