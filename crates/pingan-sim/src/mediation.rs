@@ -289,7 +289,8 @@ fn agree(d: &mut Driver, rng: &mut ChaCha8Rng) {
         d.step_on(rng, 3, |on| MediationCommand::DecideJudicial { confirmed, on });
     }
     let due = d.snapshot.agreement.as_ref().map_or(d.at.date(), |a| a.performance_due);
-    let until_due = (due - d.at.date()).num_days().max(0) + 1;
+    // Visits come some days after the performance date; until then the case is due a follow-up.
+    let until_due = (due - d.at.date()).num_days().max(0) + rng.gen_range(1..15);
     let performance = if rng.gen_bool(0.94) { Performance::Performed } else { Performance::Breached };
     let visited = d.step_on(rng, until_due, |on| MediationCommand::FollowUp {
         on,

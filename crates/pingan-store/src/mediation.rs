@@ -259,8 +259,31 @@ pub struct MediationFilter {
     pub open_only: bool,
     pub risk_level: Option<String>,
     pub body_org_id: Option<i64>,
+    pub queue: Option<AfterCareQueue>,
     pub limit: i64,
     pub offset: i64,
+}
+
+/// The after-care queues of agreed cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterCareQueue {
+    /// 待回访: the performance date has passed and no follow-up visit has a result.
+    FollowUpDue,
+    /// 司法确认即将届满: the 30-day window ends within a week and nobody has applied.
+    JudicialWindowClosing,
+}
+
+impl AfterCareQueue {
+    /// Days before the end of the judicial window from which a case is listed.
+    pub const JUDICIAL_NOTICE_DAYS: i64 = 7;
+
+    pub fn parse(s: &str) -> Option<AfterCareQueue> {
+        match s {
+            "follow_up_due" => Some(AfterCareQueue::FollowUpDue),
+            "judicial_window" => Some(AfterCareQueue::JudicialWindowClosing),
+            _ => None,
+        }
+    }
 }
 
 /// How figures are grouped.
@@ -858,12 +881,14 @@ impl Store {
         let judicial = judicial_code(after.judicial);
         let performance = performance_code(after.performance);
         let closed_ms = after.closed_on.map(|d| if before.closed_on == Some(d) { None } else { Some(now) });
+        let (follow_up_due, judicial_due) = due_columns(&after);
         on_pool!(&self.db, |pool| {
             let mut tx = pool.begin_write().await?;
             let changed = sqlx::query(
                 "UPDATE mediation_cases SET body_org_id = $1, level = $2, state = $3, mediator_id = $4, risk_level = $5,
                         closed_ms = CASE WHEN $6 THEN NULL WHEN $7 IS NULL THEN closed_ms ELSE $7 END,
-                        resolved_level = $8, judicial = $9, performance = $10, updated_ms = $11, version = $12, snapshot = $13
+                        resolved_level = $8, judicial = $9, performance = $10, updated_ms = $11, version = $12, snapshot = $13,
+                        follow_up_due_ms = $16, judicial_due_ms = $17
                   WHERE id = $14 AND version = $15",
             )
             .bind(after.body_id())
@@ -881,6 +906,8 @@ impl Store {
             .bind(serde_json::to_string(&after).expect("serialisable"))
             .bind(id)
             .bind(row.version)
+            .bind(follow_up_due)
+            .bind(judicial_due)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -985,9 +1012,19 @@ impl Store {
     pub async fn mediation_cases(&self, actor: &Actor, f: &MediationFilter) -> Result<(Vec<MediationListItem>, i64)> {
         require(actor, Action::Read)?;
         let open = if f.open_only { " AND c.state IN ('registered', 'mediating')" } else { "" };
+        // Times are computed here, not taken from the request: safe to inline.
+        let now = now_ms();
+        let queue = match f.queue {
+            None => String::new(),
+            Some(AfterCareQueue::FollowUpDue) => format!(" AND c.follow_up_due_ms < {now}"),
+            Some(AfterCareQueue::JudicialWindowClosing) => format!(
+                " AND c.judicial_due_ms >= {now} AND c.judicial_due_ms < {}",
+                now + AfterCareQueue::JUDICIAL_NOTICE_DAYS * 86_400_000
+            ),
+        };
         let filter = format!(
             "c.region_path >= $1 AND c.region_path < $2 AND ($3 IS NULL OR c.state = $3)
-             AND ($4 IS NULL OR c.risk_level = $4) AND ($5 IS NULL OR c.body_org_id = $5){open}"
+             AND ($4 IS NULL OR c.risk_level = $4) AND ($5 IS NULL OR c.body_org_id = $5){open}{queue}"
         );
         let list = format!(
             "SELECT c.id, c.case_no, c.state, c.dispute_type, c.level, c.risk_level, o.name AS body_name, r.name AS place,
@@ -1217,7 +1254,7 @@ impl Store {
                 500,
                 "INSERT INTO mediation_cases (id, case_no, region_id, region_path, body_org_id, level, state, dispute_type, source,
                         appeal_id, mediator_id, risk_level, opened_ms, closed_ms, resolved_level, judicial, performance,
-                        updated_ms, version, snapshot) ",
+                        updated_ms, version, snapshot, follow_up_due_ms, judicial_due_ms) ",
                 "",
                 |b, (id, case_no, c, opened_ms, updated_ms, judicial, performance)| b
                     .push_bind(*id)
@@ -1240,6 +1277,8 @@ impl Store {
                     .push_bind(*updated_ms)
                     .push_bind(c.events.len() as i64)
                     .push_bind(serde_json::to_string(&c.snapshot).expect("serialisable"))
+                    .push_bind(due_columns(&c.snapshot).0)
+                    .push_bind(due_columns(&c.snapshot).1)
             )?;
             crate::insert_chunks!(
                 tx,
@@ -1330,6 +1369,19 @@ fn default_body(bodies: Vec<MediationBody>, t: DisputeType) -> Option<MediationB
         let studio_or_other_industry = matches!(b.kind, BodyKind::Studio | BodyKind::Industry) && !fits;
         (studio_or_other_industry, level, b.org_id)
     })
+}
+
+/// The after-care deadlines of an agreed case, as the ends of their days (China time): the
+/// performance date while no follow-up has a result, the judicial window while nobody applied.
+fn due_columns(s: &MediationSnapshot) -> (Option<i64>, Option<i64>) {
+    let Some(a) = s.agreement.as_ref().filter(|_| s.state == MediationState::Agreed) else { return (None, None) };
+    let end_of = |d: NaiveDate| {
+        pingan_domain::calendar::from_china(d.succ_opt().unwrap_or(d).and_hms_opt(0, 0, 0).expect("midnight exists"))
+            - 1
+    };
+    let follow_up = (s.performance == mediation::Performance::Pending).then(|| end_of(a.performance_due));
+    let judicial = (s.judicial == Judicial::NotApplied).then(|| end_of(a.judicial_window_end()));
+    (follow_up, judicial)
 }
 
 /// The `judicial` column: where judicial confirmation stands.

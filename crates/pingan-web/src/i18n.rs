@@ -289,6 +289,8 @@ pub const TEXT: &[(&str, &str, &str)] = &[
     ("med.by_mediator", "按调解员", "By mediator"),
     ("med.total", "合计", "Total"),
     ("med.board", "高风险预警", "High-risk board"),
+    ("med.queue_follow_up", "待回访", "Follow-up due"),
+    ("med.queue_judicial", "司法确认即将届满", "Judicial window closing"),
     ("med.open_only", "只看调解中", "Open cases only"),
     (
         "med.figures_rule",

@@ -221,6 +221,30 @@ on_both_engines!(the_year_s_disputes_become_mediation_cases_that_serve_like_live
             .await;
         assert_eq!(status, StatusCode::OK, "{after}");
     }
+    // After-care queues: agreements past their performance date without a follow-up result,
+    // and judicial windows closing within a week with nobody having applied.
+    let today = to_china(now).date();
+    let (_, due) = admin.get("/api/v1/mediation/cases?queue=follow_up_due&per_page=200").await;
+    assert!(due["total"].as_i64().unwrap() > 0, "the history leaves some follow-ups due: {due}");
+    for item in due["items"].as_array().unwrap() {
+        let (_, case) = admin.get(&format!("/api/v1/mediation/cases/{}", item["id"])).await;
+        assert_eq!(
+            (case["state"].as_str(), case["snapshot"]["performance"].as_str()),
+            (Some("agreed"), Some("pending"))
+        );
+        let performance_due = case["snapshot"]["agreement"]["performance_due"].as_str().unwrap();
+        assert!(performance_due < today.to_string().as_str(), "{performance_due} is not past");
+    }
+    let (_, closing) = admin.get("/api/v1/mediation/cases?queue=judicial_window&per_page=200").await;
+    for item in closing["items"].as_array().unwrap() {
+        let (_, case) = admin.get(&format!("/api/v1/mediation/cases/{}", item["id"])).await;
+        let ends =
+            chrono::NaiveDate::parse_from_str(case["judicial_window_ends"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+        assert!(ends >= today && ends <= today + chrono::Duration::days(7), "{ends}");
+        assert_eq!(case["snapshot"]["judicial"]["status"], "not_applied");
+    }
+    let (status, _) = admin.get("/api/v1/mediation/cases?queue=someday").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     // The load is one audit event.
     let (_, audit) = admin.get("/api/v1/audit?action=mediation.history").await;
     assert_eq!(audit["total"], 1);

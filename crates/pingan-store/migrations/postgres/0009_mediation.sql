@@ -45,6 +45,11 @@ CREATE TABLE mediation_cases (
     -- After an agreement: judicial confirmation and performance, for the figures.
     judicial        TEXT NOT NULL DEFAULT 'not_applied',
     performance     TEXT NOT NULL DEFAULT 'pending',
+    -- The queues of an agreement's after-care: the end of the performance day while no
+    -- follow-up visit has found it kept or broken (待回访), and the end of the 30-day judicial
+    -- window while no application was made (司法确认). NULL when nothing is due.
+    follow_up_due_ms BIGINT,
+    judicial_due_ms BIGINT,
     updated_ms      BIGINT NOT NULL,
     version         BIGINT NOT NULL,
     -- pingan_domain::mediation::MediationSnapshot as JSON: the fold of the events.
@@ -54,6 +59,8 @@ CREATE INDEX mediation_cases_path ON mediation_cases(region_path, opened_ms);
 CREATE INDEX mediation_cases_body ON mediation_cases(body_org_id, state);
 CREATE INDEX mediation_cases_mediator ON mediation_cases(mediator_id, state);
 CREATE INDEX mediation_cases_risk ON mediation_cases(risk_level, state);
+CREATE INDEX mediation_cases_follow_up ON mediation_cases(follow_up_due_ms);
+CREATE INDEX mediation_cases_judicial ON mediation_cases(judicial_due_ms);
 
 CREATE TABLE mediation_events (
     case_id     BIGINT NOT NULL REFERENCES mediation_cases(id),

@@ -19,7 +19,7 @@ use pingan_domain::mediation::{
 };
 use pingan_domain::personal::Phone;
 use pingan_store::mediation::{
-    FiguresGroup, FiguresRow, MediationBody, MediationCase, MediationCommandRequest, MediationFilter,
+    AfterCareQueue, FiguresGroup, FiguresRow, MediationBody, MediationCase, MediationCommandRequest, MediationFilter,
     MediationListItem, Mediator, NewMediator, OpenMediation, china_today,
 };
 use serde::{Deserialize, Serialize};
@@ -165,6 +165,9 @@ pub struct CasesParams {
     /// `true`: only cases still being mediated (with `risk=high`: the high-risk board).
     #[serde(default)]
     pub open: bool,
+    /// `follow_up_due` (待回访: performance date passed, no follow-up result) or
+    /// `judicial_window` (the 30-day judicial window ends within 7 days, nobody applied).
+    pub queue: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
@@ -193,9 +196,19 @@ pub async fn list_cases(
             "须为 low、medium 或 high / must be low, medium or high",
         )]));
     }
+    let queue = match p.queue.as_deref().filter(|q| !q.is_empty()) {
+        Some(q) => Some(AfterCareQueue::parse(q).ok_or_else(|| {
+            AppError::Invalid(vec![FieldError::new(
+                "queue",
+                "须为 follow_up_due 或 judicial_window / must be follow_up_due or judicial_window",
+            )])
+        })?),
+        None => None,
+    };
     let filter = MediationFilter {
         state: state_filter,
         open_only: p.open,
+        queue,
         risk_level: p.risk.filter(|r| !r.is_empty()),
         body_org_id: p.body_org_id,
         limit: paging.0,

@@ -20,7 +20,7 @@ use pingan_domain::mediation::{
     DisputeType, Judicial, MediationEvent, MediationLevel, MediationState, OtherChannel, Performance, RawParty,
     RiskFactors, RiskLevel,
 };
-use pingan_store::mediation::{MediationCase, MediationFilter, OpenMediation, china_today};
+use pingan_store::mediation::{AfterCareQueue, MediationCase, MediationFilter, OpenMediation, china_today};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -62,6 +62,7 @@ struct ListPage {
     state: String,
     risk: String,
     open_only: bool,
+    queue: String,
     states: Vec<(&'static str, &'static str)>,
     can_open: bool,
     prev: Option<String>,
@@ -95,9 +96,11 @@ async fn list_page(
     let risk = q.get("risk").filter(|s| RiskLevel::parse(s).is_some()).cloned().unwrap_or_default();
     let page: i64 = q.get("page").and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1);
     let open_only = q.get("open").is_some_and(|v| v == "true");
+    let queue_code = q.get("queue").filter(|v| AfterCareQueue::parse(v).is_some()).cloned().unwrap_or_default();
     let filter = MediationFilter {
         state: MediationState::parse(&state_filter),
         open_only,
+        queue: AfterCareQueue::parse(&queue_code),
         risk_level: (!risk.is_empty()).then(|| risk.clone()),
         body_org_id: None,
         limit: PAGE_ROWS,
@@ -119,7 +122,8 @@ async fn list_page(
             opened: day_of(i.opened_ms),
         })
         .collect();
-    let href = |p: i64| format!("/mediation?state={state_filter}&risk={risk}&open={open_only}&page={p}");
+    let href =
+        |p: i64| format!("/mediation?state={state_filter}&risk={risk}&open={open_only}&queue={queue_code}&page={p}");
     let can_open = current.actor.permits(Action::Create, Resource::Mediation);
     render(ListPage {
         rows,
@@ -130,6 +134,7 @@ async fn list_page(
         state: state_filter,
         risk,
         open_only,
+        queue: queue_code,
         can_open,
         ui,
     })
