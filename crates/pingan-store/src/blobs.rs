@@ -54,6 +54,20 @@ pub enum AttachmentKind {
 }
 
 impl AttachmentKind {
+    pub const ALL: [AttachmentKind; 6] = [
+        AttachmentKind::Jpeg,
+        AttachmentKind::Png,
+        AttachmentKind::Webp,
+        AttachmentKind::Gif,
+        AttachmentKind::Heic,
+        AttachmentKind::Pdf,
+    ];
+
+    /// The kind stored under its MIME type (as rows keep it).
+    pub fn of_mime(mime: &str) -> Option<AttachmentKind> {
+        Self::ALL.into_iter().find(|k| k.mime() == mime)
+    }
+
     /// Detect the kind from the first bytes of the content; `None` for anything we
     /// do not accept.
     pub fn detect(bytes: &[u8]) -> Option<AttachmentKind> {
@@ -424,6 +438,14 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 mod tests {
     use super::*;
     use std::sync::{Arc, Barrier};
+
+    #[test]
+    fn every_kind_maps_back_from_its_mime() {
+        for k in AttachmentKind::ALL {
+            assert_eq!(AttachmentKind::of_mime(k.mime()), Some(k));
+        }
+        assert_eq!(AttachmentKind::of_mime("text/html"), None);
+    }
 
     /// A fresh directory per test, removed afterwards.
     struct TempDir(PathBuf);

@@ -22,27 +22,8 @@ fn photo(n: usize) -> Vec<u8> {
     v
 }
 
-/// A `multipart/form-data` body with one `file` part per file.
-fn multipart(files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "pingan-test-boundary-7d93a1";
-    let mut body = Vec::new();
-    for (name, bytes) in files {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-                 Content-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 async fn upload(s: &Session, id: i64, files: &[(&str, &[u8])]) -> (StatusCode, Value) {
-    let (content_type, body) = multipart(files);
+    let (content_type, body) = common::multipart(&[], "file", files);
     let res = s
         .client
         .post(s.url(&format!("/api/v1/appeals/{id}/attachments")))

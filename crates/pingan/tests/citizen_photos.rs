@@ -19,31 +19,6 @@ fn photo(n: u8) -> Vec<u8> {
     png(4, 3, [n, 128, 255 - n])
 }
 
-/// A `multipart/form-data` body as a browser sends the form: the text fields, then one
-/// `photos` part per file.
-fn multipart(fields: &[(&str, &str)], photos: &[(&str, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "----pingan-form-boundary-42";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
-        );
-    }
-    for (file, bytes) in photos {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"{file}\"\r\n\
-                 Content-Type: image/jpeg\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 /// Post a page's form with photos: status, page and where it redirects.
 async fn post_form(
     s: &Session,
@@ -53,7 +28,7 @@ async fn post_form(
 ) -> (StatusCode, String, Option<String>) {
     let mut all: Vec<(&str, &str)> = vec![("_csrf", s.csrf.as_str())];
     all.extend_from_slice(fields);
-    let (content_type, body) = multipart(&all, photos);
+    let (content_type, body) = common::multipart(&all, "photos", photos);
     let res = s.client.post(s.url(path)).header("content-type", content_type).body(body).send().await.expect("post");
     let status = res.status();
     let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_owned());

@@ -394,3 +394,108 @@ on_both_engines!(
         assert_eq!(high_risk_alerts(&dispatcher).await, 2, "defusing sends nothing more");
     }
 );
+
+async fn add_evidence(
+    s: &Session,
+    case: &Value,
+    fields: &[(&str, &str)],
+    files: &[(&str, &[u8])],
+) -> (StatusCode, Value) {
+    let (content_type, body) = common::multipart(fields, "file", files);
+    let res = s
+        .client
+        .post(s.url(&format!("/api/v1/mediation/cases/{}/evidence", case["id"])))
+        .header("X-CSRF-Token", &s.csrf)
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("upload");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn evidence_list(s: &Session, case: &Value) -> Value {
+    s.get(&format!("/api/v1/mediation/cases/{}/evidence", case["id"])).await.1
+}
+
+on_both_engines!(evidence_is_checked_by_content_scoped_and_closed_with_the_case, |app: TestApp| async move {
+    let (worker, grid) = grid_worker(&app).await;
+    let (_, region_id) = appeal(&worker, &grid, "A01", "借款到期不还,双方争执").await;
+    let (status, case) = worker
+        .post(
+            "/api/v1/mediation/cases",
+            &json!({"region_id": region_id, "dispute_type": "contract", "summary": "借款纠纷",
+                    "parties": [{"side": "applicant", "name": "甲"}, {"side": "respondent", "name": "乙"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let iou = common::png(4, 3, [200, 10, 10]);
+    let (status, added) = add_evidence(
+        &worker,
+        &case,
+        &[("source", "applicant"), ("description", "借条原件照片")],
+        &[("张三借条.png", &iou), ("还款记录.pdf", b"%PDF-1.4\n%test\n")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    assert_eq!(added.as_array().unwrap().len(), 2);
+    assert_eq!(added[0]["source_zh"], "申请人提供");
+    assert_eq!(added[1]["mime"], "application/pdf");
+    let res = worker.client.get(worker.url(added[0]["url"].as_str().unwrap())).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.bytes().await.unwrap().as_ref(), iou.as_slice());
+
+    // Refusals name the problem and write nothing: no description, an unknown source, a file
+    // that is not a photo or PDF whatever its name says.
+    let (status, err) = add_evidence(&worker, &case, &[("source", "judge")], &[("a.png", &iou)]).await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["source".to_owned(), "description".to_owned()]));
+    let (status, err) =
+        add_evidence(&worker, &case, &[("source", "respondent"), ("description", "说明")], &[("x.jpg", b"MZ\x90\0")])
+            .await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["file".to_owned()]), "{err}");
+    assert!(err["fields"][0]["message"].as_str().unwrap().contains("x.jpg"), "{err}");
+    assert_eq!(evidence_list(&worker, &case).await.as_array().unwrap().len(), 2);
+
+    // Leaders read the list but see no file names; other villages see nothing.
+    let leader = app.login("leader").await;
+    let listed = evidence_list(&leader, &case).await;
+    assert_eq!(listed[0]["name"], "证据1", "{listed}");
+    assert_eq!(listed[0]["description"], "借条原件照片");
+    let (status, _) =
+        add_evidence(&leader, &case, &[("source", "committee"), ("description", "现场")], &[("a.png", &iou)]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let admin = app.login("admin").await;
+    let other = another_village_grid(&admin, region_id).await;
+    let outsider = app.login(&format!("grid.{}", other["code"].as_str().unwrap())).await;
+    let (status, _) = outsider.get(&format!("/api/v1/mediation/cases/{}/evidence", case["id"])).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = outsider.get(added[0]["url"].as_str().unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Closed without agreement: no more evidence. Audited once per upload.
+    let (_, case) = act(&worker, &case, json!({"action": "terminate", "reason": "withdrawn", "note": "撤回"})).await;
+    let (status, err) =
+        add_evidence(&worker, &case, &[("source", "committee"), ("description", "回访记录")], &[("b.png", &iou)]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert!(err.to_string().contains("不能再添加证据"), "{err}");
+    let (_, audit) = admin.get("/api/v1/audit?action=mediation.evidence").await;
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
+    // The sweeper keeps what evidence refers to, however old.
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(48 * 3600);
+    let mut blobs = 0;
+    for top in std::fs::read_dir(&app.blob_dir).unwrap() {
+        for leaf in std::fs::read_dir(top.unwrap().path()).into_iter().flatten() {
+            for file in std::fs::read_dir(leaf.unwrap().path()).into_iter().flatten() {
+                std::fs::File::options().write(true).open(file.unwrap().path()).unwrap().set_modified(old).unwrap();
+                blobs += 1;
+            }
+        }
+    }
+    assert_eq!(blobs, 2, "refused uploads stored nothing");
+    let (ok, out, err) = app.pingan(&["blobs", "sweep"]).await;
+    assert!(ok && out.contains("removed 0 unreferenced"), "{out}{err}");
+    let res = worker.client.get(worker.url(added[1]["url"].as_str().unwrap())).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+});

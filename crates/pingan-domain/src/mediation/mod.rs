@@ -10,6 +10,8 @@
 //! - [`agreement`]: the 调解协议书's statutory content and the 30-day judicial-confirmation window;
 //! - [`case`]: the states, commands, events, [`decide`] and [`apply`];
 //! - [`risk`]: the risk level of an open dispute and why;
+//! - [`evidence`]: what an attached file is said to be, and when a case takes evidence;
+//! - [`brand`]: the "德为民" featured studios and methods (一县一品牌、一乡一特色、一村一亮点);
 //! - [`figures`]: success rate, share resolved per level, days to resolution, confirmations and
 //!   performance.
 //!
@@ -17,16 +19,20 @@
 //! it and climbs one level at a time; the level where it was finally resolved is kept.
 
 pub mod agreement;
+pub mod brand;
 pub mod case;
+pub mod evidence;
 pub mod figures;
 pub mod party;
 pub mod risk;
 
 pub use agreement::{Agreement, AgreementForm, JUDICIAL_WINDOW_DAYS, RawAgreement, judicial_window_end};
+pub use brand::{BrandDraft, BrandKind, RawBrand};
 pub use case::{
     Judicial, LevelStep, MediationCommand, MediationError, MediationEvent, MediationSnapshot, MediationState,
     NewMediationCase, Performance, TerminationReason, apply, decide, open, opened, replay,
 };
+pub use evidence::{EvidenceNote, EvidenceSource};
 pub use figures::{CaseFacts, MediationFigures};
 pub use party::{IdNumber, Party, PartyKind, PartySide, RawParty, parse_parties};
 pub use risk::{RiskAssessment, RiskFactors, RiskLevel};
@@ -63,6 +69,8 @@ macro_rules! code_enum {
         }
     };
 }
+
+pub(crate) use code_enum;
 
 code_enum! {
     /// The dispute types of the national people's-mediation statistics.

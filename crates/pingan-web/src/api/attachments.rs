@@ -137,6 +137,63 @@ pub(crate) async fn store_blobs(
     Ok(stored)
 }
 
+/// A multipart upload read whole: its short text fields and its `file` parts, each checked.
+pub(crate) struct Upload {
+    pub fields: std::collections::BTreeMap<String, String>,
+    pub files: Vec<CheckedFile>,
+}
+
+/// The longest text field an upload carries beside its files.
+const UPLOAD_TEXT_LIMIT: usize = 8 * 1024;
+
+/// Read a multipart upload: every `file` part checked by content against `policy`, text
+/// fields kept. All refused files are named together; none is stored here. At least one
+/// file is required.
+pub(crate) async fn read_upload(
+    multipart: Result<Multipart, MultipartRejection>,
+    policy: &AttachmentPolicy,
+) -> Result<Upload, AppError> {
+    let mut multipart = multipart.map_err(|r| {
+        AppError::BadRequest(format!(
+            "请以 multipart/form-data 上传附件 / send the files as multipart/form-data: {}",
+            r.body_text()
+        ))
+    })?;
+    let limit = upload_limit(policy);
+    let mut files = Vec::new();
+    let mut fields = std::collections::BTreeMap::new();
+    let mut errors = Vec::new();
+    let malformed = |e: MultipartError| {
+        AppError::BadRequest(format!("上传内容格式有误 / malformed multipart body: {}", e.body_text()))
+    };
+    while let Some(field) = multipart.next_field().await.map_err(malformed)? {
+        let key = field.name().unwrap_or_default().to_owned();
+        if key != "file" {
+            if field.file_name().is_none() {
+                let text = field.text().await.map_err(malformed)?;
+                if text.len() > UPLOAD_TEXT_LIMIT {
+                    errors.push(FieldError::new(key.clone(), "内容过长 / too long"));
+                }
+                fields.insert(key, text);
+            }
+            continue;
+        }
+        let name = clean_attachment_name(field.file_name(), files.len() + errors.len() + 1);
+        let read = read_file(field, name.clone(), policy).await;
+        match read.map_err(|e| file_error(read_error_message(&name, &e, limit)))? {
+            Ok(file) => files.push(file),
+            Err(e) => errors.push(FieldError::new("file", e.to_string())),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    if files.is_empty() {
+        return Err(file_error("请选择要上传的附件 / choose at least one file"));
+    }
+    Ok(Upload { fields, files })
+}
+
 /// Add photos or documents to a case: `multipart/form-data` with one or more `file` parts
 /// (JPEG, PNG, WebP, GIF, HEIC or PDF by content; at most 10 MiB each and 9 per case).
 /// Residents add to their own reports, staff to cases they may act on. A refused file is
@@ -158,36 +215,7 @@ pub async fn upload(
     let policy = AttachmentPolicy::default();
     // Whether they may add to this case at all, before reading the upload.
     state.store.check_attachable(&caller.actor, id, &[], &policy).await?;
-    let mut multipart = multipart.map_err(|r| {
-        AppError::BadRequest(format!(
-            "请以 multipart/form-data 上传附件 / send the files as multipart/form-data: {}",
-            r.body_text()
-        ))
-    })?;
-    let limit = upload_limit(&policy);
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(format!("上传内容格式有误 / malformed multipart body: {}", e.body_text())))?
-    {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = clean_attachment_name(field.file_name(), files.len() + errors.len() + 1);
-        let read = read_file(field, name.clone(), &policy).await;
-        match read.map_err(|e| file_error(read_error_message(&name, &e, limit)))? {
-            Ok(file) => files.push(file),
-            Err(e) => errors.push(FieldError::new("file", e.to_string())),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
-    if files.is_empty() {
-        return Err(file_error("请选择要上传的附件 / choose at least one file"));
-    }
+    let Upload { files, .. } = read_upload(multipart, &policy).await?;
     let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
     state.store.check_attachable(&caller.actor, id, &names, &policy).await?;
     let stored = store_blobs(&state.blobs, files).await?;
@@ -222,23 +250,35 @@ pub async fn download(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
     let a = state.store.attachment(&caller.actor, id).await?;
+    blob_response(&state.blobs, &headers, &a.sha256, a.kind, &a.name).await
+}
+
+/// The response serving blob `sha256` of `kind` under the uploader's `name`: the hash as
+/// entity tag (304 when unchanged), private caching, `nosniff` and a sandboxing policy.
+pub(crate) async fn blob_response(
+    blobs: &BlobStore,
+    headers: &HeaderMap,
+    sha256: &str,
+    kind: AttachmentKind,
+    name: &str,
+) -> ApiResult<Response> {
     // The bytes under a name never change, so the hash is the entity tag.
-    let etag = format!("\"{}\"", a.sha256);
+    let etag = format!("\"{sha256}\"");
     let mut out = HeaderMap::new();
-    out.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex is a valid header"));
+    out.insert(header::ETAG, HeaderValue::from_str(&etag).map_err(|e| AppError::Internal(format!("etag: {e}")))?);
     // Private: only this signed-in person may see it; a shared cache must not keep it.
     out.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
     out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains(&etag)) {
         return Ok((StatusCode::NOT_MODIFIED, out).into_response());
     }
-    let bytes = state.blobs.get(&a.sha256).await.map_err(|e| match e {
-        BlobError::NotFound => AppError::Internal(format!("attachment {id}: blob {} is missing", a.sha256)),
-        e => AppError::Internal(format!("attachment {id}: {e}")),
+    let bytes = blobs.get(sha256).await.map_err(|e| match e {
+        BlobError::NotFound => AppError::Internal(format!("blob {sha256} is missing")),
+        e => AppError::Internal(format!("blob {sha256}: {e}")),
     })?;
-    out.insert(header::CONTENT_TYPE, HeaderValue::from_static(a.mime()));
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind.mime()));
     out.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-    out.insert(header::CONTENT_DISPOSITION, content_disposition(&a));
+    out.insert(header::CONTENT_DISPOSITION, content_disposition(name, kind));
     // Should a browser render it anyway, it runs nothing and loads nothing.
     out.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
     Ok((StatusCode::OK, out, Body::from(bytes)).into_response())
@@ -246,9 +286,9 @@ pub async fn download(
 
 /// `inline` for photos, `attachment` for documents, with the uploader's name (its extension
 /// made to match the content) as RFC 6266 wants it: an ASCII fallback and the UTF-8 name.
-fn content_disposition(a: &Attachment) -> HeaderValue {
-    let disposition = if a.kind.is_image() { "inline" } else { "attachment" };
-    let name = download_name(&a.name, a.kind);
+fn content_disposition(name: &str, kind: AttachmentKind) -> HeaderValue {
+    let disposition = if kind.is_image() { "inline" } else { "attachment" };
+    let name = download_name(name, kind);
     let plain = |c: char| c == ' ' || (c.is_ascii_graphic() && c != '"' && c != '\\');
     let ascii: String = name.chars().map(|c| if plain(c) { c } else { '_' }).collect();
     let value = format!("{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{}", super::rfc5987(&name));
@@ -272,18 +312,14 @@ fn download_name(name: &str, kind: AttachmentKind) -> String {
 mod tests {
     use super::*;
 
-    fn attachment(name: &str, kind: AttachmentKind) -> Attachment {
-        Attachment { id: 1, appeal_id: 1, sha256: "0".repeat(64), size: 3, kind, name: name.into(), added_ms: 0 }
-    }
-
     #[test]
     fn downloads_say_what_they_are() {
-        let photo = content_disposition(&attachment("现场 1.jpg", AttachmentKind::Jpeg));
+        let photo = content_disposition("现场 1.jpg", AttachmentKind::Jpeg);
         assert_eq!(
             photo.to_str().unwrap(),
             "inline; filename=\"__ 1.jpg\"; filename*=UTF-8''%E7%8E%B0%E5%9C%BA%201.jpg"
         );
-        let pdf = content_disposition(&attachment("a\"b.pdf", AttachmentKind::Pdf));
+        let pdf = content_disposition("a\"b.pdf", AttachmentKind::Pdf);
         assert_eq!(pdf.to_str().unwrap(), "attachment; filename=\"a_b.pdf\"; filename*=UTF-8''a%22b.pdf");
         assert_eq!(download_name("x.exe", AttachmentKind::Png), "x.exe.png");
         assert_eq!(download_name("IMG.JPEG", AttachmentKind::Jpeg), "IMG.JPEG");

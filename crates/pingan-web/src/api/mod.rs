@@ -13,6 +13,7 @@ mod auth;
 mod calendar;
 mod locate;
 pub mod mediation;
+pub mod mediation_evidence;
 mod notifications;
 mod orgs;
 mod regions;
@@ -86,6 +87,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(mediation::figures))
         .routes(routes!(mediation::figures_xlsx))
         .routes(routes!(mediation::agreement_pdf))
+        .merge(mediation_evidence::router())
 }
 
 /// Unknown paths: JSON for the API, a page for people.

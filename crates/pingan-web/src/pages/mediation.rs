@@ -31,6 +31,12 @@ pub fn router() -> Router<AppState> {
         .route("/mediation/figures", get(figures_page))
         .route("/mediation/{id}", get(case_page))
         .route("/mediation/{id}/act", post(act_submit))
+        .route(
+            "/mediation/{id}/evidence",
+            post(evidence_submit).layer(axum::extract::DefaultBodyLimit::max(crate::api::attachments::upload_limit(
+                &pingan_store::blobs::AttachmentPolicy::default(),
+            ))),
+        )
         .route("/mediation/{id}/agreement", get(agreement_page))
         .route("/mediation/{id}/agreement.pdf", get(agreement_pdf))
 }
@@ -339,7 +345,21 @@ struct CasePage {
     missing_consents: Vec<(&'static str, &'static str)>,
     today: String,
     timeline: Vec<(String, String, String)>,
+    evidence: Vec<EvidenceView>,
+    /// Whether the actor may add evidence now.
+    adds_evidence: bool,
     error: Option<String>,
+}
+
+/// A piece of evidence as the case page lists it.
+struct EvidenceView {
+    url: String,
+    name: String,
+    /// A photo the browser can draw as a thumbnail.
+    thumb: bool,
+    source: &'static str,
+    description: String,
+    added: String,
 }
 
 impl CasePage {
@@ -532,7 +552,24 @@ async fn render_case(
         .collect();
     let levels =
         s.levels.iter().map(|l| format!("{} · {}", pick(lang, l.level.zh(), l.level.en()), l.body_name)).collect();
+    let evidence = state
+        .store
+        .mediation_evidence(&current.actor, id)
+        .await?
+        .into_iter()
+        .map(|e| EvidenceView {
+            url: format!("/api/v1/mediation/evidence/{}", e.id),
+            thumb: e.kind.is_image() && e.kind != pingan_store::blobs::AttachmentKind::Heic,
+            source: pick(lang, e.source.zh(), e.source.en()),
+            added: format!("{} · {}", to_china(e.added_ms).format("%Y-%m-%d %H:%M"), e.added_by),
+            name: e.name,
+            description: e.description,
+        })
+        .collect();
+    let adds_evidence = writes && pingan_domain::mediation::evidence::takes_evidence(s.state).is_ok();
     let page = CasePage {
+        evidence,
+        adds_evidence,
         state_name: pick(lang, s.state.zh(), s.state.en()),
         facts,
         risk_name: pick(lang, s.risk.level.zh(), s.risk.level.en()),
@@ -624,6 +661,54 @@ async fn act_submit(
             let (status, message) = super::form_refusal(e)?;
             let html = render_case(&state, &current, &headers, id, Some(message)).await?;
             Ok((status, Html(html)).into_response())
+        }
+    }
+}
+
+/// Evidence from the case page: the files under `photos` (the shared form reader's field),
+/// with `source` and `description`. A refusal shows the case page again with the reason.
+async fn evidence_submit(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    req: axum::extract::Request,
+) -> PageResult<Response> {
+    // Whether they may add to this case at all, before reading the upload.
+    state.store.check_evidence_addable(&current.actor, id, &[]).await.map_err(AppError::from)?;
+    let mut form = super::citizen_appeals::PostedForm::read(req, &state, false).await?;
+    current.check_csrf(form.fields.get("_csrf").map(String::as_str))?;
+    let refused = |status: StatusCode, message: String| {
+        let (state, current, headers) = (&state, &current, &headers);
+        async move {
+            let html = render_case(state, current, headers, id, Some(message)).await?;
+            Ok::<Response, PageError>((status, Html(html)).into_response())
+        }
+    };
+    if let Some((status, message)) = form.broken.take() {
+        return refused(status, message).await;
+    }
+    if !form.photo_errors.is_empty() {
+        let message = form.photo_errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join(";");
+        return refused(StatusCode::BAD_REQUEST, message).await;
+    }
+    if form.photos.is_empty() {
+        return refused(StatusCode::BAD_REQUEST, "请选择要上传的证据文件 / choose at least one file".into()).await;
+    }
+    let text = |k: &str| form.fields.get(k).map(String::as_str).unwrap_or("");
+    let note = match pingan_domain::mediation::EvidenceNote::parse(text("source"), text("description")) {
+        Ok(note) => note,
+        Err(errors) => {
+            let message = errors.into_iter().map(|f| f.message).collect::<Vec<_>>().join(";");
+            return refused(StatusCode::BAD_REQUEST, message).await;
+        }
+    };
+    let files = std::mem::take(&mut form.photos);
+    match crate::api::mediation_evidence::add(&state, &current.actor, id, &note, files).await {
+        Ok(_) => Ok(Redirect::to(&format!("/mediation/{id}#evidence")).into_response()),
+        Err(e) => {
+            let (status, message) = super::form_refusal(e)?;
+            refused(status, message).await
         }
     }
 }

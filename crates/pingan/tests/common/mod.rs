@@ -264,6 +264,31 @@ impl Session {
     }
 }
 
+/// A `multipart/form-data` body as a browser sends a form: the text `fields`, then one part
+/// named `file_field` per file (`file` for the API, `photos` for the pages' forms).
+pub fn multipart(fields: &[(&str, &str)], file_field: &str, files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "pingan-test-boundary-7d93a1";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"{name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
 /// A real PNG of `width` × `height` pixels of one colour (stored, uncompressed deflate), for
 /// tests that upload photos a browser must be able to draw.
 pub fn png(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {

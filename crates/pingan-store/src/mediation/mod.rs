@@ -1,7 +1,12 @@
 //! 人民调解: mediation bodies, mediators and cases. A case is its append-only
 //! `mediation_events`; the `mediation_cases` row holds their fold (the snapshot) and the
 //! columns lists and figures read. Every change is one transaction: the events, the row
-//! (version-checked), the parties' keys and the audit event.
+//! (version-checked), the parties' keys and the audit event. Evidence files are in
+//! [`evidence`].
+
+mod evidence;
+
+pub use evidence::Evidence;
 
 use crate::{BeginWrite, Db, Result, Store, StoreError, now_ms, on_pool, write_audit};
 use chrono::NaiveDate;
