@@ -160,8 +160,9 @@ fn shared_classifier() -> Arc<pingan_classify::Classifier> {
 }
 
 /// Fire due deadline timers every `every` (yellow-card warnings, red-card supervision
-/// orders). Safe to run on every instance: each timer fires exactly once (see
-/// `pingan_store::appeals::timers`).
+/// orders), then send the mediation after-care reminders that came due. Safe to run on every
+/// instance: each timer fires and each reminder goes out exactly once (see
+/// `pingan_store::appeals::timers` and `pingan_store::mediation::reminders`).
 pub fn spawn_deadline_scanner(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
@@ -185,6 +186,13 @@ pub fn spawn_deadline_scanner(state: AppState, every: Duration) -> tokio::task::
                         break;
                     }
                 }
+            }
+            // Mediation after-care: follow-up visits and judicial windows (a handful a day).
+            let now = chrono::Utc::now().timestamp_millis() + state.config.scanner_ahead_ms;
+            match state.store.run_mediation_reminders(now, 500).await {
+                Ok(pass) if pass.notified > 0 => tracing::info!(?pass, "mediation reminders"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "mediation reminders failed; retrying at the next tick"),
             }
         }
     })

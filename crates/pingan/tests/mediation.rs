@@ -499,3 +499,80 @@ on_both_engines!(evidence_is_checked_by_content_scoped_and_closed_with_the_case,
     let res = worker.client.get(worker.url(added[1]["url"].as_str().unwrap())).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
 });
+
+/// Notices of `kind` in an account's inbox.
+async fn notices(s: &Session, kind: &str) -> Vec<String> {
+    let (_, inbox) = s.get("/api/v1/notifications").await;
+    inbox["items"]
+        .as_array()
+        .expect("inbox items")
+        .iter()
+        .filter(|n| n["kind"] == kind)
+        .map(|n| n["text"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+on_both_engines!(after_care_reminders_go_out_once_as_their_dates_come, |app: TestApp| async move {
+    let (worker, grid) = grid_worker(&app).await;
+    let (_, region_id) = appeal(&worker, &grid, "A01", "邻里间因通道占用发生纠纷").await;
+    let admin = app.login("admin").await;
+    let (_, grid_region) = admin.get(&format!("/api/v1/regions/{region_id}")).await;
+    let (_, village) = admin.get(&format!("/api/v1/regions/{}", grid_region["region"]["parent_id"])).await;
+    let cadre = app.login(&format!("cadre.{}", village["region"]["code"].as_str().unwrap())).await;
+    let (status, case) = worker
+        .post(
+            "/api/v1/mediation/cases",
+            &json!({"region_id": region_id, "dispute_type": "neighbour", "summary": "通道占用",
+                    "parties": [{"side": "applicant", "name": "甲"}, {"side": "respondent", "name": "乙"}],
+                    "consents": ["applicant", "respondent"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let (_, mediator) = worker.get(&format!("/api/v1/mediation/cases/{}/suggested-mediator", case["id"])).await;
+    let (_, case) = act(&worker, &case, json!({"action": "assign", "mediator_id": mediator["id"]})).await;
+    let (_, case) = act(&worker, &case, session(&today())).await;
+    let now = chrono::Utc::now();
+    let in_days =
+        |d: i64| (now + chrono::Duration::hours(8) + chrono::Duration::days(d)).format("%Y-%m-%d").to_string();
+    let (status, case) = act(
+        &worker,
+        &case,
+        json!({"action": "agree", "facts": "通道被杂物占用", "terms": "乙方清理杂物", "performance_manner": "乙方自行清理",
+               "performance_due": in_days(3), "effective": today()}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let case_no = case["case_no"].as_str().unwrap().to_owned();
+    let at = |days: f64| now.timestamp_millis() + (days * 86_400_000.0) as i64;
+
+    // Nothing is due yet: the visit is three days off, the judicial window a month.
+    let pass = app.store.run_mediation_reminders(at(0.0), 500).await.unwrap();
+    assert_eq!((pass.follow_ups, pass.judicial), (0, 0));
+    // The day before the performance date ends (due − now is 3 to 4 days, by the hour): one
+    // reminder, however many scanners race for it.
+    let (a, b) =
+        tokio::join!(app.store.run_mediation_reminders(at(3.0), 500), app.store.run_mediation_reminders(at(3.0), 500));
+    assert_eq!(a.unwrap().follow_ups + b.unwrap().follow_ups, 1);
+    let follow_ups = notices(&cadre, "mediation_follow_up").await;
+    assert_eq!(follow_ups.len(), 1, "{follow_ups:?}");
+    assert!(follow_ups[0].contains(&case_no) && follow_ups[0].contains(&in_days(3)), "{follow_ups:?}");
+    assert_eq!(app.store.run_mediation_reminders(at(3.1), 500).await.unwrap(), Default::default());
+    // A week before the judicial window closes; the long-overdue visit is not pushed again.
+    let pass = app.store.run_mediation_reminders(at(24.0), 500).await.unwrap();
+    assert_eq!((pass.follow_ups, pass.judicial), (0, 1));
+    let judicial = notices(&cadre, "mediation_judicial_window").await;
+    assert!(judicial.len() == 1 && judicial[0].contains("司法确认"), "{judicial:?}");
+    // Once visited and applied for, nothing is due.
+    let (status, case) = act(
+        &worker,
+        &case,
+        json!({"action": "follow_up", "on": today(), "performance": "performed", "note": "已清理"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let (status, case) = act(&worker, &case, json!({"action": "judicial_apply", "on": today()})).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let (_, due) = worker.get("/api/v1/mediation/cases?queue=follow_up_due").await;
+    assert_eq!(due["total"], 0, "{due}");
+    assert_eq!(app.store.run_mediation_reminders(at(29.0), 500).await.unwrap(), Default::default());
+});

@@ -2,11 +2,13 @@
 //! `mediation_events`; the `mediation_cases` row holds their fold (the snapshot) and the
 //! columns lists and figures read. Every change is one transaction: the events, the row
 //! (version-checked), the parties' keys and the audit event. Evidence files are in
-//! [`evidence`].
+//! [`evidence`]; after-care reminders in [`reminders`].
 
 mod evidence;
+mod reminders;
 
 pub use evidence::Evidence;
+pub use reminders::{ReminderKind, ReminderPass, reminder_text};
 
 use crate::{BeginWrite, Db, Result, Store, StoreError, now_ms, on_pool, write_audit};
 use chrono::NaiveDate;

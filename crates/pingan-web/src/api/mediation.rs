@@ -294,6 +294,7 @@ pub(crate) enum ActionBody {
     },
     Terminate {
         reason: String,
+        #[serde(default)]
         note: String,
     },
     JudicialApply {
@@ -306,6 +307,7 @@ pub(crate) enum ActionBody {
     FollowUp {
         on: String,
         performance: String,
+        #[serde(default)]
         note: String,
     },
     Reopen {
@@ -313,6 +315,7 @@ pub(crate) enum ActionBody {
     },
     Refer {
         channel: String,
+        #[serde(default)]
         note: String,
     },
 }
