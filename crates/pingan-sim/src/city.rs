@@ -11,7 +11,7 @@ use pingan_domain::account::hash_password;
 use pingan_domain::geometry::Ring;
 use pingan_domain::org::{DEPARTMENTS, INDUSTRIES, OrgKind, TOWNSHIP_BODIES};
 use pingan_domain::region::{RegionCode, RegionLevel, RegionPath};
-use pingan_store::rows::{AccountRow, CityRows, MediationBodyRow, MediatorRow, OrgRow, RegionRow};
+use pingan_store::rows::{AccountRow, CityRows, MediationBodyRow, MediationBrandRow, MediatorRow, OrgRow, RegionRow};
 use rand::Rng;
 use rand::distributions::{Distribution, WeightedIndex};
 use rand::seq::SliceRandom;
@@ -101,7 +101,91 @@ pub(crate) fn build(seed: u64, scale: Scale) -> CityRows {
         accounts = accounts.len(),
         "generated the synthetic city"
     );
-    CityRows { regions, orgs: orgs.rows, accounts, mediation_bodies, mediators }
+    // Its own stream again: brands come after everything above and change none of it.
+    let mediation_brands = brands(&plan, &ids, &regions, &orgs.rows, &mediators, &mut stage_rng(seed, Stage::Brands));
+    CityRows { regions, orgs: orgs.rows, accounts, mediation_bodies, mediators, mediation_brands }
+}
+
+/// Ways of working a township or village is known for (调解工作法).
+const METHODS: &[(&str, &str)] = &[
+    ("“五步”调解法", "一听、二查、三议、四调、五回访,每一步留有记录,小纠纷当天受理、三天内上门。"),
+    ("“板凳”调解法", "调解员带着板凳进院入户,在田间地头、街坊门口拉家常、解心结,把矛盾化解在萌芽状态。"),
+    ("“三调联动”工作法", "人民调解、行政调解、司法调解衔接联动,疑难纠纷由司法所牵头会商,一次调处到位。"),
+    ("“和为贵”说事会", "每月固定日子开说事会,村(居)民有事说事,“五老”和调解员现场评理、当场化解。"),
+    ("“亲情+法理”调解法", "婚姻家庭和邻里纠纷先讲亲情、再讲法理,邀请亲属和有威望的老人共同参与调解。"),
+    ("“一线”调解法", "网格员一线排查、调解员一线调处、干部一线督办,纠纷信息当日上报、当日分流。"),
+];
+
+/// The "德为民" brands (一县一品牌、一乡一特色、一村一亮点): every county, about two townships
+/// in five and one village in twenty, each a studio named after a mediator of the region's
+/// committee (whose figures it shows) or a method of the region.
+fn brands(
+    plan: &Plan,
+    ids: &Ids,
+    regions: &[RegionRow],
+    orgs: &[OrgRow],
+    mediators: &[MediatorRow],
+    rng: &mut impl Rng,
+) -> Vec<MediationBrandRow> {
+    // Each region's general committee: the first mediation body placed there (a county's
+    // dispute centre comes before its industry committees).
+    let mut committee: HashMap<i64, (i64, &str)> = HashMap::new();
+    for o in orgs.iter().filter(|o| o.kind == OrgKind::MediationCommittee) {
+        committee.entry(o.region_id).or_insert((o.id, &o.name));
+    }
+    let mut staff: HashMap<i64, Vec<&str>> = HashMap::new();
+    for m in mediators {
+        staff.entry(m.body_org_id).or_default().push(&m.name);
+    }
+    let path: HashMap<i64, &RegionPath> = regions.iter().map(|r| (r.id, &r.path)).collect();
+    let mut out = Vec::new();
+    let mut brand = |region_id: i64, place: &str, rng: &mut dyn rand::RngCore| {
+        let short = stem(place);
+        let (Some(&(body, body_name)), Some(path)) = (committee.get(&region_id), path.get(&region_id)) else {
+            return;
+        };
+        let lead = staff.get(&body).and_then(|s| s.choose(rng)).map(|n| n.to_string());
+        let studio = lead.is_some() && rng.gen_bool(0.5);
+        let row = if let (true, Some(lead)) = (studio, lead) {
+            MediationBrandRow {
+                region_id,
+                region_path: path.as_str().to_owned(),
+                name: format!("{lead}调解工作室"),
+                kind: pingan_domain::mediation::BrandKind::Studio,
+                summary: format!(
+                    "由{body_name}调解员{lead}领衔,专调{place}的邻里、婚姻家庭和房屋宅基地纠纷;坚持“小事不出村、大事不出镇、矛盾不上交”,调解后逐案回访。"
+                ),
+                body_org_id: Some(body),
+                lead: Some(lead),
+            }
+        } else {
+            let (method, summary) = METHODS.choose(rng).expect("methods");
+            MediationBrandRow {
+                region_id,
+                region_path: path.as_str().to_owned(),
+                name: format!("{short}{method}"),
+                kind: pingan_domain::mediation::BrandKind::Method,
+                summary: (*summary).to_owned(),
+                body_org_id: None,
+                lead: None,
+            }
+        };
+        out.push(row);
+    };
+    for (i, c) in COUNTIES.iter().enumerate() {
+        brand(ids.county(i), c.name, rng);
+    }
+    for (i, t) in plan.townships.iter().enumerate() {
+        if rng.gen_bool(0.4) {
+            brand(ids.township(i), &t.name, rng);
+        }
+    }
+    for (i, v) in plan.villages.iter().enumerate() {
+        if rng.gen_bool(0.05) {
+            brand(ids.village(i), &v.name, rng);
+        }
+    }
+    out
 }
 
 /// Households and residents of one grid (DOMAIN §2): an urban grid holds 300–500

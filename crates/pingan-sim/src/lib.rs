@@ -93,6 +93,7 @@ enum Stage {
     Orgs,
     Accounts,
     Mediation,
+    Brands,
 }
 
 fn stage_rng(seed: u64, stage: Stage) -> ChaCha8Rng {

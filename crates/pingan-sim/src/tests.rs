@@ -294,6 +294,37 @@ fn small_city_is_well_formed() {
 }
 
 #[test]
+fn every_county_has_a_brand_and_studios_work_in_their_region() {
+    let city = generate_city(7, Scale::Small);
+    let region = |id: i64| city.regions.iter().find(|r| r.id == id).expect("the brand's region");
+    let org = |id: i64| city.orgs.iter().find(|o| o.id == id).expect("the studio's body");
+    for county in of_level(&city, RegionLevel::County) {
+        assert_eq!(city.mediation_brands.iter().filter(|b| b.region_id == county.id).count(), 1, "{}", county.name);
+    }
+    let mut seen = std::collections::HashSet::new();
+    for b in &city.mediation_brands {
+        assert!(seen.insert(b.region_id), "one brand per region");
+        let r = region(b.region_id);
+        assert!(matches!(r.level, RegionLevel::County | RegionLevel::Township | RegionLevel::Village));
+        assert_eq!(b.region_path, r.path.as_str());
+        let raw = pingan_domain::mediation::RawBrand {
+            name: b.name.clone(),
+            kind: b.kind.as_str().into(),
+            summary: b.summary.clone(),
+            body_org_id: b.body_org_id,
+            lead: b.lead.clone().unwrap_or_default(),
+        };
+        assert!(raw.parse(r.level).is_ok(), "the demo's brands pass the rules: {b:?}");
+        if let Some(body) = b.body_org_id {
+            assert_eq!(org(body).region_id, b.region_id, "a studio works in its region's committee");
+            let lead = b.lead.as_deref().expect("a studio has its lead");
+            assert!(city.mediators.iter().any(|m| m.body_org_id == body && m.name == lead), "{b:?}");
+        }
+    }
+    assert!(city.mediation_brands.len() > 11, "some townships and villages have theirs too");
+}
+
+#[test]
 fn small_city_grids_tile_the_extent() {
     let city = generate_city(11, Scale::Small);
     check_tiling(&city, 2_000);

@@ -81,6 +81,19 @@ pub struct MediatorRow {
     pub specialties: Vec<DisputeType>,
 }
 
+/// A "德为民" brand (一县一品牌、一乡一特色、一村一亮点) of one region.
+#[derive(Debug, Clone)]
+pub struct MediationBrandRow {
+    pub region_id: i64,
+    pub region_path: String,
+    pub name: String,
+    pub kind: pingan_domain::mediation::BrandKind,
+    pub summary: String,
+    /// A studio's body: the committee it works in.
+    pub body_org_id: Option<i64>,
+    pub lead: Option<String>,
+}
+
 /// Everything a synthetic or imported city consists of.
 #[derive(Debug, Clone, Default)]
 pub struct CityRows {
@@ -89,6 +102,7 @@ pub struct CityRows {
     pub accounts: Vec<AccountRow>,
     pub mediation_bodies: Vec<MediationBodyRow>,
     pub mediators: Vec<MediatorRow>,
+    pub mediation_brands: Vec<MediationBrandRow>,
 }
 
 /// A mediation case of the demo's history, its events already driven through the rules.

@@ -111,6 +111,24 @@ impl Store {
                 });
                 qb.build().execute(&mut *tx).await?;
             }
+            for chunk in city.mediation_brands.chunks(BATCH) {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO mediation_brands (region_id, region_path, name, kind, summary, body_org_id, lead, created_ms, updated_ms, version) ",
+                );
+                qb.push_values(chunk, |mut b, m| {
+                    b.push_bind(m.region_id)
+                        .push_bind(&m.region_path)
+                        .push_bind(&m.name)
+                        .push_bind(m.kind.as_str())
+                        .push_bind(&m.summary)
+                        .push_bind(m.body_org_id)
+                        .push_bind(&m.lead)
+                        .push_bind(now)
+                        .push_bind(now)
+                        .push_bind(1_i64);
+                });
+                qb.build().execute(&mut *tx).await?;
+            }
             let event = AuditEvent {
                 at_ms: now,
                 actor_id: None,
@@ -122,7 +140,7 @@ impl Store {
                 before: serde_json::Value::Null,
                 after: serde_json::json!({
                     "regions": city.regions.len(), "orgs": city.orgs.len(), "accounts": city.accounts.len(),
-                    "mediators": city.mediators.len(),
+                    "mediators": city.mediators.len(), "mediation_brands": city.mediation_brands.len(),
                 }),
             };
             let root = city.regions.first().map(|r| r.path.as_str().to_owned()).unwrap_or_else(|| "/".into());

@@ -162,6 +162,18 @@ async fn citizen_login(browser: &fantoccini::Client, app: &TestApp, phone: &str)
     browser.wait().for_element(Locator::Id("citizen-phone")).await.unwrap();
 }
 
+/// Follow the link `#id` as a download, with the browser's own session.
+async fn download_link(browser: &fantoccini::Client, app: &TestApp, id: &str) -> reqwest::Response {
+    let href = browser.find(Locator::Id(id)).await.unwrap().attr("href").await.unwrap().expect("a link");
+    let session = browser.get_named_cookie("pingan_session").await.unwrap();
+    reqwest::Client::new()
+        .get(app.url(&href))
+        .header("Cookie", format!("pingan_session={}", session.value()))
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn state_text(browser: &fantoccini::Client) -> String {
     browser.find(Locator::Id("case-state")).await.unwrap().text().await.unwrap()
 }
@@ -310,6 +322,10 @@ async fn an_appeal_becomes_a_mediation_case_and_an_agreement_in_chromium() {
     assert_eq!(status, reqwest::StatusCode::CREATED, "{filed}");
 
     staff_login(&browser, &app, &worker).await;
+    // The figures before: nothing closed yet, so no success rate.
+    browser.goto(&app.url("/mediation/figures")).await.unwrap();
+    let rate = browser.wait().for_element(Locator::Css("#figures-total td[data-figure='4']")).await.unwrap();
+    assert_eq!(rate.text().await.unwrap(), "—");
     browser.goto(&app.url(&format!("/appeals/{}", filed["id"]))).await.unwrap();
     browser.wait().for_element(Locator::Id("to-mediation")).await.unwrap().click().await.unwrap();
     browser.wait().for_element(Locator::Id("mediation-form")).await.unwrap();
@@ -328,6 +344,30 @@ async fn an_appeal_becomes_a_mediation_case_and_an_agreement_in_chromium() {
     let parties = browser.find(Locator::Id("parties")).await.unwrap().text().await.unwrap();
     assert!(parties.contains("110105********002X") && !parties.contains("11010519491231002X"), "{parties}");
     assert!(parties.contains("138****8000"), "the reporter is the applicant: {parties}");
+
+    // Evidence: a photo of the blocked passage, described, from the applicant.
+    let files = tempfile::tempdir().unwrap();
+    let photo_path = files.path().join("通道照片.png");
+    std::fs::write(&photo_path, common::png(10, 7, [90, 90, 90])).unwrap();
+    browser.find(Locator::Css("#evidence-add summary")).await.unwrap().click().await.unwrap();
+    let form = browser.find(Locator::Id("evidence-form")).await.unwrap();
+    form.find(Locator::Css("[name='description']")).await.unwrap().send_keys("通道堆放杂物现场照片").await.unwrap();
+    form.find(Locator::Css("[name='photos']")).await.unwrap().send_keys(photo_path.to_str().unwrap()).await.unwrap();
+    let before = browser.find(Locator::Id("case-state")).await.unwrap().element_id();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_new_page(&browser, before).await;
+    let evidence = browser.find(Locator::Id("evidence-list")).await.unwrap().text().await.unwrap();
+    assert!(evidence.contains("通道堆放杂物现场照片") && evidence.contains("申请人提供"), "{evidence}");
+    let drawn = "var i = document.querySelector('#evidence-list img'); return i && i.complete ? i.naturalWidth : null;";
+    let mut width = None;
+    for _ in 0..200 {
+        width = browser.execute(drawn, vec![]).await.unwrap().as_u64();
+        if width.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(width, Some(10), "the evidence photo is drawn through its authorised download");
 
     // The suggested mediator is preselected; two sessions; the agreement.
     case_action(&browser, "assign", &[]).await;
@@ -350,6 +390,7 @@ async fn an_appeal_becomes_a_mediation_case_and_an_agreement_in_chromium() {
     )
     .await;
     assert_eq!(state_text(&browser).await, "调解成功");
+    let case_url = browser.current_url().await.unwrap();
     let timeline = browser.find(Locator::Id("timeline")).await.unwrap().text().await.unwrap();
     assert_eq!(timeline.matches("调解,参加人").count(), 2, "{timeline}");
     shot(&browser, "mediation-agreed").await;
@@ -367,15 +408,8 @@ async fn an_appeal_becomes_a_mediation_case_and_an_agreement_in_chromium() {
     shot(&browser, "mediation-agreement").await;
     // The PDF, downloaded with the browser's own session: Chinese text, parties masked.
     browser.back().await.unwrap();
-    let href =
-        browser.wait().for_element(Locator::Id("agreement-pdf")).await.unwrap().attr("href").await.unwrap().unwrap();
-    let session = browser.get_named_cookie("pingan_session").await.unwrap();
-    let res = reqwest::Client::new()
-        .get(app.url(&href))
-        .header("Cookie", format!("pingan_session={}", session.value()))
-        .send()
-        .await
-        .unwrap();
+    browser.wait().for_element(Locator::Id("agreement-pdf")).await.unwrap();
+    let res = download_link(&browser, &app, "agreement-pdf").await;
     assert_eq!(res.headers()["content-type"], "application/pdf");
     let pdf = res.bytes().await.unwrap();
     let text: String =
@@ -393,5 +427,29 @@ async fn an_appeal_becomes_a_mediation_case_and_an_agreement_in_chromium() {
     let village = browser.find(Locator::Css("#figures-total td[data-figure='5']")).await.unwrap();
     assert_eq!(village.text().await.unwrap(), "100.0%");
     shot(&browser, "mediation-figures").await;
+    // The export, downloaded with the browser's session: the same total in Excel.
+    let res = download_link(&browser, &app, "figures-export").await;
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    let bytes = res.bytes().await.unwrap();
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("an XLSX file");
+    let sheet = book.worksheet_range_at(0).expect("a sheet").expect("readable");
+    let cells: Vec<String> = sheet.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect();
+    assert!(cells.iter().any(|c| c.contains("合计")), "{cells:?}");
+
+    // The mediator's record, from the case: the agreement counts for them.
+    browser.goto(case_url.as_str()).await.unwrap();
+    browser.wait().for_element(Locator::Id("case-mediator")).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Id("mediator-name")).await.unwrap();
+    let record = browser.find(Locator::Css("#figures tbody tr:last-child")).await.unwrap().text().await.unwrap();
+    assert!(record.contains("100.0%"), "{record}");
+    shot(&browser, "mediation-mediator").await;
+    // The brands page lists the demo city's brands by tier.
+    browser.goto(&app.url("/mediation/brands")).await.unwrap();
+    let first = browser.wait().for_element(Locator::Css("table.brands a")).await.unwrap();
+    first.click().await.unwrap();
+    browser.wait().for_element(Locator::Id("brand-summary")).await.unwrap();
+    browser.find(Locator::Id("figures")).await.unwrap();
+    shot(&browser, "mediation-brand").await;
     browser.close().await.unwrap();
 }

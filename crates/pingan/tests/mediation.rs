@@ -576,3 +576,122 @@ on_both_engines!(after_care_reminders_go_out_once_as_their_dates_come, |app: Tes
     assert_eq!(due["total"], 0, "{due}");
     assert_eq!(app.store.run_mediation_reminders(at(29.0), 500).await.unwrap(), Default::default());
 });
+
+on_both_engines!(a_village_registers_its_brand_and_its_page_counts_its_cases, |app: TestApp| async move {
+    let (worker, grid) = grid_worker(&app).await;
+    let (_, region_id) = appeal(&worker, &grid, "A01", "宅基地边界纠纷").await;
+    let admin = app.login("admin").await;
+    let (_, grid_region) = admin.get(&format!("/api/v1/regions/{region_id}")).await;
+    let village_id = grid_region["region"]["parent_id"].as_i64().unwrap();
+    let (_, village) = admin.get(&format!("/api/v1/regions/{village_id}")).await;
+    let cadre = app.login(&format!("cadre.{}", village["region"]["code"].as_str().unwrap())).await;
+    let (_, bodies) = cadre.get(&format!("/api/v1/mediation/bodies?region_id={village_id}")).await;
+    let committee = bodies[0]["org_id"].as_i64().expect("the village has its committee");
+
+    // Bad input is named, field by field; a studio's body must be the region's own.
+    let (status, err) = cadre
+        .post(
+            "/api/v1/mediation/brands",
+            &json!({"region_id": village_id, "name": "", "kind": "club", "summary": "短"}),
+        )
+        .await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["name".into(), "kind".into(), "summary".into()]));
+    let (_, township_bodies) =
+        admin.get(&format!("/api/v1/mediation/bodies?region_id={}", village["region"]["parent_id"])).await;
+    let township_body = township_bodies[0]["org_id"].as_i64().unwrap();
+    let studio = |body: i64| {
+        json!({"region_id": village_id, "name": "老王调解工作室", "kind": "studio", "body_org_id": body,
+               "summary": "王大爷带领调解员进院入户,专调邻里和宅基地纠纷。", "lead": "王德和"})
+    };
+    let (status, err) = admin.post("/api/v1/mediation/brands", &studio(township_body)).await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["body_org_id".to_owned()]), "{err}");
+    // A grid worker of another village cannot register this one's.
+    let other = another_village_grid(&admin, region_id).await;
+    let outsider = app.login(&format!("grid.{}", other["code"].as_str().unwrap())).await;
+    let (status, _) = outsider.post("/api/v1/mediation/brands", &studio(committee)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Leaders read brands and change none.
+    let (status, _) = app.login("leader").await.post("/api/v1/mediation/brands", &studio(committee)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The demo may have given the village a brand already: then the cadre changes it.
+    let (_, existing) = cadre.get("/api/v1/mediation/brands").await;
+    let mine = existing.as_array().unwrap().iter().find(|b| b["region_id"] == village_id).cloned();
+    let brand = match mine {
+        None => {
+            let (status, brand) = cadre.post("/api/v1/mediation/brands", &studio(committee)).await;
+            assert_eq!(status, StatusCode::CREATED, "{brand}");
+            let (status, _) = cadre.post("/api/v1/mediation/brands", &studio(committee)).await;
+            assert_eq!(status, StatusCode::CONFLICT, "one brand per region");
+            brand
+        }
+        Some(b) => {
+            let (status, err) = cadre.post("/api/v1/mediation/brands", &studio(committee)).await;
+            assert_eq!(status, StatusCode::CONFLICT, "{err}");
+            let mut body = studio(committee);
+            body["version"] = b["version"].clone();
+            let (status, brand) =
+                cadre.send(reqwest::Method::PUT, &format!("/api/v1/mediation/brands/{}", b["id"]), &body).await;
+            assert_eq!(status, StatusCode::OK, "{brand}");
+            brand
+        }
+    };
+    assert_eq!(brand["tier"], "一村一亮点");
+    assert_eq!(brand["name"], "老王调解工作室");
+    // A stale version is refused and changes nothing.
+    let mut stale = studio(committee);
+    stale["version"] = json!(brand["version"].as_i64().unwrap() - 1);
+    stale["name"] = json!("改名");
+    let (status, _) =
+        cadre.send(reqwest::Method::PUT, &format!("/api/v1/mediation/brands/{}", brand["id"]), &stale).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Its page counts the committee's cases: one more opened and agreed here shows.
+    let page = |s: &Session| {
+        let (s, id) = (s.against(&s.base), brand["id"].clone());
+        async move { s.get(&format!("/api/v1/mediation/brands/{id}")).await.1 }
+    };
+    let before = page(&cadre).await;
+    let (_, case) = worker
+        .post(
+            "/api/v1/mediation/cases",
+            &json!({"region_id": region_id, "dispute_type": "house_land", "summary": "宅基地边界",
+                    "parties": [{"side": "applicant", "name": "甲"}, {"side": "respondent", "name": "乙"}],
+                    "consents": ["applicant", "respondent"]}),
+        )
+        .await;
+    assert_eq!(case["body_org_id"], committee, "{case}");
+    let (_, mediator) = worker.get(&format!("/api/v1/mediation/cases/{}/suggested-mediator", case["id"])).await;
+    let (_, case) = act(&worker, &case, json!({"action": "assign", "mediator_id": mediator["id"]})).await;
+    let (_, case) = act(&worker, &case, session(&today())).await;
+    let (status, _) = act(
+        &worker,
+        &case,
+        json!({"action": "agree", "facts": "界桩位置", "terms": "按原界桩重新立界", "performance_manner": "双方到场",
+               "performance_due": "2099-01-01"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let after = page(&cadre).await;
+    for (figure, more) in [("cases", 1), ("successful", 1), ("in_progress", 0)] {
+        assert_eq!(
+            after["all_time"][figure].as_u64().unwrap(),
+            before["all_time"][figure].as_u64().unwrap() + more,
+            "{figure}: {before} → {after}"
+        );
+    }
+    // The township sees the village's brand, with the same figures.
+    let dispatcher = app.login(&format!("dispatch.{}000", &grid[..9])).await;
+    assert_eq!(page(&dispatcher).await["all_time"], after["all_time"]);
+
+    // The mediator's record: their case and their figures.
+    let (_, record) = worker.get(&format!("/api/v1/mediation/mediators/{}", mediator["id"])).await;
+    assert!(record["all_time"]["successful"].as_u64().unwrap() >= 1, "{record}");
+    assert!(record["mediator"]["phone"].as_str().is_none_or(|p| p.contains("****")), "{record}");
+    let (_, theirs) = worker.get(&format!("/api/v1/mediation/cases?mediator_id={}", mediator["id"])).await;
+    assert!(theirs["items"].as_array().unwrap().iter().any(|c| c["id"] == case["id"]), "{theirs}");
+    assert_eq!(theirs["total"], record["all_time"]["cases"], "the list and the figures count the same cases");
+
+    let (_, audit) = admin.get("/api/v1/audit?action=mediation.brand").await;
+    assert!(!audit["items"].as_array().unwrap().is_empty(), "{audit}");
+});

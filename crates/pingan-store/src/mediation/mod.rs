@@ -2,11 +2,14 @@
 //! `mediation_events`; the `mediation_cases` row holds their fold (the snapshot) and the
 //! columns lists and figures read. Every change is one transaction: the events, the row
 //! (version-checked), the parties' keys and the audit event. Evidence files are in
-//! [`evidence`]; after-care reminders in [`reminders`].
+//! [`evidence`]; after-care reminders in [`reminders`];
+//! the "德为民" brands in [`brands`].
 
+mod brands;
 mod evidence;
 mod reminders;
 
+pub use brands::{BrandPage, MediationBrand};
 pub use evidence::Evidence;
 pub use reminders::{ReminderKind, ReminderPass, reminder_text};
 
@@ -266,6 +269,7 @@ pub struct MediationFilter {
     pub open_only: bool,
     pub risk_level: Option<String>,
     pub body_org_id: Option<i64>,
+    pub mediator_id: Option<i64>,
     pub queue: Option<AfterCareQueue>,
     pub limit: i64,
     pub offset: i64,
@@ -316,6 +320,15 @@ impl FiguresGroup {
             _ => return None,
         })
     }
+}
+
+/// Which cases figures count, within the actor's scope: those of a region's subtree, of a
+/// body (holding them now), of a mediator; all when empty.
+#[derive(Debug, Clone, Default)]
+pub struct FiguresSubset {
+    pub region: Option<RegionPath>,
+    pub body_org_id: Option<i64>,
+    pub mediator_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -411,6 +424,21 @@ impl Store {
         let rows: Vec<MediatorRecord> =
             on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(body_org_id).fetch_all(pool).await)?;
         Ok(rows.into_iter().map(Mediator::from).collect())
+    }
+
+    /// One mediator with their body, if the body is in the actor's scope or above it (as
+    /// for [`Store::mediators`]).
+    pub async fn mediator(&self, actor: &Actor, id: i64) -> Result<(Mediator, MediationBody)> {
+        require(actor, Action::Read)?;
+        let sql = format!("{MEDIATOR_SELECT} WHERE m.id = $1");
+        let row: Option<MediatorRecord> =
+            on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)?;
+        let mediator = Mediator::from(row.ok_or(StoreError::NotFound)?);
+        let body = self.mediation_body(mediator.body_org_id).await?;
+        if !actor.scope.covers_region(&body.region_path) && !body.region_path.contains(&actor.scope.region) {
+            return Err(StoreError::NotFound);
+        }
+        Ok((mediator, body))
     }
 
     /// Add a mediator to a body in the actor's scope; audited.
@@ -1031,13 +1059,14 @@ impl Store {
         };
         let filter = format!(
             "c.region_path >= $1 AND c.region_path < $2 AND ($3 IS NULL OR c.state = $3)
-             AND ($4 IS NULL OR c.risk_level = $4) AND ($5 IS NULL OR c.body_org_id = $5){open}{queue}"
+             AND ($4 IS NULL OR c.risk_level = $4) AND ($5 IS NULL OR c.body_org_id = $5)
+             AND ($6 IS NULL OR c.mediator_id = $6){open}{queue}"
         );
         let list = format!(
             "SELECT c.id, c.case_no, c.state, c.dispute_type, c.level, c.risk_level, o.name AS body_name, r.name AS place,
                     c.opened_ms, c.closed_ms
                FROM mediation_cases c JOIN orgs o ON o.id = c.body_org_id JOIN regions r ON r.id = c.region_id
-              WHERE {filter} ORDER BY c.opened_ms DESC, c.id DESC LIMIT $6 OFFSET $7"
+              WHERE {filter} ORDER BY c.opened_ms DESC, c.id DESC LIMIT $7 OFFSET $8"
         );
         let count = format!("SELECT count(*) FROM mediation_cases c WHERE {filter}");
         let state = f.state.map(|s| s.as_str());
@@ -1048,6 +1077,7 @@ impl Store {
                 .bind(state)
                 .bind(f.risk_level.as_deref())
                 .bind(f.body_org_id)
+                .bind(f.mediator_id)
                 .bind(f.limit)
                 .bind(f.offset)
                 .fetch_all(pool)
@@ -1058,6 +1088,7 @@ impl Store {
                 .bind(state)
                 .bind(f.risk_level.as_deref())
                 .bind(f.body_org_id)
+                .bind(f.mediator_id)
                 .fetch_one(pool)
                 .await?;
             (rows, total)
@@ -1072,8 +1103,16 @@ impl Store {
         from_ms: i64,
         to_ms: i64,
         group: FiguresGroup,
+        subset: &FiguresSubset,
     ) -> Result<(Vec<FiguresRow>, MediationFigures)> {
         require(actor, Action::Read)?;
+        let scope = &actor.scope.region;
+        let range = match &subset.region {
+            None => scope,
+            Some(r) if actor.scope.covers_region(r) => r,
+            Some(r) if r.contains(scope) => scope,
+            Some(_) => return Ok((Vec::new(), MediationFigures::default())),
+        };
         #[derive(sqlx::FromRow)]
         struct FactRow {
             state: String,
@@ -1090,12 +1129,15 @@ impl Store {
             sqlx::query_as(
             "SELECT state, opened_ms, closed_ms, resolved_level, judicial, performance, region_path, body_org_id, mediator_id
                FROM mediation_cases
-              WHERE region_path >= $1 AND region_path < $2 AND opened_ms >= $3 AND opened_ms < $4"
+              WHERE region_path >= $1 AND region_path < $2 AND opened_ms >= $3 AND opened_ms < $4
+                AND ($5 IS NULL OR body_org_id = $5) AND ($6 IS NULL OR mediator_id = $6)"
         )
-        .bind(actor.scope.region.as_str())
-        .bind(actor.scope.region.subtree_end())
+        .bind(range.as_str())
+        .bind(range.subtree_end())
         .bind(from_ms)
         .bind(to_ms)
+        .bind(subset.body_org_id)
+        .bind(subset.mediator_id)
         .fetch_all(pool)
         .await
         })?;
@@ -1420,7 +1462,8 @@ fn path_id_at(path: &str, depth: usize) -> Option<i64> {
     path.split('/').filter(|p| !p.is_empty()).nth(depth).and_then(|p| p.parse().ok())
 }
 
-fn year_start_ms(today: NaiveDate) -> i64 {
+/// Midnight of 1 January of `today`'s year, in China.
+pub fn year_start_ms(today: NaiveDate) -> i64 {
     use chrono::Datelike;
     let first = NaiveDate::from_ymd_opt(today.year(), 1, 1).expect("1 January exists");
     pingan_domain::calendar::from_china(first.and_hms_opt(0, 0, 0).expect("midnight exists"))

@@ -19,8 +19,8 @@ use pingan_domain::mediation::{
 };
 use pingan_domain::personal::Phone;
 use pingan_store::mediation::{
-    AfterCareQueue, FiguresGroup, FiguresRow, MediationBody, MediationCase, MediationCommandRequest, MediationFilter,
-    MediationListItem, Mediator, NewMediator, OpenMediation, china_today,
+    AfterCareQueue, FiguresGroup, FiguresRow, FiguresSubset, MediationBody, MediationCase, MediationCommandRequest,
+    MediationFilter, MediationListItem, Mediator, NewMediator, OpenMediation, china_today,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -162,6 +162,8 @@ pub struct CasesParams {
     /// `low`, `medium`, `high`.
     pub risk: Option<String>,
     pub body_org_id: Option<i64>,
+    /// Only one mediator's cases.
+    pub mediator_id: Option<i64>,
     /// `true`: only cases still being mediated (with `risk=high`: the high-risk board).
     #[serde(default)]
     pub open: bool,
@@ -211,6 +213,7 @@ pub async fn list_cases(
         queue,
         risk_level: p.risk.filter(|r| !r.is_empty()),
         body_org_id: p.body_org_id,
+        mediator_id: p.mediator_id,
         limit: paging.0,
         offset: paging.1,
     };
@@ -448,6 +451,10 @@ pub struct FiguresParams {
     pub to: Option<String>,
     /// `total` (default), `county`, `township`, `body`, `mediator`.
     pub group: Option<String>,
+    /// Only the cases a body holds now.
+    pub body_org_id: Option<i64>,
+    /// Only one mediator's cases.
+    pub mediator_id: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -499,7 +506,13 @@ async fn figures_report(
     let midnight = |d: NaiveDate| from_china(d.and_hms_opt(0, 0, 0).expect("midnight exists"));
     let (rows, total) = state
         .store
-        .mediation_figures(&caller.actor, midnight(from), midnight(to.succ_opt().unwrap_or(to)), group)
+        .mediation_figures(
+            &caller.actor,
+            midnight(from),
+            midnight(to.succ_opt().unwrap_or(to)),
+            group,
+            &FiguresSubset { body_org_id: p.body_org_id, mediator_id: p.mediator_id, ..FiguresSubset::default() },
+        )
         .await?;
     Ok((from, to, rows, total))
 }

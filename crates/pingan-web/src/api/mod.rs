@@ -13,6 +13,7 @@ mod auth;
 mod calendar;
 mod locate;
 pub mod mediation;
+pub mod mediation_brands;
 pub mod mediation_evidence;
 mod notifications;
 mod orgs;
@@ -88,6 +89,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(mediation::figures_xlsx))
         .routes(routes!(mediation::agreement_pdf))
         .merge(mediation_evidence::router())
+        .routes(routes!(mediation_brands::list_brands, mediation_brands::register_brand))
+        .routes(routes!(mediation_brands::get_brand, mediation_brands::update_brand))
+        .routes(routes!(mediation_brands::get_mediator))
 }
 
 /// Unknown paths: JSON for the API, a page for people.

@@ -41,7 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/mediation/{id}/agreement.pdf", get(agreement_pdf))
 }
 
-fn pick(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+pub(super) fn pick(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
     if lang == Lang::Zh { zh } else { en }
 }
 
@@ -75,17 +75,18 @@ struct ListPage {
     next: Option<String>,
 }
 
-struct ListRow {
-    id: i64,
-    case_no: String,
-    state: &'static str,
-    dispute: &'static str,
-    level: &'static str,
-    risk: &'static str,
-    risk_code: String,
-    body: String,
-    place: String,
-    opened: String,
+/// A case as lists show it.
+pub(super) struct ListRow {
+    pub(super) id: i64,
+    pub(super) case_no: String,
+    pub(super) state: &'static str,
+    pub(super) dispute: &'static str,
+    pub(super) level: &'static str,
+    pub(super) risk: &'static str,
+    pub(super) risk_code: String,
+    pub(super) body: String,
+    pub(super) place: String,
+    pub(super) opened: String,
 }
 
 const PAGE_ROWS: i64 = 50;
@@ -109,25 +110,12 @@ async fn list_page(
         queue: AfterCareQueue::parse(&queue_code),
         risk_level: (!risk.is_empty()).then(|| risk.clone()),
         body_org_id: None,
+        mediator_id: None,
         limit: PAGE_ROWS,
         offset: (page - 1) * PAGE_ROWS,
     };
     let (items, total) = state.store.mediation_cases(&current.actor, &filter).await?;
-    let rows = items
-        .into_iter()
-        .map(|i| ListRow {
-            id: i.id,
-            case_no: i.case_no,
-            state: MediationState::parse(&i.state).map_or("—", |s| pick(lang, s.zh(), s.en())),
-            dispute: DisputeType::parse(&i.dispute_type).map_or("—", |t| pick(lang, t.zh(), t.en())),
-            level: MediationLevel::parse(&i.level).map_or("—", |l| pick(lang, l.zh(), l.en())),
-            risk: RiskLevel::parse(&i.risk_level).map_or("—", |r| pick(lang, r.zh(), r.en())),
-            risk_code: i.risk_level,
-            body: i.body_name,
-            place: i.place,
-            opened: day_of(i.opened_ms),
-        })
-        .collect();
+    let rows = list_rows(items, lang);
     let href =
         |p: i64| format!("/mediation?state={state_filter}&risk={risk}&open={open_only}&queue={queue_code}&page={p}");
     let can_open = current.actor.permits(Action::Create, Resource::Mediation);
@@ -144,6 +132,25 @@ async fn list_page(
         can_open,
         ui,
     })
+}
+
+/// Cases as the lists show them, in the page's language.
+pub(super) fn list_rows(items: Vec<pingan_store::mediation::MediationListItem>, lang: Lang) -> Vec<ListRow> {
+    items
+        .into_iter()
+        .map(|i| ListRow {
+            id: i.id,
+            case_no: i.case_no,
+            state: MediationState::parse(&i.state).map_or("—", |s| pick(lang, s.zh(), s.en())),
+            dispute: DisputeType::parse(&i.dispute_type).map_or("—", |t| pick(lang, t.zh(), t.en())),
+            level: MediationLevel::parse(&i.level).map_or("—", |l| pick(lang, l.zh(), l.en())),
+            risk: RiskLevel::parse(&i.risk_level).map_or("—", |r| pick(lang, r.zh(), r.en())),
+            risk_code: i.risk_level,
+            body: i.body_name,
+            place: i.place,
+            opened: day_of(i.opened_ms),
+        })
+        .collect()
 }
 
 // ---- opening a case --------------------------------------------------------------
@@ -482,7 +489,6 @@ async fn render_case(
         (ui.t("med.place"), c.place.clone()),
         (ui.t("med.body"), c.body_name.clone()),
         (ui.t("med.level"), pick(lang, s.level().zh(), s.level().en()).to_owned()),
-        (ui.t("med.mediator"), s.mediator.as_ref().map_or_else(|| "—".to_owned(), |(_, n)| n.clone())),
         (ui.t("med.sessions"), s.sessions.to_string()),
         (ui.t("med.opened"), s.opened_on.to_string()),
     ];
@@ -747,12 +753,12 @@ struct FiguresPage {
     total: FigureCells,
 }
 
-struct FigureCells {
-    name: String,
-    cells: Vec<String>,
+pub(super) struct FigureCells {
+    pub(super) name: String,
+    pub(super) cells: Vec<String>,
 }
 
-fn figure_cells(name: String, f: &pingan_domain::mediation::MediationFigures) -> FigureCells {
+pub(super) fn figure_cells(name: String, f: &pingan_domain::mediation::MediationFigures) -> FigureCells {
     FigureCells {
         name,
         cells: vec![
@@ -783,13 +789,21 @@ async fn figures_page(
         from: q.get("from").cloned(),
         to: q.get("to").cloned(),
         group: Some(q.get("group").cloned().unwrap_or_else(|| "township".into())),
+        body_org_id: None,
+        mediator_id: None,
     };
     let (from, to, group) = crate::api::mediation::figures_request(&params)?;
     let group_code = params.group.unwrap_or_default();
     let midnight = |d: NaiveDate| from_china(d.and_hms_opt(0, 0, 0).expect("midnight exists"));
     let (rows, total) = state
         .store
-        .mediation_figures(&current.actor, midnight(from), midnight(to.succ_opt().unwrap_or(to)), group)
+        .mediation_figures(
+            &current.actor,
+            midnight(from),
+            midnight(to.succ_opt().unwrap_or(to)),
+            group,
+            &Default::default(),
+        )
         .await?;
     let groups = vec![
         ("county", ui.t("med.by_county")),

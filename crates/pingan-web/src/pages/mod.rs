@@ -6,6 +6,7 @@ mod citizen;
 mod citizen_appeals;
 mod map;
 mod mediation;
+mod mediation_brands;
 
 use crate::AppState;
 use crate::auth::{CurrentActor, SESSION_COOKIE, cookie, password_login, set_cookie};
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(appeal_rules::router())
         .merge(citizen_appeals::router())
         .merge(mediation::router())
+        .merge(mediation_brands::router())
 }
 
 /// What every page's frame needs: language, the signed-in account, the CSRF token.
