@@ -165,12 +165,7 @@ impl Store {
         actor.require(Action::Create, Resource::Org)?;
         let region = self.region(&actor.scope, new.region_id).await?;
         actor.authorize(Action::Create, Resource::Org, &Placement { region: &region.path, org_id: None })?;
-        if region.retired {
-            return Err(StoreError::Conflict(format!(
-                "区划 {} 已撤销,请选择现行区划 / region {} is retired: choose a live one",
-                region.code, region.code
-            )));
-        }
+        region.require_live()?;
         let now = now_ms();
         let id: i64 = on_pool!(&self.db, |pool| {
             let mut tx = pool.begin_write().await?;

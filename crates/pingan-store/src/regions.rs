@@ -22,6 +22,19 @@ pub struct Region {
     pub retired: bool,
 }
 
+impl Region {
+    /// Refuse to place anything new in a retired region (its successors carry on).
+    pub fn require_live(&self) -> Result<()> {
+        if self.retired {
+            return Err(StoreError::Conflict(format!(
+                "区划 {} 已撤销,请选择现行区划 / region {} is retired: choose a live one",
+                self.code, self.code
+            )));
+        }
+        Ok(())
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct RegionRecord {
     id: i64,

@@ -451,5 +451,47 @@ async fn an_appeal_becomes_a_mediation_case_and_an_agreement_in_chromium() {
     browser.wait().for_element(Locator::Id("brand-summary")).await.unwrap();
     browser.find(Locator::Id("figures")).await.unwrap();
     shot(&browser, "mediation-brand").await;
+
+    // The township's dispatcher registers a studio, makes it the township's brand and gives it
+    // a mediator, all from the pages.
+    staff_login(&browser, &app, &format!("dispatch.{}000", &grid_code[..9])).await;
+    browser.goto(&app.url("/mediation/brands")).await.unwrap();
+    browser.wait().for_element(Locator::Css("#studio-add summary")).await.unwrap().click().await.unwrap();
+    let form = browser.find(Locator::Id("studio-form")).await.unwrap();
+    form.find(Locator::Css("[name='name']")).await.unwrap().send_keys("老娘舅调解工作室").await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let edit = browser.wait().for_element(Locator::Id("brand-form")).await.unwrap();
+    let set = |name: &'static str, value: &'static str| {
+        let script = format!(
+            "var f = document.getElementById('brand-form').elements['{name}']; \
+             if (f.tagName === 'SELECT') {{ for (const o of f.options) {{ if (o.text === '{value}' || o.value === '{value}') f.value = o.value; }} }} \
+             else {{ f.value = '{value}'; }}"
+        );
+        let browser = browser.clone();
+        async move { browser.execute(&script, vec![]).await.unwrap() }
+    };
+    set("name", "老娘舅调解工作室").await;
+    set("kind", "studio").await;
+    set("body_org_id", "老娘舅调解工作室").await;
+    set("summary", "老娘舅带队调解婚姻家庭纠纷,重在亲情疏导,调后必回访。").await;
+    edit.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let name = browser.wait().for_element(Locator::Id("brand-name")).await.unwrap().text().await.unwrap();
+    assert!(name.contains("老娘舅调解工作室") && name.contains("一乡一特色"), "{name}");
+    browser.find(Locator::Css("#mediator-add summary")).await.unwrap().click().await.unwrap();
+    let form = browser.find(Locator::Id("mediator-form")).await.unwrap();
+    form.find(Locator::Css("[name='name']")).await.unwrap().send_keys("赵老娘舅").await.unwrap();
+    form.find(Locator::Css("[value='marriage_family']")).await.unwrap().click().await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    for _ in 0..200 {
+        let roster = browser.find(Locator::Id("brand-mediators")).await.unwrap().text().await.unwrap_or_default();
+        if roster.contains("赵老娘舅") {
+            assert!(roster.contains("婚姻家庭纠纷"), "{roster}");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let roster = browser.find(Locator::Id("brand-mediators")).await.unwrap().text().await.unwrap();
+    assert!(roster.contains("赵老娘舅"), "{roster}");
+    shot(&browser, "mediation-studio").await;
     browser.close().await.unwrap();
 }

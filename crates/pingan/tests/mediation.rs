@@ -695,3 +695,88 @@ on_both_engines!(a_village_registers_its_brand_and_its_page_counts_its_cases, |a
     let (_, audit) = admin.get("/api/v1/audit?action=mediation.brand").await;
     assert!(!audit["items"].as_array().unwrap().is_empty(), "{audit}");
 });
+
+on_both_engines!(a_township_registers_a_studio_its_mediators_and_its_brand, |app: TestApp| async move {
+    let (worker, grid) = grid_worker(&app).await;
+    let (_, region_id) = appeal(&worker, &grid, "A02", "夫妻因赡养老人发生争吵").await;
+    let township_code = format!("{}000", &grid[..9]);
+    let dispatcher = app.login(&format!("dispatch.{township_code}")).await;
+    let admin = app.login("admin").await;
+    let parent = |v: &Value| v["region"]["parent_id"].as_i64().expect("parent_id");
+    let village_id = parent(&admin.get(&format!("/api/v1/regions/{region_id}")).await.1);
+    let township_id = parent(&admin.get(&format!("/api/v1/regions/{village_id}")).await.1);
+
+    // Bad input: no name, a level committee, an industry without its industry.
+    let (status, err) = dispatcher
+        .post("/api/v1/mediation/bodies", &json!({"region_id": township_id, "name": " ", "kind": "township"}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(fields(&err).contains(&"name".to_owned()), "{err}");
+    let (status, err) = dispatcher
+        .post("/api/v1/mediation/bodies", &json!({"region_id": township_id, "name": "某调委会", "kind": "village"}))
+        .await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["kind".to_owned()]), "{err}");
+    let (status, err) = dispatcher
+        .post(
+            "/api/v1/mediation/bodies",
+            &json!({"region_id": township_id, "name": "劳动争议调委会", "kind": "industry"}),
+        )
+        .await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["industry".to_owned()]), "{err}");
+    // A grid worker cannot place a studio in the township above them.
+    let (status, _) = worker
+        .post("/api/v1/mediation/bodies", &json!({"region_id": township_id, "name": "工作室", "kind": "studio"}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, studio) = dispatcher
+        .post(
+            "/api/v1/mediation/bodies",
+            &json!({"region_id": township_id, "name": "老娘舅调解工作室", "kind": "studio", "phone": "0534-2345678"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{studio}");
+    assert_eq!(studio["kind"], "studio");
+    assert_eq!(studio["level"], "township");
+    let body = studio["org_id"].as_i64().unwrap();
+    let (status, mediator) = dispatcher
+        .post(
+            "/api/v1/mediation/mediators",
+            &json!({"body_org_id": body, "name": "赵老娘舅", "phone": "13512345678", "specialties": ["marriage_family"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{mediator}");
+
+    // The township's brand is the studio (registered, or the demo's changed to it).
+    let (_, brands) = dispatcher.get("/api/v1/mediation/brands").await;
+    let existing = brands.as_array().unwrap().iter().find(|b| b["region_id"] == township_id).cloned();
+    let mut request = json!({"region_id": township_id, "name": "老娘舅调解工作室", "kind": "studio", "body_org_id": body,
+                             "summary": "老娘舅带队调解婚姻家庭纠纷,重在亲情疏导。", "lead": "赵老娘舅"});
+    let brand = match existing {
+        None => dispatcher.post("/api/v1/mediation/brands", &request).await.1,
+        Some(b) => {
+            request["version"] = b["version"].clone();
+            dispatcher.send(reqwest::Method::PUT, &format!("/api/v1/mediation/brands/{}", b["id"]), &request).await.1
+        }
+    };
+    assert_eq!(brand["body_org_id"], body, "{brand}");
+    assert_eq!(brand["tier"], "一乡一特色");
+
+    // A family dispute heard by the studio counts on the brand's page and the mediator's record.
+    let (status, case) = worker
+        .post(
+            "/api/v1/mediation/cases",
+            &json!({"region_id": region_id, "dispute_type": "marriage_family", "summary": "赡养纠纷", "body_org_id": body,
+                    "parties": [{"side": "applicant", "name": "甲"}, {"side": "respondent", "name": "乙"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    assert_eq!(case["level"], "township");
+    let (_, suggested) = worker.get(&format!("/api/v1/mediation/cases/{}/suggested-mediator", case["id"])).await;
+    assert_eq!(suggested["id"], mediator["id"], "the studio's only mediator is suggested");
+    let (_, page) = dispatcher.get(&format!("/api/v1/mediation/brands/{}", brand["id"])).await;
+    assert_eq!(page["all_time"]["cases"], 1, "{page}");
+    assert_eq!(page["all_time"]["in_progress"], 1, "{page}");
+    let (_, audit) = admin.get("/api/v1/audit?action=mediation.body_create").await;
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
+});

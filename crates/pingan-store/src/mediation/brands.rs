@@ -169,6 +169,7 @@ impl Store {
         require(actor, Action::Update)?;
         let region = self.region(&actor.scope, region_id).await?;
         actor.authorize(Action::Update, Resource::Mediation, &Placement { region: &region.path, org_id: None })?;
+        region.require_live()?;
         let draft = raw.parse(region.level).map_err(StoreError::Invalid)?;
         if let Some(body_id) = draft.body_org_id {
             let body = self.mediation_body(body_id).await.map_err(|e| match e {

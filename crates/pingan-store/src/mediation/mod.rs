@@ -5,10 +5,12 @@
 //! [`evidence`]; after-care reminders in [`reminders`];
 //! the "德为民" brands in [`brands`].
 
+mod bodies;
 mod brands;
 mod evidence;
 mod reminders;
 
+pub use bodies::check_body_kind;
 pub use brands::{BrandPage, MediationBrand};
 pub use evidence::Evidence;
 pub use reminders::{ReminderKind, ReminderPass, reminder_text};

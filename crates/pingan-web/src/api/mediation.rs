@@ -14,8 +14,8 @@ use chrono::NaiveDate;
 use pingan_domain::FieldError;
 use pingan_domain::calendar::from_china;
 use pingan_domain::mediation::{
-    Agreement, DisputeType, MediationCommand, MediationFigures, MediationState, OtherChannel, PartySide, Performance,
-    RawAgreement, RawParty, RiskFactors, TerminationReason,
+    Agreement, BodyKind, DisputeType, Industry, MediationCommand, MediationFigures, MediationState, OtherChannel,
+    PartySide, Performance, RawAgreement, RawParty, RiskFactors, TerminationReason,
 };
 use pingan_domain::personal::Phone;
 use pingan_store::mediation::{
@@ -42,6 +42,76 @@ pub async fn list_bodies(
     ApiQuery(p): ApiQuery<BodiesParams>,
 ) -> ApiResult<Json<Vec<MediationBody>>> {
     Ok(Json(state.store.mediation_bodies(&caller.actor, p.region_id).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewBodyRequest {
+    pub region_id: i64,
+    pub name: String,
+    /// `studio` (调解工作室) or `industry` (行业性专业性调解委员会).
+    pub kind: String,
+    /// For an industry committee: `medical`, `traffic`, `labour` or `property`.
+    pub industry: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+}
+
+/// Check a new body's request: every problem named at once.
+pub(crate) fn parse_new_body(
+    req: &NewBodyRequest,
+) -> Result<(pingan_domain::org::NewOrg, BodyKind, Option<Industry>), AppError> {
+    let input = pingan_domain::org::OrgInput {
+        kind: "mediation_committee".into(),
+        name: req.name.clone(),
+        region_id: req.region_id,
+        dept: None,
+        industry: None,
+        address: req.address.clone(),
+        phone: req.phone.clone(),
+        lon: None,
+        lat: None,
+        opening_hours: None,
+    };
+    let org = pingan_domain::org::NewOrg::parse(&input);
+    let mut errors = org.as_ref().err().cloned().unwrap_or_default();
+    let kind = BodyKind::parse(req.kind.trim());
+    if kind.is_none() {
+        errors.push(FieldError::new(
+            "kind",
+            "须为 studio(调解工作室)或 industry(行业调委会) / must be studio or industry",
+        ));
+    }
+    let industry = match req.industry.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(code) => {
+            let parsed = Industry::parse(code);
+            if parsed.is_none() {
+                errors.push(FieldError::new("industry", format!("未知的行业 '{code}' / unknown industry")));
+            }
+            parsed
+        }
+    };
+    match (org, kind) {
+        (Ok(org), Some(kind)) if errors.is_empty() => Ok((org, kind, industry)),
+        _ => Err(AppError::Invalid(errors)),
+    }
+}
+
+/// Register a named studio or an industry committee in a region (village, township and
+/// county committees come with the regions).
+#[utoipa::path(post, path = "/api/v1/mediation/bodies", tag = "mediation", request_body = NewBodyRequest,
+    responses((status = 201, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn create_body(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<NewBodyRequest>,
+) -> ApiResult<(StatusCode, Json<MediationBody>)> {
+    caller.check_write(&headers)?;
+    let (org, kind, industry) = parse_new_body(&req)?;
+    let body = state.store.create_mediation_body(&caller.actor, &org, kind, industry).await?;
+    Ok((StatusCode::CREATED, Json(body)))
 }
 
 /// The mediators of a body with their open caseload (phones masked).
@@ -77,6 +147,12 @@ pub async fn create_mediator(
     ApiJson(req): ApiJson<NewMediatorRequest>,
 ) -> ApiResult<(StatusCode, Json<Mediator>)> {
     caller.check_write(&headers)?;
+    let new = parse_new_mediator(req)?;
+    Ok((StatusCode::CREATED, Json(state.store.create_mediator(&caller.actor, &new).await?)))
+}
+
+/// Check a new mediator's phone and specialties (the store checks the name and the body).
+pub(crate) fn parse_new_mediator(req: NewMediatorRequest) -> Result<NewMediator, AppError> {
     let mut errors = Vec::new();
     let phone = match req.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(p) => Phone::parse(p).map_err(|m| errors.push(FieldError::new("phone", m))).ok(),
@@ -93,8 +169,7 @@ pub async fn create_mediator(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    let new = NewMediator { body_org_id: req.body_org_id, name: req.name, phone, specialties };
-    Ok((StatusCode::CREATED, Json(state.store.create_mediator(&caller.actor, &new).await?)))
+    Ok(NewMediator { body_org_id: req.body_org_id, name: req.name, phone, specialties })
 }
 
 /// A new mediation case.

@@ -78,7 +78,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(attachments::router())
         .routes(routes!(notifications::inbox))
         .routes(routes!(notifications::mark_read))
-        .routes(routes!(mediation::list_bodies))
+        .routes(routes!(mediation::list_bodies, mediation::create_body))
         .routes(routes!(mediation::list_mediators))
         .routes(routes!(mediation::create_mediator))
         .routes(routes!(mediation::open_case, mediation::list_cases))

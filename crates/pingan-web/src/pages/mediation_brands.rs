@@ -14,7 +14,7 @@ use axum::routing::get;
 use pingan_domain::FieldError;
 use pingan_domain::access::{Action, Resource};
 use pingan_domain::mediation::brand::tier_of;
-use pingan_domain::mediation::{BrandKind, RawBrand};
+use pingan_domain::mediation::{BrandKind, DisputeType, RawBrand};
 use pingan_store::mediation::{FiguresGroup, FiguresSubset, MediationBrand, MediationFilter};
 use std::collections::BTreeMap;
 
@@ -22,6 +22,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/mediation/brands", get(brands_page))
         .route("/mediation/brands/edit", get(edit_page).post(edit_submit))
+        .route("/mediation/studios", axum::routing::post(studio_submit))
+        .route("/mediation/brands/{id}/mediators", axum::routing::post(mediator_submit))
         .route("/mediation/brands/{id}", get(brand_page))
         .route("/mediation/mediators/{id}", get(mediator_page))
 }
@@ -36,6 +38,8 @@ struct BrandsPage {
     tiers: Vec<(&'static str, Vec<BrandRow>)>,
     /// Regions the actor may register or change a brand for: (id, name).
     registrable: Vec<(i64, String)>,
+    /// Why registering a studio was refused.
+    error: Option<String>,
 }
 
 struct BrandRow {
@@ -51,7 +55,16 @@ async fn brands_page(
     PageActor(current): PageActor,
     headers: HeaderMap,
 ) -> PageResult<Html<String>> {
-    let ui = Ui::for_actor(&headers, &current);
+    render_brands(&state, &current, &headers, None).await.map(Html)
+}
+
+async fn render_brands(
+    state: &AppState,
+    current: &crate::auth::CurrentActor,
+    headers: &HeaderMap,
+    error: Option<String>,
+) -> PageResult<String> {
+    let ui = Ui::for_actor(headers, current);
     let lang = ui.lang;
     let brands = state.store.mediation_brands(&current.actor).await?;
     let mut tiers: Vec<(&'static str, Vec<BrandRow>)> =
@@ -67,8 +80,40 @@ async fn brands_page(
             });
         }
     }
-    let registrable = registrable_regions(&state, &current.actor).await?;
-    render(BrandsPage { ui, tiers, registrable })
+    let registrable = registrable_regions(state, &current.actor).await?;
+    Ok(BrandsPage { ui, tiers, registrable, error }.render()?)
+}
+
+/// 登记调解工作室: a named studio in one of the actor's regions, then on to its brand.
+async fn studio_submit(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> PageResult<Response> {
+    current.check_csrf(form.get("_csrf").map(String::as_str))?;
+    let text = |k: &str| form.get(k).cloned().filter(|v| !v.trim().is_empty());
+    let req = crate::api::mediation::NewBodyRequest {
+        region_id: form.get("region_id").and_then(|v| v.parse().ok()).unwrap_or_default(),
+        name: text("name").unwrap_or_default(),
+        kind: "studio".into(),
+        industry: None,
+        phone: text("phone"),
+        address: text("address"),
+    };
+    let created = match crate::api::mediation::parse_new_body(&req) {
+        Ok((org, kind, industry)) => {
+            state.store.create_mediation_body(&current.actor, &org, kind, industry).await.map_err(AppError::from)
+        }
+        Err(e) => Err(e),
+    };
+    match created {
+        Ok(body) => Ok(Redirect::to(&format!("/mediation/brands/edit?region_id={}", body.region_id)).into_response()),
+        Err(e) => {
+            let (status, message) = super::form_refusal(e)?;
+            Ok((status, Html(render_brands(&state, &current, &headers, Some(message)).await?)).into_response())
+        }
+    }
 }
 
 /// The regions the actor may register or change a brand for: their own region and the ones
@@ -105,6 +150,9 @@ struct BrandPageView {
     figures: Vec<FigureCells>,
     mediators: Vec<(i64, String, String, i64)>,
     can_edit: bool,
+    /// Dispute types a new mediator of the studio may specialise in: (code, name).
+    types: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
 }
 
 async fn brand_page(
@@ -113,7 +161,17 @@ async fn brand_page(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> PageResult<Html<String>> {
-    let ui = Ui::for_actor(&headers, &current);
+    render_brand(&state, &current, &headers, id, None).await.map(Html)
+}
+
+async fn render_brand(
+    state: &AppState,
+    current: &crate::auth::CurrentActor,
+    headers: &HeaderMap,
+    id: i64,
+    error: Option<String>,
+) -> PageResult<String> {
+    let ui = Ui::for_actor(headers, current);
     let lang = ui.lang;
     let page = state.store.mediation_brand_page(&current.actor, id).await?;
     let b = page.brand;
@@ -142,7 +200,45 @@ async fn brand_page(
     };
     let can_edit =
         current.actor.permits(Action::Update, Resource::Mediation) && current.actor.scope.covers_region(&b.region_path);
-    render(BrandPageView { kind: pick(lang, b.kind.zh(), b.kind.en()), figures, mediators, can_edit, b, ui })
+    let types = DisputeType::ALL.iter().map(|t| (t.as_str(), pick(lang, t.zh(), t.en()))).collect();
+    let view =
+        BrandPageView { kind: pick(lang, b.kind.zh(), b.kind.en()), figures, mediators, can_edit, types, error, b, ui };
+    Ok(view.render()?)
+}
+
+/// A new mediator of a studio brand's body, from the brand's page.
+async fn mediator_submit(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> PageResult<Response> {
+    let field = |k: &str| form.iter().find(|(name, _)| name == k).map(|(_, v)| v.clone());
+    current.check_csrf(field("_csrf").as_deref())?;
+    let brand = state.store.mediation_brand(&current.actor, id).await?;
+    let created = match brand.body_org_id {
+        None => Err(AppError::BadRequest("调解工作法没有调解员名册 / a method has no roster".into())),
+        Some(body_org_id) => {
+            let req = crate::api::mediation::NewMediatorRequest {
+                body_org_id,
+                name: field("name").unwrap_or_default(),
+                phone: field("phone"),
+                specialties: form.iter().filter(|(k, _)| k == "specialties").map(|(_, v)| v.clone()).collect(),
+            };
+            match crate::api::mediation::parse_new_mediator(req) {
+                Ok(new) => state.store.create_mediator(&current.actor, &new).await.map_err(AppError::from),
+                Err(e) => Err(e),
+            }
+        }
+    };
+    match created {
+        Ok(_) => Ok(Redirect::to(&format!("/mediation/brands/{id}")).into_response()),
+        Err(e) => {
+            let (status, message) = super::form_refusal(e)?;
+            Ok((status, Html(render_brand(&state, &current, &headers, id, Some(message)).await?)).into_response())
+        }
+    }
 }
 
 // ---- registering or changing a brand ----------------------------------------------
