@@ -777,16 +777,16 @@ impl Store {
 
     /// The township's dispatchers (综治中心), who receive high-risk alerts for a place.
     async fn township_dispatchers(&self, place: &RegionPath) -> Result<Vec<i64>> {
-        let Some(&township) = place.ids().get(2) else { return Ok(Vec::new()) };
-        let ids: Vec<i64> = on_pool!(&self.db, |pool| {
-            sqlx::query_scalar(
-            "SELECT id FROM accounts WHERE role = 'township_dispatcher' AND region_id = $1 AND NOT disabled ORDER BY id"
-        )
-        .bind(township)
-        .fetch_all(pool)
-        .await
-        })?;
-        Ok(ids)
+        // The place's township is whichever of its ancestors is one: ids from the stored path,
+        // safe to inline.
+        let ids = place.ids().iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let sql = format!(
+            "SELECT a.id FROM accounts a JOIN regions r ON r.id = a.region_id
+              WHERE a.role = 'township_dispatcher' AND NOT a.disabled AND r.level = 'township' AND r.id IN ({ids})
+              ORDER BY a.id"
+        );
+        let found: Vec<i64> = on_pool!(&self.db, |pool| sqlx::query_scalar(&sql).fetch_all(pool).await)?;
+        Ok(found)
     }
 
     async fn case_row(&self, id: i64) -> Result<CaseRow> {
