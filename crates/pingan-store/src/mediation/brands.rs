@@ -137,9 +137,11 @@ impl Store {
     /// A brand with this year's and all-time figures.
     pub async fn mediation_brand_page(&self, actor: &Actor, id: i64) -> Result<BrandPage> {
         let brand = self.mediation_brand(actor, id).await?;
-        let subset = match brand.body_org_id {
-            Some(body) => FiguresSubset { body_org_id: Some(body), ..FiguresSubset::default() },
-            None => FiguresSubset { region: Some(brand.region_path.clone()), ..FiguresSubset::default() },
+        // A studio's body hears cases of its region only, so the region narrows the reading.
+        let subset = FiguresSubset {
+            region: Some(brand.region_path.clone()),
+            body_org_id: brand.body_org_id,
+            mediator_id: None,
         };
         // A brand's figures are the whole of its region's, also for a viewer from a village
         // below it: they are counts, with no case or person in them, and a county's brand

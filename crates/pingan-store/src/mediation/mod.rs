@@ -501,9 +501,9 @@ impl Store {
     /// The mediator a case's body would best give it: one with the dispute type among their
     /// specialties first, then the lightest open caseload, then the longest serving.
     pub async fn suggest_mediator(&self, actor: &Actor, case_id: i64) -> Result<Option<Mediator>> {
-        let case = self.mediation_case(actor, case_id).await?;
-        let mediators = self.mediators(actor, case.body_org_id).await?;
-        let t = case.snapshot.dispute_type;
+        let (row, snapshot) = self.readable_case(actor, case_id).await?;
+        let mediators = self.mediators(actor, row.body_org_id).await?;
+        let t = snapshot.dispute_type;
         Ok(mediators.into_iter().filter(|m| m.active).min_by_key(|m| (!m.specialties.contains(&t), m.open_cases, m.id)))
     }
 
@@ -802,16 +802,22 @@ impl Store {
         row.ok_or(StoreError::NotFound)
     }
 
-    /// One case with its history, if it lies in the actor's scope.
-    pub async fn mediation_case(&self, actor: &Actor, id: i64) -> Result<MediationCase> {
+    /// A case's row and snapshot, if the actor may read cases and this one lies in their scope.
+    async fn readable_case(&self, actor: &Actor, id: i64) -> Result<(CaseRow, MediationSnapshot)> {
         require(actor, Action::Read)?;
         let row = self.case_row(id).await?;
         let path = RegionPath::parse(&row.region_path).ok_or_else(|| StoreError::Corrupt("case path".into()))?;
         if !actor.scope.covers_region(&path) {
             return Err(StoreError::NotFound);
         }
-        let mut snapshot: MediationSnapshot =
+        let snapshot =
             serde_json::from_str(&row.snapshot).map_err(|e| StoreError::Corrupt(format!("mediation snapshot: {e}")))?;
+        Ok((row, snapshot))
+    }
+
+    /// One case with its history, if it lies in the actor's scope.
+    pub async fn mediation_case(&self, actor: &Actor, id: i64) -> Result<MediationCase> {
+        let (row, mut snapshot) = self.readable_case(actor, id).await?;
         let events: Vec<(i64, i64, Option<String>, String)> = on_pool!(&self.db, |pool| {
             sqlx::query_as(
             "SELECT e.seq, e.at_ms, a.display_name, e.body FROM mediation_events e LEFT JOIN accounts a ON a.id = e.actor_id
@@ -865,11 +871,7 @@ impl Store {
 
     /// The full parties of a case, for its agreement document (the caller masks what it prints).
     pub async fn mediation_parties(&self, actor: &Actor, id: i64) -> Result<Vec<Party>> {
-        self.mediation_case(actor, id).await?;
-        let row = self.case_row(id).await?;
-        let snapshot: MediationSnapshot =
-            serde_json::from_str(&row.snapshot).map_err(|e| StoreError::Corrupt(format!("mediation snapshot: {e}")))?;
-        Ok(snapshot.parties)
+        Ok(self.readable_case(actor, id).await?.1.parties)
     }
 
     /// Carry out a command on a case whose version the caller saw.
@@ -1061,8 +1063,9 @@ impl Store {
         };
         let filter = format!(
             "c.region_path >= $1 AND c.region_path < $2 AND ($3 IS NULL OR c.state = $3)
-             AND ($4 IS NULL OR c.risk_level = $4) AND ($5 IS NULL OR c.body_org_id = $5)
-             AND ($6 IS NULL OR c.mediator_id = $6){open}{queue}"
+             AND ($4 IS NULL OR c.risk_level = $4) AND {body} AND {mediator}{open}{queue}",
+            body = optional_equals("c.body_org_id", 5, f.body_org_id),
+            mediator = optional_equals("c.mediator_id", 6, f.mediator_id),
         );
         let list = format!(
             "SELECT c.id, c.case_no, c.state, c.dispute_type, c.level, c.risk_level, o.name AS body_name, r.name AS place,
@@ -1127,21 +1130,24 @@ impl Store {
             body_org_id: i64,
             mediator_id: Option<i64>,
         }
-        let rows: Vec<FactRow> = on_pool!(&self.db, |pool| {
-            sqlx::query_as(
+        let sql = format!(
             "SELECT state, opened_ms, closed_ms, resolved_level, judicial, performance, region_path, body_org_id, mediator_id
                FROM mediation_cases
               WHERE region_path >= $1 AND region_path < $2 AND opened_ms >= $3 AND opened_ms < $4
-                AND ($5 IS NULL OR body_org_id = $5) AND ($6 IS NULL OR mediator_id = $6)"
-        )
-        .bind(range.as_str())
-        .bind(range.subtree_end())
-        .bind(from_ms)
-        .bind(to_ms)
-        .bind(subset.body_org_id)
-        .bind(subset.mediator_id)
-        .fetch_all(pool)
-        .await
+                AND {} AND {}",
+            optional_equals("body_org_id", 5, subset.body_org_id),
+            optional_equals("mediator_id", 6, subset.mediator_id),
+        );
+        let rows: Vec<FactRow> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(&sql)
+                .bind(range.as_str())
+                .bind(range.subtree_end())
+                .bind(from_ms)
+                .bind(to_ms)
+                .bind(subset.body_org_id)
+                .bind(subset.mediator_id)
+                .fetch_all(pool)
+                .await
         })?;
         let mut groups: HashMap<Option<i64>, Vec<CaseFacts>> = HashMap::new();
         let mut all = Vec::with_capacity(rows.len());
@@ -1462,6 +1468,16 @@ fn village_prefix(path: &RegionPath) -> Option<String> {
 
 fn path_id_at(path: &str, depth: usize) -> Option<i64> {
     path.split('/').filter(|p| !p.is_empty()).nth(depth).and_then(|p| p.parse().ok())
+}
+
+/// `column = $n` when filtering by `value`, else a condition that only names `$n` (which is
+/// bound either way): an equality the planner can serve from the column's index, where
+/// `($n IS NULL OR column = $n)` would read every row of the scope.
+fn optional_equals(column: &str, n: usize, value: Option<i64>) -> String {
+    match value {
+        Some(_) => format!("{column} = ${n}"),
+        None => format!("${n} IS NULL"),
+    }
 }
 
 /// Midnight of 1 January of `today`'s year, in China.
