@@ -290,6 +290,10 @@ pub const TEXT: &[(&str, &str, &str)] = &[
     ("med.total", "合计", "Total"),
     ("med.board", "高风险预警", "High-risk board"),
     ("med.evidence", "证据材料", "Evidence"),
+    ("inbox.title", "消息", "Inbox"),
+    ("inbox.unread", "未读", "unread"),
+    ("inbox.mark_read", "全部标为已读", "Mark all read"),
+    ("inbox.empty", "暂无消息", "No notices"),
     ("med.brands", "“德为民”调解品牌", "\"De Wei Min\" mediation brands"),
     (
         "med.brands_intro",

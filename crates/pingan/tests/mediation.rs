@@ -367,6 +367,22 @@ on_both_engines!(
         assert_eq!(status, StatusCode::CREATED, "{violent}");
         assert_eq!(violent["risk_level"], "high");
         assert_eq!(high_risk_alerts(&dispatcher).await, 1, "the township's dispatcher is alerted");
+        let (_, inbox) = dispatcher.get("/api/v1/notifications").await;
+        assert_eq!(inbox["items"][0]["mediation_case_id"], violent["id"], "the alert links its case: {inbox}");
+        // The inbox page shows it, linked, until read.
+        let page = dispatcher.client.get(dispatcher.url("/inbox")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("高风险纠纷预警") && page.contains(&format!("/mediation/{}", violent["id"])), "{page}");
+        assert!(page.contains("class=\"unread\""), "{page}");
+        let res = dispatcher
+            .client
+            .post(dispatcher.url("/inbox/read"))
+            .form(&[("_csrf", dispatcher.csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "back to the inbox");
+        let (_, inbox) = dispatcher.get("/api/v1/notifications").await;
+        assert_eq!(inbox["unread"], 0, "{inbox}");
         assert_eq!(dispatcher.get(board).await.1["total"], 1);
 
         // A calm case is not on the board; when threats appear it is, and the township hears of it.

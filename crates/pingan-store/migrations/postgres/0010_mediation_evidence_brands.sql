@@ -1,5 +1,5 @@
--- Mediation, second part: evidence files of a case, the "德为民" featured brands, and the
--- reminders sent for an agreement's after-care.
+-- Mediation, second part: evidence files of a case, the "德为民" featured brands, the
+-- reminders sent for an agreement's after-care, and notices that point at a mediation case.
 
 -- 证据材料: files of a case; the bytes live in the blob store under their SHA-256, as an
 -- appeal's attachments do.
@@ -45,3 +45,6 @@ CREATE TABLE mediation_reminders (
     sent_ms     BIGINT NOT NULL,
     PRIMARY KEY (case_id, kind, due_ms)
 );
+
+-- A notice about a mediation case (a high-risk alert, an after-care reminder) links to it.
+ALTER TABLE notifications ADD COLUMN mediation_case_id BIGINT REFERENCES mediation_cases(id);

@@ -33,15 +33,17 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
-/// `insert_alerts!(tx, now_ms, &[account_id], &text)`: a high-risk alert in each account's inbox.
+/// `insert_alerts!(tx, now_ms, case_id, &[account_id], &text)`: a high-risk alert about a case
+/// in each account's inbox.
 macro_rules! insert_alerts {
-    ($tx:expr, $now:expr, $accounts:expr, $text:expr) => {
+    ($tx:expr, $now:expr, $case_id:expr, $accounts:expr, $text:expr) => {
         for account in $accounts {
             sqlx::query(
-                "INSERT INTO notifications (created_ms, appeal_id, audience, account_id, org_id, phone, kind, text)
-                 VALUES ($1, NULL, 'staff', $2, NULL, NULL, 'mediation_high_risk', $3)",
+                "INSERT INTO notifications (created_ms, appeal_id, mediation_case_id, audience, account_id, org_id, phone, kind, text)
+                 VALUES ($1, NULL, $2, 'staff', $3, NULL, NULL, 'mediation_high_risk', $4)",
             )
             .bind($now)
+            .bind($case_id)
             .bind(account)
             .bind($text)
             .execute(&mut *$tx)
@@ -704,7 +706,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            insert_alerts!(tx, now, &alerted, &alert_text);
+            insert_alerts!(tx, now, id, &alerted, &alert_text);
             let event = AuditEvent {
                 at_ms: now,
                 actor_id: Some(actor.account_id),
@@ -968,7 +970,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            insert_alerts!(tx, now, &alerted, &alert_text);
+            insert_alerts!(tx, now, id, &alerted, &alert_text);
             let event = AuditEvent {
                 at_ms: now,
                 actor_id: Some(actor.account_id),

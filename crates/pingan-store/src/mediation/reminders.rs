@@ -173,10 +173,11 @@ impl Store {
                 recipients.extend(mediator_account.filter(|a| !recipients.contains(a)));
                 for account in &recipients {
                     sqlx::query(
-                        "INSERT INTO notifications (created_ms, appeal_id, audience, account_id, org_id, phone, kind, text)
-                         VALUES ($1, NULL, 'staff', $2, NULL, NULL, $3, $4)",
+                        "INSERT INTO notifications (created_ms, appeal_id, mediation_case_id, audience, account_id, org_id, phone, kind, text)
+                         VALUES ($1, NULL, $2, 'staff', $3, NULL, NULL, $4, $5)",
                     )
                     .bind(now)
+                    .bind(case_id)
                     .bind(account)
                     .bind(kind.notification_kind())
                     .bind(text)

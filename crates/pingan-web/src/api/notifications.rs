@@ -24,6 +24,9 @@ pub struct NotificationDto {
     pub created_ms: i64,
     pub appeal_id: Option<i64>,
     pub tracking_code: Option<String>,
+    /// The mediation case it is about (`mediation_high_risk`, `mediation_follow_up`,
+    /// `mediation_judicial_window`).
+    pub mediation_case_id: Option<i64>,
     /// e.g. `appeal.assigned`, `appeal.yellow_card`, `appeal.supervised`.
     pub kind: String,
     /// Any mobile number in it masked.
@@ -45,6 +48,7 @@ impl From<InboxItem> for NotificationDto {
             created_ms: i.created_ms,
             appeal_id: i.appeal_id,
             tracking_code: i.tracking_code,
+            mediation_case_id: i.mediation_case_id,
             kind: i.kind,
             text: i.text,
             unread: i.unread,

@@ -4,6 +4,7 @@ mod appeal_rules;
 pub mod appeals;
 mod citizen;
 mod citizen_appeals;
+mod inbox;
 mod map;
 mod mediation;
 mod mediation_brands;
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .merge(citizen_appeals::router())
         .merge(mediation::router())
         .merge(mediation_brands::router())
+        .merge(inbox::router())
 }
 
 /// What every page's frame needs: language, the signed-in account, the CSRF token.
