@@ -189,8 +189,11 @@ pub fn spawn_deadline_scanner(state: AppState, every: Duration) -> tokio::task::
             }
             // Mediation after-care: follow-up visits and judicial windows (a handful a day).
             let now = chrono::Utc::now().timestamp_millis() + state.config.scanner_ahead_ms;
+            let started = std::time::Instant::now();
             match state.store.run_mediation_reminders(now, 500).await {
-                Ok(pass) if pass.notified > 0 => tracing::info!(?pass, "mediation reminders"),
+                Ok(pass) if pass.follow_ups + pass.judicial > 0 => {
+                    tracing::info!(?pass, elapsed_ms = started.elapsed().as_millis() as u64, "mediation reminders")
+                }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "mediation reminders failed; retrying at the next tick"),
             }
