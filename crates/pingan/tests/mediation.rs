@@ -591,6 +591,37 @@ on_both_engines!(after_care_reminders_go_out_once_as_their_dates_come, |app: Tes
     let (_, due) = worker.get("/api/v1/mediation/cases?queue=follow_up_due").await;
     assert_eq!(due["total"], 0, "{due}");
     assert_eq!(app.store.run_mediation_reminders(at(29.0), 500).await.unwrap(), Default::default());
+
+    // A body at a place with no staff of its own (a studio in a grid): the nearest region above
+    // that has them hears, here the village's cadre.
+    let (status, studio) = worker
+        .post("/api/v1/mediation/bodies", &json!({"region_id": region_id, "name": "网格调解室", "kind": "studio"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{studio}");
+    let (_, mediator) = worker
+        .post("/api/v1/mediation/mediators", &json!({"body_org_id": studio["org_id"], "name": "网格调解员"}))
+        .await;
+    let (_, case) = worker
+        .post(
+            "/api/v1/mediation/cases",
+            &json!({"region_id": region_id, "dispute_type": "neighbour", "summary": "晾晒占道", "body_org_id": studio["org_id"],
+                    "parties": [{"side": "applicant", "name": "丙"}, {"side": "respondent", "name": "丁"}],
+                    "consents": ["applicant", "respondent"]}),
+        )
+        .await;
+    let (_, case) = act(&worker, &case, json!({"action": "assign", "mediator_id": mediator["id"]})).await;
+    let (_, case) = act(&worker, &case, session(&today())).await;
+    let (status, _) = act(
+        &worker,
+        &case,
+        json!({"action": "agree", "facts": "占道", "terms": "不再占道", "performance_manner": "自行整改",
+               "performance_due": in_days(3), "effective": today()}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let pass = app.store.run_mediation_reminders(at(3.0), 500).await.unwrap();
+    assert_eq!((pass.follow_ups, pass.notified), (1, 1), "{pass:?}");
+    assert_eq!(notices(&cadre, "mediation_follow_up").await.len(), 2);
 });
 
 on_both_engines!(a_village_registers_its_brand_and_its_page_counts_its_cases, |app: TestApp| async move {

@@ -24,7 +24,7 @@ pub fn check_body_kind(kind: BodyKind, industry: Option<Industry>) -> Result<()>
         ),
         _ => refuse(
             "kind",
-            "村、乡镇、县级调委会随区划设立,此处只登记调解工作室(studio)或行业调委会(industry) / level committees come with the regions: register a studio or an industry committee",
+            "村、乡镇、县级调委会随区划设立,此处只登记调解工作室或行业调委会 / level committees come with the regions: register a studio or an industry committee",
         ),
     }
 }

@@ -1,12 +1,13 @@
 //! Reminders for an agreement's after-care: the performance follow-up visit (履行回访) as its
 //! day comes, and the judicial-confirmation application (司法确认) while the 30-day window is
 //! closing. The queues on the case list show what is due at any time; these push it to the
-//! people who handle the case — the mediator's account and the staff of the body's region
-//! who act on mediation — once per case, kind and due date, whichever instance's scanner gets
-//! there first (the reminder row is the claim).
+//! people who handle the case — the mediator's account and the staff who act on mediation at
+//! the body's region or the nearest region above it that has any — once per case, kind and due
+//! date, whichever instance's scanner gets there first (the reminder row is the claim).
 
-use crate::{BeginWrite, Result, Store, now_ms, on_pool};
+use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool};
 use pingan_domain::calendar::to_china;
+use pingan_domain::region::RegionPath;
 use serde::Serialize;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -91,7 +92,7 @@ pub struct ReminderPass {
     pub notified: usize,
 }
 
-type DueRow = (i64, String, i64, i64, Option<i64>);
+type DueRow = (i64, String, i64, String, Option<i64>);
 
 impl Store {
     /// One pass over the reminders due at `now` (at most `batch` cases of each kind), each
@@ -103,8 +104,8 @@ impl Store {
             let (from, to) = kind.window(now);
             let column = kind.column();
             let sql = format!(
-                "SELECT c.id, c.case_no, c.{column}, o.region_id, m.account_id
-                   FROM mediation_cases c JOIN orgs o ON o.id = c.body_org_id
+                "SELECT c.id, c.case_no, c.{column}, r.path, m.account_id
+                   FROM mediation_cases c JOIN orgs o ON o.id = c.body_org_id JOIN regions r ON r.id = o.region_id
                    LEFT JOIN mediators m ON m.id = c.mediator_id
                   WHERE c.{column} >= $1 AND c.{column} <= $2
                     AND NOT EXISTS (SELECT 1 FROM mediation_reminders r
@@ -118,9 +119,10 @@ impl Store {
                 .bind(batch)
                 .fetch_all(pool)
                 .await)?;
-            for (case_id, case_no, due_ms, body_region, mediator_account) in due {
+            for (case_id, case_no, due_ms, body_path, mediator_account) in due {
                 let text = reminder_text(kind, &case_no, due_ms, now);
-                let sent = self.send_reminder(kind, case_id, due_ms, body_region, mediator_account, &text).await?;
+                let path = RegionPath::parse(&body_path).ok_or_else(|| StoreError::Corrupt("body path".into()))?;
+                let sent = self.send_reminder(kind, case_id, due_ms, &path, mediator_account, &text).await?;
                 if let Some(n) = sent {
                     match kind {
                         ReminderKind::FollowUp => pass.follow_ups += 1,
@@ -139,7 +141,7 @@ impl Store {
         kind: ReminderKind,
         case_id: i64,
         due_ms: i64,
-        body_region: i64,
+        body_path: &RegionPath,
         mediator_account: Option<i64>,
         text: &str,
     ) -> Result<Option<usize>> {
@@ -161,15 +163,21 @@ impl Store {
                 tx.rollback().await?;
                 None
             } else {
-                // The staff of the body's region who act on mediation, and the mediator.
-                let mut recipients: Vec<i64> = sqlx::query_scalar(
-                    "SELECT id FROM accounts
-                      WHERE region_id = $1 AND role IN ('village_cadre', 'township_dispatcher', 'supervisor')
-                        AND NOT disabled ORDER BY id",
-                )
-                .bind(body_region)
+                // The staff who act on mediation at the body's region or, where it has none (many
+                // villages have no account), at the nearest region above it — the township's
+                // 综治中心 for a village — and the mediator. Ids from the stored path: inlined.
+                let ids = body_path.ids().iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                let staff: Vec<(i64, i64)> = sqlx::query_as(&format!(
+                    "SELECT a.id, CAST(length(r.path) AS BIGINT) AS depth FROM accounts a JOIN regions r ON r.id = a.region_id
+                      WHERE r.id IN ({ids}) AND a.role IN ('village_cadre', 'township_dispatcher', 'supervisor')
+                        AND NOT a.disabled
+                      ORDER BY depth DESC, a.id"
+                ))
                 .fetch_all(&mut *tx)
                 .await?;
+                let nearest = staff.first().map(|(_, depth)| *depth);
+                let mut recipients: Vec<i64> =
+                    staff.into_iter().take_while(|(_, depth)| Some(*depth) == nearest).map(|(id, _)| id).collect();
                 recipients.extend(mediator_account.filter(|a| !recipients.contains(a)));
                 for account in &recipients {
                     sqlx::query(

@@ -76,10 +76,7 @@ pub(crate) fn parse_new_body(
     let mut errors = org.as_ref().err().cloned().unwrap_or_default();
     let kind = BodyKind::parse(req.kind.trim());
     if kind.is_none() {
-        errors.push(FieldError::new(
-            "kind",
-            "须为 studio(调解工作室)或 industry(行业调委会) / must be studio or industry",
-        ));
+        errors.push(FieldError::new("kind", "须为调解工作室或行业调委会 / must be studio or industry"));
     }
     let industry = match req.industry.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
