@@ -305,6 +305,8 @@ pub const TEXT: &[(&str, &str, &str)] = &[
     ("med.brand_edit", "修改品牌", "Edit brand"),
     ("med.studio_add", "登记调解工作室", "Register a mediation studio"),
     ("med.mediator_add", "添加调解员", "Add a mediator"),
+    ("med.mediator_stop", "停用(不再分配新案件)", "Stop (no new cases)"),
+    ("med.mediator_restart", "重新启用", "Restart"),
     ("med.studio_name", "工作室名称", "Studio name"),
     ("med.brand_name", "品牌名称", "Brand name"),
     ("med.brand_kind", "类型", "Kind"),

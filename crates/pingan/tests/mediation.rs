@@ -826,4 +826,34 @@ on_both_engines!(a_township_registers_a_studio_its_mediators_and_its_brand, |app
     assert_eq!(page["all_time"]["in_progress"], 1, "{page}");
     let (_, audit) = admin.get("/api/v1/audit?action=mediation.body_create").await;
     assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
+
+    // The mediator retires: off the roster for new cases, history kept; changes are checked.
+    let path = format!("/api/v1/mediation/mediators/{}", mediator["id"]);
+    let (status, err) = dispatcher.patch(&path, &json!({"specialties": ["gossip"]})).await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["specialties[0]".to_owned()]));
+    let (status, _) = app.login("leader").await.patch(&path, &json!({"active": false})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, stopped) = dispatcher.patch(&path, &json!({"active": false})).await;
+    assert_eq!((status, &stopped["active"]), (StatusCode::OK, &json!(false)), "{stopped}");
+    let (_, suggested) = worker.get(&format!("/api/v1/mediation/cases/{}/suggested-mediator", case["id"])).await;
+    assert!(suggested.is_null(), "no active mediator to suggest: {suggested}");
+    let (status, err) = act(&worker, &case, json!({"action": "assign", "mediator_id": mediator["id"]})).await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["mediator_id".to_owned()]), "{err}");
+    let (_, record) = dispatcher.get(&path).await;
+    assert_eq!(record["mediator"]["active"], false);
+    // Restarted from their page.
+    let page = dispatcher.client.get(dispatcher.url(&format!("/mediation/mediators/{}", mediator["id"]))).send().await;
+    let page = page.unwrap().text().await.unwrap();
+    assert!(page.contains("已停用") && page.contains("重新启用"), "{page}");
+    let res = dispatcher
+        .client
+        .post(dispatcher.url(&format!("/mediation/mediators/{}/active", mediator["id"])))
+        .form(&[("_csrf", dispatcher.csrf.as_str()), ("active", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(dispatcher.get(&path).await.1["mediator"]["active"], true);
+    let (_, audit) = admin.get("/api/v1/audit?action=mediator.update").await;
+    assert_eq!(audit["items"].as_array().unwrap().len(), 2, "{audit}");
 });

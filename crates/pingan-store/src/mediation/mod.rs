@@ -177,6 +177,15 @@ pub struct NewMediator {
     pub specialties: Vec<DisputeType>,
 }
 
+/// Changes to a mediator: only what is given changes.
+#[derive(Debug, Clone, Default)]
+pub struct MediatorPatch {
+    /// A mediator who stops (retires, moves away) keeps their history and leaves the roster:
+    /// no new cases are suggested to them or may be assigned.
+    pub active: Option<bool>,
+    pub specialties: Option<Vec<DisputeType>>,
+}
+
 /// What opening a case asks for; the store fills in what an appeal carries.
 #[derive(Debug, Clone, Default)]
 pub struct OpenMediation {
@@ -443,6 +452,44 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         Ok((mediator, body))
+    }
+
+    /// Change a mediator of a body in the actor's scope (stop or restart them, their
+    /// specialties); audited.
+    pub async fn update_mediator(&self, actor: &Actor, id: i64, patch: &MediatorPatch) -> Result<Mediator> {
+        require(actor, Action::Update)?;
+        let (before, body) = self.mediator(actor, id).await?;
+        actor.authorize(
+            Action::Update,
+            Resource::Mediation,
+            &Placement { region: &body.region_path, org_id: Some(body.org_id) },
+        )?;
+        let active = patch.active.unwrap_or(before.active);
+        let specialties = patch.specialties.clone().unwrap_or_else(|| before.specialties.clone());
+        let now = now_ms();
+        on_pool!(&self.db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("UPDATE mediators SET active = $1, specialties = $2 WHERE id = $3")
+                .bind(active)
+                .bind(specialties_text(&specialties))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let event = AuditEvent {
+                at_ms: now,
+                actor_id: Some(actor.account_id),
+                actor_name: actor.username.clone(),
+                action: "mediator.update".into(),
+                target_kind: "mediator".into(),
+                target_id: Some(id),
+                success: true,
+                before: serde_json::json!({"active": before.active, "specialties": specialties_text(&before.specialties)}),
+                after: serde_json::json!({"active": active, "specialties": specialties_text(&specialties)}),
+            };
+            write_audit!(&mut *tx, &event, body.region_path.as_str())?;
+            tx.commit().await?;
+        });
+        Ok(self.mediator(actor, id).await?.0)
     }
 
     /// Add a mediator to a body in the actor's scope; audited.

@@ -148,6 +148,20 @@ pub async fn create_mediator(
     Ok((StatusCode::CREATED, Json(state.store.create_mediator(&caller.actor, &new).await?)))
 }
 
+/// Dispute type codes as a mediator's specialties, each once; every unknown code named.
+pub(crate) fn parse_specialties(codes: &[String]) -> Result<Vec<DisputeType>, Vec<FieldError>> {
+    let mut types = Vec::new();
+    let mut errors = Vec::new();
+    for (i, code) in codes.iter().enumerate() {
+        match DisputeType::parse(code.trim()) {
+            Some(t) if !types.contains(&t) => types.push(t),
+            Some(_) => {}
+            None => errors.push(FieldError::new(format!("specialties[{i}]"), "未知的纠纷类型 / unknown dispute type")),
+        }
+    }
+    if errors.is_empty() { Ok(types) } else { Err(errors) }
+}
+
 /// Check a new mediator's phone and specialties (the store checks the name and the body).
 pub(crate) fn parse_new_mediator(req: NewMediatorRequest) -> Result<NewMediator, AppError> {
     let mut errors = Vec::new();
@@ -155,14 +169,10 @@ pub(crate) fn parse_new_mediator(req: NewMediatorRequest) -> Result<NewMediator,
         Some(p) => Phone::parse(p).map_err(|m| errors.push(FieldError::new("phone", m))).ok(),
         None => None,
     };
-    let mut specialties = Vec::new();
-    for (i, s) in req.specialties.iter().enumerate() {
-        match DisputeType::parse(s.trim()) {
-            Some(t) if !specialties.contains(&t) => specialties.push(t),
-            Some(_) => {}
-            None => errors.push(FieldError::new(format!("specialties[{i}]"), "未知的纠纷类型 / unknown dispute type")),
-        }
-    }
+    let specialties = parse_specialties(&req.specialties).unwrap_or_else(|e| {
+        errors.extend(e);
+        Vec::new()
+    });
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }

@@ -10,7 +10,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use pingan_domain::mediation::{MediationFigures, RawBrand};
 use pingan_store::mediation::{
-    BrandPage, FiguresGroup, FiguresSubset, MediationBody, MediationBrand, Mediator, china_today, year_start_ms,
+    BrandPage, FiguresGroup, FiguresSubset, MediationBody, MediationBrand, Mediator, MediatorPatch, china_today,
+    year_start_ms,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -141,4 +142,33 @@ pub async fn get_mediator(
         store.mediation_figures(&caller.actor, 0, now, FiguresGroup::Total, &subset),
     )?;
     Ok(Json(MediatorResponse { mediator, body, this_year, all_time }))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct MediatorUpdate {
+    /// `false` stops a mediator (no new cases; their history stays), `true` restarts them.
+    pub active: Option<bool>,
+    /// Dispute type codes, replacing the list.
+    pub specialties: Option<Vec<String>>,
+}
+
+/// Stop or restart a mediator, or change their specialties.
+#[utoipa::path(patch, path = "/api/v1/mediation/mediators/{id}", tag = "mediation", params(("id" = i64, Path)),
+    request_body = MediatorUpdate,
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn update_mediator(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<MediatorUpdate>,
+) -> ApiResult<Json<Mediator>> {
+    caller.check_write(&headers)?;
+    let specialties = match &req.specialties {
+        None => None,
+        Some(codes) => Some(super::mediation::parse_specialties(codes).map_err(crate::error::AppError::Invalid)?),
+    };
+    let patch = MediatorPatch { active: req.active, specialties };
+    Ok(Json(state.store.update_mediator(&caller.actor, id, &patch).await?))
 }

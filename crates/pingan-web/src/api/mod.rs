@@ -91,7 +91,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(mediation_evidence::router())
         .routes(routes!(mediation_brands::list_brands, mediation_brands::register_brand))
         .routes(routes!(mediation_brands::get_brand, mediation_brands::update_brand))
-        .routes(routes!(mediation_brands::get_mediator))
+        .routes(routes!(mediation_brands::get_mediator, mediation_brands::update_mediator))
 }
 
 /// Unknown paths: JSON for the API, a page for people.

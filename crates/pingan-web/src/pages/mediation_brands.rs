@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/mediation/brands/{id}/mediators", axum::routing::post(mediator_submit))
         .route("/mediation/brands/{id}", get(brand_page))
         .route("/mediation/mediators/{id}", get(mediator_page))
+        .route("/mediation/mediators/{id}/active", axum::routing::post(mediator_active_submit))
 }
 
 // ---- the list -------------------------------------------------------------------
@@ -377,7 +378,10 @@ struct MediatorPage {
     body_region: String,
     phone: String,
     specialties: String,
+    id: i64,
     active: bool,
+    /// Whether the actor may stop or restart them.
+    can_edit: bool,
     open_cases: i64,
     figures: Vec<FigureCells>,
     rows: Vec<ListRow>,
@@ -415,7 +419,11 @@ async fn mediator_page(
         store.mediation_figures(&current.actor, 0, now, FiguresGroup::Total, &subset),
     )?;
     let href = |p: i64| format!("/mediation/mediators/{id}?page={p}");
+    let can_edit = current.actor.permits(Action::Update, Resource::Mediation)
+        && current.actor.scope.covers_region(&body.region_path);
     render(MediatorPage {
+        id,
+        can_edit,
         name: m.name,
         body_name: body.name,
         body_region: body.region_name,
@@ -433,4 +441,18 @@ async fn mediator_page(
         next: (page * PAGE_ROWS < total).then(|| href(page + 1)),
         ui,
     })
+}
+
+/// Stop or restart a mediator from their page (`active` = `true` or `false`).
+async fn mediator_active_submit(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> PageResult<Response> {
+    current.check_csrf(form.get("_csrf").map(String::as_str))?;
+    let active = form.get("active").map(|v| v == "true");
+    let patch = pingan_store::mediation::MediatorPatch { active, specialties: None };
+    state.store.update_mediator(&current.actor, id, &patch).await.map_err(AppError::from)?;
+    Ok(Redirect::to(&format!("/mediation/mediators/{id}")).into_response())
 }
