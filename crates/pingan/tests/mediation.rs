@@ -592,9 +592,10 @@ on_both_engines!(after_care_reminders_go_out_once_as_their_dates_come, |app: Tes
     assert_eq!(due["total"], 0, "{due}");
     assert_eq!(app.store.run_mediation_reminders(at(29.0), 500).await.unwrap(), Default::default());
 
-    // A body at a place with no staff of its own (a studio in a grid): the nearest region above
-    // that has them hears, here the village's cadre.
-    let (status, studio) = worker
+    // A body at a place with no staff of its own (a studio in a grid, 网格+调解, registered by
+    // the township): the nearest region above that has them hears, here the village's cadre.
+    let dispatcher = app.login(&format!("dispatch.{}000", &grid[..9])).await;
+    let (status, studio) = dispatcher
         .post("/api/v1/mediation/bodies", &json!({"region_id": region_id, "name": "网格调解室", "kind": "studio"}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{studio}");
@@ -770,11 +771,19 @@ on_both_engines!(a_township_registers_a_studio_its_mediators_and_its_brand, |app
         )
         .await;
     assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["industry".to_owned()]), "{err}");
-    // A grid worker cannot place a studio in the township above them.
+    // Grid workers add no bodies (those who add organisations do); an industry committee sits
+    // at a county or the city.
     let (status, _) = worker
-        .post("/api/v1/mediation/bodies", &json!({"region_id": township_id, "name": "工作室", "kind": "studio"}))
+        .post("/api/v1/mediation/bodies", &json!({"region_id": region_id, "name": "工作室", "kind": "studio"}))
         .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, err) = dispatcher
+        .post(
+            "/api/v1/mediation/bodies",
+            &json!({"region_id": township_id, "name": "劳动争议调委会", "kind": "industry", "industry": "labour"}),
+        )
+        .await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["region_id".to_owned()]), "{err}");
 
     let (status, studio) = dispatcher
         .post(

@@ -112,7 +112,8 @@ impl RawBrand {
                 name: name.to_owned(),
                 kind,
                 summary: summary.to_owned(),
-                body_org_id: self.body_org_id,
+                // A method is the region's: its figures are the region's, whatever body was sent.
+                body_org_id: if kind == BrandKind::Studio { self.body_org_id } else { None },
                 lead: (!lead.is_empty()).then(|| lead.to_owned()),
             }),
             _ => Err(errors),
@@ -154,6 +155,8 @@ mod tests {
         assert_eq!(studio_without_body.parse(RegionLevel::County).unwrap_err()[0].field, "body_org_id");
         let method = RawBrand { kind: "method".into(), body_org_id: None, ..raw() };
         assert!(method.parse(RegionLevel::Township).is_ok());
+        let method_with_body = RawBrand { kind: "method".into(), ..raw() };
+        assert_eq!(method_with_body.parse(RegionLevel::Township).unwrap().body_org_id, None);
         assert!(raw().parse(RegionLevel::City).is_err());
     }
 }

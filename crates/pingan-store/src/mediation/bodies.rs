@@ -10,6 +10,7 @@ use pingan_domain::access::{Action, Actor, Placement, Resource};
 use pingan_domain::audit::AuditEvent;
 use pingan_domain::mediation::{BodyKind, Industry};
 use pingan_domain::org::{NewOrg, OrgKind};
+use pingan_domain::region::RegionLevel;
 
 /// Check what a new body is: a studio has no industry, an industry committee names one;
 /// the level committees are not registered this way.
@@ -29,6 +30,24 @@ pub fn check_body_kind(kind: BodyKind, industry: Option<Industry>) -> Result<()>
     }
 }
 
+/// Where each kind of body sits: a studio anywhere from a grid (网格+调解) to a county, an
+/// industry committee at a county or the city.
+pub fn check_body_level(kind: BodyKind, level: RegionLevel) -> Result<()> {
+    let fits = match kind {
+        BodyKind::Studio => !matches!(level, RegionLevel::City),
+        BodyKind::Industry => matches!(level, RegionLevel::County | RegionLevel::City),
+        _ => false,
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(vec![FieldError::new(
+            "region_id",
+            "调解工作室设在县及以下,行业调委会设在市或县 / a studio sits at a county or below, an industry committee at a county or the city",
+        )]))
+    }
+}
+
 impl Store {
     /// Register a studio or an industry committee in a region of the actor's scope: the
     /// organisation (kind `mediation_committee`) and what it is, in one transaction; audited.
@@ -40,12 +59,15 @@ impl Store {
         industry: Option<Industry>,
     ) -> Result<MediationBody> {
         require(actor, Action::Create)?;
+        // A body is an organisation in the directory: those who add organisations add it.
+        actor.require(Action::Create, Resource::Org)?;
         check_body_kind(kind, industry)?;
         if org.kind != OrgKind::MediationCommittee {
             return Err(StoreError::Invalid(vec![FieldError::new("kind", "须为调解组织 / must be a mediation body")]));
         }
         let region = self.region(&actor.scope, org.region_id).await?;
         actor.authorize(Action::Create, Resource::Mediation, &Placement { region: &region.path, org_id: None })?;
+        check_body_level(kind, region.level)?;
         region.require_live()?;
         let now = now_ms();
         let id: i64 = on_pool!(&self.db, |pool| {
@@ -106,5 +128,14 @@ mod tests {
         assert_eq!(field(check_body_kind(BodyKind::Studio, Some(Industry::Medical))), "industry");
         assert_eq!(field(check_body_kind(BodyKind::Industry, None)), "industry");
         assert_eq!(field(check_body_kind(BodyKind::Village, None)), "kind");
+    }
+
+    #[test]
+    fn studios_sit_at_a_county_or_below_industry_committees_above() {
+        assert!(check_body_level(BodyKind::Studio, RegionLevel::Grid).is_ok());
+        assert!(check_body_level(BodyKind::Studio, RegionLevel::County).is_ok());
+        assert!(check_body_level(BodyKind::Studio, RegionLevel::City).is_err());
+        assert!(check_body_level(BodyKind::Industry, RegionLevel::City).is_ok());
+        assert!(check_body_level(BodyKind::Industry, RegionLevel::Village).is_err());
     }
 }

@@ -269,10 +269,7 @@ fn check_body_in_region(body: &MediationBody, region: &RegionPath) -> Result<()>
     } else {
         Err(StoreError::Invalid(vec![FieldError::new(
             "body_org_id",
-            format!(
-                "调解组织「{}」不在本地区,品牌只能选择本地区的调解组织 / the body '{}' is outside this region",
-                body.name, body.name
-            ),
+            "品牌只能选择本地区的调解组织 / choose a mediation body of this region",
         )]))
     }
 }

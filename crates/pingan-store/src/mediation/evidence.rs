@@ -125,11 +125,15 @@ impl Store {
         let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
         let now = now_ms();
         let lock = self.lock_clause();
-        let select = format!("SELECT version FROM mediation_cases WHERE id = $1 {lock}");
+        let select = format!("SELECT snapshot FROM mediation_cases WHERE id = $1 {lock}");
         let ids: Vec<i64> = on_pool!(&self.db, |pool| {
             let mut tx = pool.begin_write().await?;
-            // Locks the case (PostgreSQL; SQLite's write transaction holds the database).
-            let _: i64 = sqlx::query_scalar(&select).bind(case_id).fetch_one(&mut *tx).await?;
+            // Locks the case (PostgreSQL; SQLite's write transaction holds the database) and checks
+            // its state again: it may have closed since the check before the upload.
+            let snapshot: String = sqlx::query_scalar(&select).bind(case_id).fetch_one(&mut *tx).await?;
+            let snapshot: MediationSnapshot =
+                serde_json::from_str(&snapshot).map_err(|e| StoreError::Corrupt(format!("mediation snapshot: {e}")))?;
+            takes_evidence(snapshot.state).map_err(|e| StoreError::Invalid(vec![e]))?;
             let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM mediation_evidence WHERE case_id = $1")
                 .bind(case_id)
                 .fetch_one(&mut *tx)
@@ -167,8 +171,9 @@ impl Store {
                     "evidence": existing as usize + files.len(),
                     "source": note.source.as_str(),
                     "description": note.description,
-                    "added": files.iter().zip(&ids).map(|((name, blob), id)| serde_json::json!({
-                        "id": id, "name": name, "sha256": blob.sha256, "size": blob.size, "mime": blob.kind.mime(),
+                    // No file names: those who read the audit trail may not see them.
+                    "added": files.iter().zip(&ids).map(|((_, blob), id)| serde_json::json!({
+                        "id": id, "sha256": blob.sha256, "size": blob.size, "mime": blob.kind.mime(),
                     })).collect::<Vec<_>>(),
                 }),
             };

@@ -458,6 +458,9 @@ impl Store {
     /// specialties); audited.
     pub async fn update_mediator(&self, actor: &Actor, id: i64, patch: &MediatorPatch) -> Result<Mediator> {
         require(actor, Action::Update)?;
+        if patch.active.is_none() && patch.specialties.is_none() {
+            return Err(invalid("active", "没有要修改的内容 / nothing to change"));
+        }
         let (before, body) = self.mediator(actor, id).await?;
         actor.authorize(
             Action::Update,
@@ -469,10 +472,13 @@ impl Store {
         let now = now_ms();
         on_pool!(&self.db, |pool| {
             let mut tx = pool.begin_write().await?;
-            sqlx::query("UPDATE mediators SET active = $1, specialties = $2 WHERE id = $3")
-                .bind(active)
-                .bind(specialties_text(&specialties))
-                .bind(id)
+            // Only what the patch names, so a colleague's change to the other field stands.
+            sqlx::query(
+                "UPDATE mediators SET active = COALESCE($1, active), specialties = COALESCE($2, specialties) WHERE id = $3",
+            )
+            .bind(patch.active)
+            .bind(patch.specialties.as_deref().map(specialties_text))
+            .bind(id)
                 .execute(&mut *tx)
                 .await?;
             let event = AuditEvent {

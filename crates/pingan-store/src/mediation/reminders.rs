@@ -5,15 +5,16 @@
 //! the body's region or the nearest region above it that has any — once per case, kind and due
 //! date, whichever instance's scanner gets there first (the reminder row is the claim).
 
-use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool};
+use crate::{BeginWrite, Result, Store, now_ms, on_pool};
 use pingan_domain::calendar::to_china;
 use pingan_domain::region::RegionPath;
 use serde::Serialize;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
-/// Remind of a follow-up from the day before the performance date...
-pub const FOLLOW_UP_LEAD_MS: i64 = DAY_MS;
+/// Remind of a follow-up from the day before the performance date (the due time is the end of
+/// that date, so the day before starts two days earlier)...
+pub const FOLLOW_UP_LEAD_MS: i64 = 2 * DAY_MS;
 /// ...until a week after it; older ones stay on the 待回访 queue without a push (a scanner
 /// that was down for a month should not flood the inboxes).
 pub const FOLLOW_UP_LATE_MS: i64 = 7 * DAY_MS;
@@ -104,9 +105,10 @@ impl Store {
             let (from, to) = kind.window(now);
             let column = kind.column();
             let sql = format!(
-                "SELECT c.id, c.case_no, c.{column}, r.path, m.account_id
+                "SELECT c.id, c.case_no, c.{column}, r.path, ma.id
                    FROM mediation_cases c JOIN orgs o ON o.id = c.body_org_id JOIN regions r ON r.id = o.region_id
-                   LEFT JOIN mediators m ON m.id = c.mediator_id
+                   LEFT JOIN mediators m ON m.id = c.mediator_id AND m.active
+                   LEFT JOIN accounts ma ON ma.id = m.account_id AND NOT ma.disabled
                   WHERE c.{column} >= $1 AND c.{column} <= $2
                     AND NOT EXISTS (SELECT 1 FROM mediation_reminders r
                                      WHERE r.case_id = c.id AND r.kind = $3 AND r.due_ms = c.{column})
@@ -121,7 +123,11 @@ impl Store {
                 .await)?;
             for (case_id, case_no, due_ms, body_path, mediator_account) in due {
                 let text = reminder_text(kind, &case_no, due_ms, now);
-                let path = RegionPath::parse(&body_path).ok_or_else(|| StoreError::Corrupt("body path".into()))?;
+                let Some(path) = RegionPath::parse(&body_path) else {
+                    // One bad row must not stop every other reminder.
+                    tracing::warn!(case_id, body_path, "mediation reminder skipped: unreadable region path");
+                    continue;
+                };
                 let sent = self.send_reminder(kind, case_id, due_ms, &path, mediator_account, &text).await?;
                 if let Some(n) = sent {
                     match kind {
@@ -226,7 +232,7 @@ mod tests {
     #[test]
     fn windows_open_before_the_due_date() {
         let now = at(2026, 12, 1, 12);
-        assert_eq!(ReminderKind::FollowUp.window(now), (now - 7 * DAY_MS, now + DAY_MS));
+        assert_eq!(ReminderKind::FollowUp.window(now), (now - 7 * DAY_MS, now + 2 * DAY_MS));
         assert_eq!(ReminderKind::Judicial.window(now), (now, now + 7 * DAY_MS));
     }
 }

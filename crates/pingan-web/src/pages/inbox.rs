@@ -53,6 +53,9 @@ struct InboxPage {
     ui: Ui,
     rows: Vec<NoticeRow>,
     unread: i64,
+    /// The newest notice shown: marking read stops there, so one that arrives meanwhile stays
+    /// unread.
+    newest: i64,
 }
 
 async fn inbox_page(
@@ -62,6 +65,7 @@ async fn inbox_page(
 ) -> PageResult<Html<String>> {
     let ui = Ui::for_actor(&headers, &current);
     let inbox = state.store.notifications_for(&current.actor, 200).await?;
+    let newest = inbox.items.first().map_or(0, |n| n.id);
     let rows = inbox
         .items
         .into_iter()
@@ -77,7 +81,7 @@ async fn inbox_page(
             unread: n.unread,
         })
         .collect();
-    render(InboxPage { rows, unread: inbox.unread, ui })
+    render(InboxPage { rows, unread: inbox.unread, newest, ui })
 }
 
 /// Mark everything read up to the newest notice the page showed.

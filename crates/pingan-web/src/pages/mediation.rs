@@ -101,7 +101,7 @@ async fn list_page(
     let lang = ui.lang;
     let state_filter = q.get("state").filter(|s| !s.is_empty()).cloned().unwrap_or_default();
     let risk = q.get("risk").filter(|s| RiskLevel::parse(s).is_some()).cloned().unwrap_or_default();
-    let page: i64 = q.get("page").and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1);
+    let page: i64 = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1).clamp(1, super::MAX_PAGE);
     let open_only = q.get("open").is_some_and(|v| v == "true");
     let queue_code = q.get("queue").filter(|v| AfterCareQueue::parse(v).is_some()).cloned().unwrap_or_default();
     let filter = MediationFilter {

@@ -402,7 +402,7 @@ async fn mediator_page(
     let ui = Ui::for_actor(&headers, &current);
     let lang = ui.lang;
     let (m, body) = state.store.mediator(&current.actor, id).await?;
-    let page: i64 = q.get("page").and_then(|p| p.parse().ok()).filter(|p| *p >= 1).unwrap_or(1);
+    let page: i64 = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1).clamp(1, super::MAX_PAGE);
     let filter = MediationFilter {
         mediator_id: Some(id),
         limit: PAGE_ROWS,

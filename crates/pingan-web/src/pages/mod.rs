@@ -345,7 +345,7 @@ struct OrgsPage {
 
 const PAGE_SIZE: i64 = 50;
 /// Far beyond any real list; keeps offsets from overflowing.
-const MAX_PAGE: i64 = 1_000_000;
+pub(crate) const MAX_PAGE: i64 = 1_000_000;
 
 async fn orgs_page(
     State(state): State<AppState>,
