@@ -15,6 +15,7 @@ pub mod org;
 pub mod otp;
 pub mod personal;
 pub mod region;
+pub mod safety;
 
 pub use access::{Action, Actor, Resource, Scope};
 pub use account::Role;
