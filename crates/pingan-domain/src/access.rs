@@ -35,6 +35,10 @@ pub enum Resource {
     Appeal,
     /// Mediation cases, bodies and mediators (人民调解).
     Mediation,
+    /// Safe creation (平安创建): campaigns, applications, incidents. Who may do what to an
+    /// application is its state machine's rule (`safety::decide`) given the actor's relation
+    /// to the unit; this says who may see and act at all.
+    Safety,
 }
 
 /// Where an account may act: a region subtree, optionally narrowed to one organisation.
@@ -84,10 +88,17 @@ impl Actor {
         use Role::*;
         match (self.role, resource, action) {
             (Citizen, _, _) => false,
+            // A unit's contact sees its own unit's records and nothing of cases or people.
+            (UnitContact, Region | Org | Calendar | Safety, Read) | (UnitContact, Safety, Create | Update) => true,
+            (UnitContact, _, _) => false,
             (_, Region | Org | Calendar, Read) => true,
             (Admin, _, _) => true,
             (Leader | Supervisor, Audit, Read) => true,
-            (Leader, Appeal | Mediation, Read) => true,
+            (Leader, Appeal | Mediation | Safety, Read) => true,
+            // Everyone on the staff reads safe creation; incidents are recorded and proposals
+            // decided by those who learn of them and those who review.
+            (GridWorker | VillageCadre | Supervisor, Safety, Read) => true,
+            (TownshipDispatcher | DeptHandler, Safety, Read | Create | Update) => true,
             (
                 GridWorker | VillageCadre | TownshipDispatcher | DeptHandler | Supervisor,
                 Appeal | Mediation,

@@ -22,12 +22,16 @@ pub enum Role {
     Leader,
     /// 系统管理员: administrator of the platform within a region.
     Admin,
+    /// 单位安全联络员: a social unit's contact, who applies for and self-assesses its 平安单位
+    /// title; scoped to the unit's own organisation.
+    UnitContact,
     /// 群众: a citizen signed in by phone number.
     Citizen,
 }
 
 impl Role {
-    pub const STAFF: [Role; 7] = [
+    /// Accounts that sign in with a password (every role but the citizen's).
+    pub const STAFF: [Role; 8] = [
         Role::GridWorker,
         Role::VillageCadre,
         Role::TownshipDispatcher,
@@ -35,6 +39,7 @@ impl Role {
         Role::Supervisor,
         Role::Leader,
         Role::Admin,
+        Role::UnitContact,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +51,7 @@ impl Role {
             Role::Supervisor => "supervisor",
             Role::Leader => "leader",
             Role::Admin => "admin",
+            Role::UnitContact => "unit_contact",
             Role::Citizen => "citizen",
         }
     }
@@ -63,6 +69,7 @@ impl Role {
             Role::Supervisor => "督办员",
             Role::Leader => "领导(只读)",
             Role::Admin => "系统管理员",
+            Role::UnitContact => "单位安全联络员",
             Role::Citizen => "群众",
         }
     }
@@ -76,6 +83,7 @@ impl Role {
             Role::Supervisor => "Supervisor",
             Role::Leader => "Leader (read-only)",
             Role::Admin => "Administrator",
+            Role::UnitContact => "Unit safety contact",
             Role::Citizen => "Citizen",
         }
     }

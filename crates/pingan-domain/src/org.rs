@@ -106,6 +106,14 @@ pub const DEPARTMENTS: &[(&str, &str, &str)] = &[
     ("yibao", "医疗保障局", "Healthcare Security Bureau"),
     ("xinfang", "信访局", "Letters and Visits Bureau"),
     ("zhengfa", "党委政法委", "Political and Legal Affairs Commission"),
+    ("wenlv", "文化和旅游局", "Culture and Tourism Bureau"),
+    ("shangwu", "商务局", "Commerce Bureau"),
+    ("youzheng", "邮政管理局", "Postal Administration"),
+    ("nongye", "农业农村局", "Agriculture and Rural Affairs Bureau"),
+    ("gongxin", "工业和信息化局", "Industry and Information Technology Bureau"),
+    ("minzong", "民族宗教事务局", "Ethnic and Religious Affairs Bureau"),
+    ("jiguan", "机关事务服务中心", "Government Offices Administration"),
+    ("shuili", "水利局", "Water Resources Bureau"),
 ];
 
 /// Bodies every township has.

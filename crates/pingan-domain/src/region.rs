@@ -335,6 +335,17 @@ impl RegionPath {
     pub fn id(&self) -> i64 {
         *self.ids().last().expect("a parsed path has at least one id")
     }
+
+    /// The region `depth` levels from the root on this path (1: the city, 2: its county …),
+    /// or this one when the path is shorter.
+    pub fn ancestor(&self, depth: usize) -> RegionPath {
+        let ids = self.ids();
+        let mut path = RegionPath::root(ids[0]);
+        for id in ids.iter().take(depth.max(1)).skip(1) {
+            path = path.child(*id);
+        }
+        path
+    }
 }
 
 #[cfg(test)]

@@ -92,6 +92,7 @@ pub(crate) fn build(seed: u64, scale: Scale) -> CityRows {
         &ids,
         &orgs.city_departments,
         &orgs.county_departments,
+        &orgs.unit_contacts,
         scale,
         &mut stage_rng(seed, Stage::Accounts),
     );
@@ -272,11 +273,19 @@ struct Orgs {
     city_departments: Vec<(&'static str, i64)>,
     /// `(county region id, department code, org id)`.
     county_departments: Vec<(i64, &'static str, i64)>,
+    /// `(grid region id, org id)` of the first county's first unit of each industry: the units
+    /// that get a contact's account (单位安全联络员).
+    unit_contacts: Vec<(i64, i64)>,
 }
 
 impl Orgs {
     fn build(plan: &Plan, ids: &Ids, scale: Scale, rng: &mut impl Rng) -> Self {
-        let mut orgs = Orgs { rows: Vec::new(), city_departments: Vec::new(), county_departments: Vec::new() };
+        let mut orgs = Orgs {
+            rows: Vec::new(),
+            city_departments: Vec::new(),
+            county_departments: Vec::new(),
+            unit_contacts: Vec::new(),
+        };
         orgs.departments(ids, rng);
         orgs.township_bodies(plan, ids, rng);
         orgs.village_bodies(plan, ids, rng);
@@ -530,6 +539,7 @@ impl Orgs {
             .collect();
         // Grouped by grid, so that a grid's units have neighbouring ids.
         units.sort_by_key(|&(grid, _)| grid);
+        let mut contacted = [false; INDUSTRIES.len()];
 
         for (g, industry) in units {
             let grid = &plan.grids[g];
@@ -541,13 +551,17 @@ impl Orgs {
             let [lon, lat] = plan.lattice.interior_point(grid.cell, rng.gen_range(0.3..=0.7), rng.gen_range(0.3..=0.7));
             let address = names::address(rng, county, &t.name);
             let phone = if rng.gen_bool(0.6) { names::office_phone(rng) } else { names::mobile(rng) };
-            self.push(OrgKind::SocialUnit, name, ids.grid(g), |o| {
+            let id = self.push(OrgKind::SocialUnit, name, ids.grid(g), |o| {
                 o.industry = Some(INDUSTRIES[industry].0.to_owned());
                 o.address = Some(address);
                 o.phone = Some(phone);
                 o.lon = Some(lon);
                 o.lat = Some(lat);
             });
+            if t.county == 0 && !contacted[industry] {
+                contacted[industry] = true;
+                self.unit_contacts.push((ids.grid(g), id));
+            }
         }
     }
 }
@@ -566,6 +580,7 @@ fn accounts(
     ids: &Ids,
     city_departments: &[(&str, i64)],
     county_departments: &[(i64, &str, i64)],
+    unit_contacts: &[(i64, i64)],
     scale: Scale,
     rng: &mut impl Rng,
 ) -> Vec<AccountRow> {
@@ -612,6 +627,10 @@ fn accounts(
     }
     for (i, g) in plan.grids.iter().enumerate().filter(|(_, g)| staffed(plan.villages[g.village].township)) {
         add(format!("grid.{}", plan.grid_code(g)), Role::GridWorker, ids.grid(i), None);
+    }
+    // Last, so that the accounts above keep their generated names.
+    for &(grid, org) in unit_contacts {
+        add(format!("unit.{org}"), Role::UnitContact, grid, Some(org));
     }
     out
 }

@@ -22,6 +22,7 @@ pub mod orgs;
 pub mod region_changes;
 pub mod regions;
 pub mod rows;
+pub mod safety;
 pub mod seed;
 pub mod testing;
 pub mod ttl_cache;

@@ -177,6 +177,22 @@ impl Store {
             .collect()
     }
 
+    /// Live regions of one level in the scope (its townships, say), by code; at most 2,000.
+    pub async fn regions_at_level(&self, scope: &Scope, level: RegionLevel) -> Result<Vec<Region>> {
+        let (lo, hi) = range(scope);
+        let sql = format!(
+            "SELECT {REGION_COLS} FROM regions WHERE level = $1 AND path >= $2 AND path < $3 AND retired_at IS NULL
+              ORDER BY code LIMIT 2000"
+        );
+        let recs: Vec<RegionRecord> = on_pool!(&self.db, |pool| sqlx::query_as(&sql)
+            .bind(level.as_str())
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_all(pool)
+            .await)?;
+        recs.into_iter().map(Region::try_from).collect()
+    }
+
     /// Number of live regions of each level in the scope.
     pub async fn level_counts(&self, scope: &Scope) -> Result<BTreeMap<RegionLevel, i64>> {
         let (lo, hi) = range(scope);

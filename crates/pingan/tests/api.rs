@@ -56,7 +56,7 @@ on_both_engines!(sign_in_is_checked_throttled_and_audited, |app: TestApp| async 
 
 on_both_engines!(every_demo_role_signs_in, |app: TestApp| async move {
     let accounts = app.store.first_account_per_role().await.unwrap();
-    assert_eq!(accounts.len(), 7, "one demo account per staff role: {accounts:?}");
+    assert_eq!(accounts.len(), 8, "one demo account per staff role: {accounts:?}");
     for (username, role, _) in accounts {
         let s = app.login(&username).await;
         assert_eq!(s.me["role"], role.as_str());

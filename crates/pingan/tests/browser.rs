@@ -483,7 +483,11 @@ async fn an_appeal_becomes_a_mediation_case_and_an_agreement_in_chromium() {
     form.find(Locator::Css("[value='marriage_family']")).await.unwrap().click().await.unwrap();
     form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
     for _ in 0..200 {
-        let roster = browser.find(Locator::Id("brand-mediators")).await.unwrap().text().await.unwrap_or_default();
+        // Between the submit and the next page the roster may not exist: look again.
+        let roster = match browser.find(Locator::Id("brand-mediators")).await {
+            Ok(el) => el.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
         if roster.contains("赵老娘舅") {
             assert!(roster.contains("婚姻家庭纠纷"), "{roster}");
             break;
@@ -493,5 +497,215 @@ async fn an_appeal_becomes_a_mediation_case_and_an_agreement_in_chromium() {
     let roster = browser.find(Locator::Id("brand-mediators")).await.unwrap().text().await.unwrap();
     assert!(roster.contains("赵老娘舅"), "{roster}");
     shot(&browser, "mediation-studio").await;
+    browser.close().await.unwrap();
+}
+
+/// Submit the form `form` and wait for the application page that follows it.
+async fn submit_on_application(browser: &fantoccini::Client, form: &fantoccini::elements::Element) {
+    let before = browser.find(Locator::Id("app-state")).await.unwrap().element_id();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    for _ in 0..400 {
+        if let Ok(now) = browser.find(Locator::Id("app-state")).await
+            && now.element_id() != before
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the application page did not come back after the form");
+}
+
+async fn app_state(browser: &fantoccini::Client) -> String {
+    browser.find(Locator::Id("app-state")).await.unwrap().text().await.unwrap()
+}
+
+/// Score every task of the scorecard in the column `form_class` (`score-form` for the
+/// self-assessment, `inspect-form` on site), `short` points below the maximum in all.
+async fn score_every_task(browser: &fantoccini::Client, form_class: &str, short: u32) {
+    let rows = browser.find_all(Locator::Css("#scorecard tr[data-task]")).await.unwrap();
+    let mut codes = Vec::new();
+    for r in rows {
+        codes.push(r.attr("data-task").await.unwrap().unwrap());
+    }
+    let mut short = short;
+    for code in codes {
+        let form = browser.find(Locator::Css(&format!("tr[data-task='{code}'] form.{form_class}"))).await.unwrap();
+        let input = form.find(Locator::Css("[name='points']")).await.unwrap();
+        let max: u32 = input.attr("max").await.unwrap().unwrap().parse().unwrap();
+        let cut = short.min(max);
+        short -= cut;
+        input.clear().await.unwrap();
+        input.send_keys(&(max - cut).to_string()).await.unwrap();
+        submit_on_application(browser, &form).await;
+    }
+}
+
+/// Record an incident at the unit named `unit` from the register page.
+async fn record_incident_at(
+    browser: &fantoccini::Client,
+    app: &TestApp,
+    unit: &str,
+    kind: &str,
+    severity: &str,
+    summary: &str,
+) {
+    browser.goto(&app.url("/safety/incidents")).await.unwrap();
+    let search = browser.wait().for_element(Locator::Id("unit-search")).await.unwrap();
+    search.find(Locator::Css("[name='q']")).await.unwrap().send_keys(unit).await.unwrap();
+    search.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Css("#units-found a")).await.unwrap().click().await.unwrap();
+    assert_eq!(browser.wait().for_element(Locator::Id("chosen-unit")).await.unwrap().text().await.unwrap(), unit);
+    let script = format!(
+        "var f = document.getElementById('incident-form'); f.elements['kind'].value = '{kind}'; \
+         f.elements['severity'].value = '{severity}';"
+    );
+    browser.execute(&script, vec![]).await.unwrap();
+    let form = browser.find(Locator::Id("incident-form")).await.unwrap();
+    form.find(Locator::Css("[name='summary']")).await.unwrap().send_keys(summary).await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let row = browser.wait().for_element(Locator::Css("#incident-list tbody tr")).await.unwrap();
+    let text = row.text().await.unwrap();
+    assert!(text.contains(summary), "{text}");
+}
+
+/// The 平安单位 loop in Chromium: a school's contact applies and self-assesses item by item with
+/// evidence files, the county education bureau returns nothing and accepts, scores on site on a
+/// phone-sized window, the 平安办 concludes; a fire recorded at the school is proposed and, once
+/// confirmed, lowers the score; the title is awarded, and a veto event revokes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_school_earns_and_loses_its_safe_unit_title_in_chromium() {
+    let Some(app) = TestApp::spawn(pingan_store::Engine::Sqlite).await else { return };
+    let Some((_driver, browser)) = start_browser().await else { return };
+    let admin = app.login("admin").await;
+    let (_, county) = admin.get("/api/v1/regions/2").await;
+    let county = county["region"]["code"].as_str().unwrap().to_owned();
+    let (_, schools) = admin.get("/api/v1/orgs?industry=I01&region_id=2&per_page=200").await;
+    let school = schools["items"].as_array().unwrap().iter().min_by_key(|o| o["id"].as_i64()).unwrap().clone();
+    let school_name = school["name"].as_str().unwrap().to_owned();
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let (status, campaign) = admin
+        .post(
+            "/api/v1/safety/campaigns",
+            &serde_json::json!({"kind": "safe_unit", "name": "平安单位创建", "year": chrono::Datelike::year(&today),
+                    "apply_until": (today + chrono::Duration::days(30)).to_string()}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{campaign}");
+
+    // The school's contact applies from the campaign list, then scores every task.
+    staff_login(&browser, &app, &format!("unit.{}", school["id"])).await;
+    browser.goto(&app.url("/safety")).await.unwrap();
+    browser.wait().for_element(Locator::Css("#campaigns button.apply")).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Id("app-state")).await.unwrap();
+    assert_eq!(app_state(&browser).await, "自评中");
+    score_every_task(&browser, "score-form", 0).await;
+    assert_eq!(browser.find(Locator::Id("self-total")).await.unwrap().text().await.unwrap(), "100");
+    shot(&browser, "safety-self-assessment").await;
+    // Submitting before the evidence is there is refused, naming the tasks.
+    let submit = browser.find(Locator::Id("submit-form")).await.unwrap();
+    submit_on_application(&browser, &submit).await;
+    let error = browser.find(Locator::Id("app-error")).await.unwrap().text().await.unwrap();
+    assert!(error.contains("佐证材料"), "{error}");
+    let files = tempfile::tempdir().unwrap();
+    let photo = files.path().join("制度文件.png");
+    std::fs::write(&photo, common::png(6, 6, [30, 120, 200])).unwrap();
+    let needing = browser.find_all(Locator::Css("#scorecard tr[data-task] form.evidence-form")).await.unwrap().len();
+    assert_eq!(needing, 21, "every task can take files while the unit edits");
+    let required: Vec<String> = {
+        let (_, t) = admin.get("/api/v1/safety/templates/safe_unit").await;
+        t["template"]["positive"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["tasks"].as_array().unwrap().clone())
+            .filter(|t| t["evidence_required"] == true)
+            .map(|t| t["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for code in &required {
+        let form = browser.find(Locator::Css(&format!("tr[data-task='{code}'] form.evidence-form"))).await.unwrap();
+        form.find(Locator::Css("[name='photos']")).await.unwrap().send_keys(photo.to_str().unwrap()).await.unwrap();
+        submit_on_application(&browser, &form).await;
+    }
+    let linked = browser.find_all(Locator::Css("#scorecard td.files a.file")).await.unwrap().len();
+    assert_eq!(linked, required.len());
+    let submit = browser.find(Locator::Id("submit-form")).await.unwrap();
+    submit_on_application(&browser, &submit).await;
+    assert_eq!(app_state(&browser).await, "待审核");
+    let url = browser.current_url().await.unwrap().to_string();
+    let url = url.split('#').next().unwrap().to_owned();
+
+    // The county education bureau reviews and accepts, then scores on site: 90 points.
+    staff_login(&browser, &app, &format!("dept.{county}.jiaoyu")).await;
+    browser.goto(&url).await.unwrap();
+    let review = browser.wait().for_element(Locator::Id("review-form")).await.unwrap();
+    review.find(Locator::Css("[name='comment']")).await.unwrap().send_keys("材料齐全,同意验收").await.unwrap();
+    submit_on_application(&browser, &review).await;
+    assert_eq!(app_state(&browser).await, "待验收");
+    score_every_task(&browser, "inspect-form", 10).await;
+    assert_eq!(browser.find(Locator::Id("inspected-total")).await.unwrap().text().await.unwrap(), "90");
+    let conclude = browser.find(Locator::Id("conclude-form")).await.unwrap();
+    conclude
+        .find(Locator::Css("[name='team']"))
+        .await
+        .unwrap()
+        .send_keys("县平安办、县教育局联合验收组")
+        .await
+        .unwrap();
+    submit_on_application(&browser, &conclude).await;
+    assert_eq!(app_state(&browser).await, "公示中");
+    assert_eq!(browser.find(Locator::Id("result-total")).await.unwrap().text().await.unwrap(), "90");
+    shot(&browser, "safety-publicised").await;
+
+    // A fire at the school, recorded by the fire brigade: proposed, not yet deducted.
+    staff_login(&browser, &app, &format!("dept.{county}.xiaofang")).await;
+    record_incident_at(&browser, &app, &school_name, "fire", "ordinary", "食堂油锅起火,当即扑灭").await;
+    shot(&browser, "safety-incidents").await;
+    staff_login(&browser, &app, &format!("dept.{county}.jiaoyu")).await;
+    browser.goto(&url).await.unwrap();
+    let proposal = browser.wait().for_element(Locator::Css("#proposal-list tr[data-status='proposed']")).await.unwrap();
+    assert!(proposal.text().await.unwrap().contains("N09 火灾事故"));
+    assert_eq!(browser.find(Locator::Id("result-total")).await.unwrap().text().await.unwrap(), "90");
+    let confirm = proposal.find(Locator::Css("form.confirm-form")).await.unwrap();
+    submit_on_application(&browser, &confirm).await;
+    assert_eq!(browser.find(Locator::Id("result-total")).await.unwrap().text().await.unwrap(), "88");
+    assert_eq!(app_state(&browser).await, "公示中");
+
+    // The notice period passes (moved back instead of waiting); the 平安办 awards the title.
+    let id: i64 = url.rsplit('/').next().unwrap().parse().unwrap();
+    let yesterday = (today - chrono::Duration::days(1)).to_string();
+    pingan_store::on_pool!(app.store.db(), |pool| pingan_store::sqlx::query(
+        "UPDATE safety_applications SET snapshot = json_set(snapshot, '$.notice_until', $1) WHERE id = $2"
+    )
+    .bind(&yesterday)
+    .bind(id)
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected()))
+    .unwrap();
+    staff_login(&browser, &app, &format!("dept.{county}.zhengfa")).await;
+    browser.goto(&url).await.unwrap();
+    let award = browser.wait().for_element(Locator::Id("award-form")).await.unwrap();
+    submit_on_application(&browser, &award).await;
+    assert_eq!(app_state(&browser).await, "已授牌");
+    shot(&browser, "safety-awarded").await;
+
+    // A major criminal case at the school proposes the veto; confirmed, the title is revoked.
+    staff_login(&browser, &app, &format!("dept.{county}.gongan")).await;
+    record_incident_at(&browser, &app, &school_name, "criminal", "major", "校内发生故意伤害致人重伤案件").await;
+    staff_login(&browser, &app, &format!("dept.{county}.zhengfa")).await;
+    browser.goto(&url).await.unwrap();
+    let veto = browser
+        .wait()
+        .for_element(Locator::Css("#proposal-list tr[data-list='veto'][data-status='proposed']"))
+        .await
+        .unwrap();
+    let confirm = veto.find(Locator::Css("form.confirm-form")).await.unwrap();
+    submit_on_application(&browser, &confirm).await;
+    assert_eq!(app_state(&browser).await, "已撤销");
+    let ended = browser.find(Locator::Id("app-ended")).await.unwrap().text().await.unwrap();
+    assert!(ended.contains("一票否决"), "{ended}");
+    assert_eq!(browser.find(Locator::Id("result-outcome")).await.unwrap().text().await.unwrap(), "取消资格");
+    shot(&browser, "safety-revoked").await;
     browser.close().await.unwrap();
 }

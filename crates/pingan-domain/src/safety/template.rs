@@ -1,5 +1,6 @@
 //! The 平安单位 scorecard as data, edited by administrators and checked as a whole.
 
+use super::ProposalSource;
 use crate::FieldError;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -28,6 +29,19 @@ impl Severity {
             Severity::Major => "重大",
             Severity::Extraordinary => "特大",
         }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Ordinary => "ordinary",
+            Severity::Serious => "serious",
+            Severity::Major => "major",
+            Severity::Extraordinary => "extraordinary",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
     }
 
     pub fn index(self) -> usize {
@@ -60,13 +74,20 @@ pub struct NegativeItem {
     pub code: String,
     pub name: String,
     pub deductions: [u32; 4],
+    /// The platform records that propose this item (`incident.fire`, `appeal.unresolved` …;
+    /// see [`super::ProposalSource`]). A reviewer still confirms every proposal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
 }
 
-/// An event that disqualifies a unit whatever its points.
+/// An event that disqualifies a unit whatever its points. Its sources propose it for
+/// records of severity 重大 and above.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VetoItem {
     pub code: String,
     pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
 }
 
 /// A whole scorecard. Only [`UnitTemplate::parse`] and [`UnitTemplate::safe_unit_default`]
@@ -175,6 +196,19 @@ impl UnitTemplate {
         for (i, v) in self.veto.iter().enumerate() {
             entry(format!("veto[{i}]"), &v.code, &v.name, &mut errors);
         }
+        let sources = self.negative.iter().enumerate().map(|(i, n)| (format!("negative[{i}]"), &n.sources));
+        for (field, list) in
+            sources.chain(self.veto.iter().enumerate().map(|(i, v)| (format!("veto[{i}]"), &v.sources)))
+        {
+            for (j, source) in list.iter().enumerate() {
+                if ProposalSource::parse(source).is_none() {
+                    errors.push(FieldError::new(
+                        format!("{field}.sources[{j}]"),
+                        format!("没有这种数据来源 {source} / no such source {source}"),
+                    ));
+                }
+            }
+        }
         if errors.is_empty() { Ok(()) } else { Err(errors) }
     }
 
@@ -211,49 +245,50 @@ impl UnitTemplate {
             ),
             ("应急处置", &[("应急预案", 5, true), ("应急演练", 5, true), ("突发事件报告和处置", 5, false)]),
         ];
-        const NEGATIVE: &[&str] = &[
-            "盗窃案件",
-            "诈骗案件",
-            "抢劫抢夺案件",
-            "故意伤害案件",
-            "寻衅滋事案件",
-            "赌博活动",
-            "涉毒案件",
-            "涉黄案件",
-            "火灾事故",
-            "生产安全事故",
-            "道路交通事故",
-            "危险化学品泄漏",
-            "特种设备事故",
-            "建筑施工事故",
-            "燃气事故",
-            "触电事故",
-            "溺水事故",
-            "食物中毒事件",
-            "集体上访",
-            "越级上访",
-            "群体性事件苗头",
-            "劳资纠纷",
-            "拖欠工资",
-            "负面网络舆情",
-            "消防隐患整改不力",
-            "监控设施失效",
-            "门卫制度失管",
-            "值班脱岗",
-            "信息迟报漏报",
-            "重点人员失管",
-            "矛盾纠纷激化",
-            "内部欺凌事件",
-            "环境污染事件",
-            "传染病疫情处置不力",
-            "非法集资",
-            "员工电信网络诈骗受害",
+        // (name, the records that propose it)
+        const NEGATIVE: &[(&str, &[&str])] = &[
+            ("盗窃案件", &["incident.criminal"]),
+            ("诈骗案件", &["incident.criminal"]),
+            ("抢劫抢夺案件", &["incident.criminal"]),
+            ("故意伤害案件", &["incident.criminal"]),
+            ("寻衅滋事案件", &["incident.criminal"]),
+            ("赌博活动", &[]),
+            ("涉毒案件", &[]),
+            ("涉黄案件", &[]),
+            ("火灾事故", &["incident.fire"]),
+            ("生产安全事故", &["incident.accident"]),
+            ("道路交通事故", &["incident.traffic"]),
+            ("危险化学品泄漏", &[]),
+            ("特种设备事故", &[]),
+            ("建筑施工事故", &[]),
+            ("燃气事故", &[]),
+            ("触电事故", &[]),
+            ("溺水事故", &[]),
+            ("食物中毒事件", &[]),
+            ("集体上访", &["incident.petition"]),
+            ("越级上访", &["incident.petition"]),
+            ("群体性事件苗头", &["incident.mass"]),
+            ("劳资纠纷", &[]),
+            ("群众诉求超期或不满意", &["appeal.unresolved"]),
+            ("负面网络舆情", &["incident.opinion"]),
+            ("消防隐患整改不力", &["appeal.fire_hazard"]),
+            ("监控设施失效", &[]),
+            ("门卫制度失管", &[]),
+            ("值班脱岗", &[]),
+            ("信息迟报漏报", &[]),
+            ("重点人员失管", &[]),
+            ("矛盾纠纷激化", &["mediation.escalated"]),
+            ("内部欺凌事件", &[]),
+            ("环境污染事件", &[]),
+            ("传染病疫情处置不力", &[]),
+            ("非法集资", &[]),
+            ("员工电信网络诈骗受害", &[]),
         ];
-        const VETO: &[&str] = &[
-            "发生重大刑事案件或群体性事件",
-            "发生造成人员伤亡的重大责任事故",
-            "发生集体或越级上访、严重舆情事件",
-            "瞒报、谎报上述事件",
+        const VETO: &[(&str, &[&str])] = &[
+            ("发生重大刑事案件或群体性事件", &["incident.criminal", "incident.mass"]),
+            ("发生造成人员伤亡的重大责任事故", &["incident.fire", "incident.accident", "incident.traffic"]),
+            ("发生集体或越级上访、严重舆情事件", &["incident.petition", "incident.opinion"]),
+            ("瞒报、谎报上述事件", &[]),
         ];
         let positive = POSITIVE
             .iter()
@@ -276,16 +311,21 @@ impl UnitTemplate {
         let negative = NEGATIVE
             .iter()
             .enumerate()
-            .map(|(i, name)| NegativeItem {
+            .map(|(i, (name, sources))| NegativeItem {
                 code: format!("N{:02}", i + 1),
                 name: (*name).to_owned(),
                 deductions: [2, 5, 10, 20],
+                sources: sources.iter().map(|s| (*s).to_owned()).collect(),
             })
             .collect();
         let veto = VETO
             .iter()
             .enumerate()
-            .map(|(i, name)| VetoItem { code: format!("V{}", i + 1), name: (*name).to_owned() })
+            .map(|(i, (name, sources))| VetoItem {
+                code: format!("V{}", i + 1),
+                name: (*name).to_owned(),
+                sources: sources.iter().map(|s| (*s).to_owned()).collect(),
+            })
             .collect();
         UnitTemplate { total: 100, pass: 80, positive, negative, veto }
     }

@@ -301,7 +301,8 @@ impl Store {
     /// comes to keep blob references must be added here, or its blobs would be swept.
     pub async fn referenced_blobs(&self) -> Result<std::collections::HashSet<String>> {
         let hashes: Vec<String> = on_pool!(&self.db, |pool| sqlx::query_scalar(
-            "SELECT sha256 FROM appeal_attachments UNION SELECT sha256 FROM mediation_evidence"
+            "SELECT sha256 FROM appeal_attachments UNION SELECT sha256 FROM mediation_evidence
+             UNION SELECT sha256 FROM safety_evidence"
         )
         .fetch_all(pool)
         .await)?;

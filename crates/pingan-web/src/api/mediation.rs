@@ -508,19 +508,7 @@ pub async fn act(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     caller.check_write(&headers)?;
-    let mut map = super::json_object(&body)?;
-    let version = match map.remove("version") {
-        Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64().unwrap_or_default(),
-        _ => {
-            return Err(AppError::Invalid(vec![FieldError::new(
-                "version",
-                "须给出页面上的案件版本号(整数) / give the case version the page showed (an integer)",
-            )]));
-        }
-    };
-    let body: ActionBody = serde_json::from_value(Value::Object(map)).map_err(|e| {
-        AppError::BadRequest(format!("操作或其字段有误 / unknown action or a missing or wrong field: {e}"))
-    })?;
+    let (version, body): (i64, ActionBody) = super::versioned_action(&body, "案件")?;
     let case = state.store.act_on_mediation(&caller.actor, id, version, command(body)?).await?;
     Ok(Json(case_json(&case)))
 }

@@ -18,6 +18,7 @@ pub mod mediation_evidence;
 mod notifications;
 mod orgs;
 mod regions;
+pub mod safety;
 
 pub use orgs::OrgDto;
 
@@ -42,6 +43,7 @@ use utoipa_axum::routes;
         (name = "calendar", description = "工作日历 / working-day calendar"),
         (name = "appeals", description = "群众诉求 / citizens' appeals"),
         (name = "mediation", description = "人民调解 / people's mediation"),
+        (name = "safety", description = "平安创建 / safe creation"),
     )
 )]
 struct ApiDoc;
@@ -92,6 +94,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(mediation_brands::list_brands, mediation_brands::register_brand))
         .routes(routes!(mediation_brands::get_brand, mediation_brands::update_brand))
         .routes(routes!(mediation_brands::get_mediator, mediation_brands::update_mediator))
+        .merge(safety::router())
 }
 
 /// Unknown paths: JSON for the API, a page for people.
@@ -146,6 +149,25 @@ pub fn json_object(body: &[u8]) -> Result<serde_json::Map<String, serde_json::Va
         Ok(_) => Err(AppError::BadRequest("请求体须为 JSON 对象 / the body must be a JSON object".into())),
         Err(e) => Err(AppError::BadRequest(format!("请求体不是有效的 JSON / malformed JSON body: {e}"))),
     }
+}
+
+/// An action on a versioned record: the JSON object's `version` (the one the caller saw, named
+/// to the person as `what`, e.g. 案件 or 申报) and the rest deserialised as the action.
+pub fn versioned_action<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<(i64, T), AppError> {
+    let mut map = json_object(body)?;
+    let version = match map.remove("version") {
+        Some(serde_json::Value::Number(n)) if n.as_i64().is_some() => n.as_i64().unwrap_or_default(),
+        _ => {
+            return Err(AppError::Invalid(vec![pingan_domain::FieldError::new(
+                "version",
+                format!("须给出页面上的{what}版本号(整数) / give the version the page showed (an integer)"),
+            )]));
+        }
+    };
+    let action = serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| {
+        AppError::BadRequest(format!("操作或其字段有误 / unknown action or a missing or wrong field: {e}"))
+    })?;
+    Ok((version, action))
 }
 
 /// Paging parameters shared by list routes: `page` from 1, `per_page` up to 200.

@@ -8,6 +8,7 @@ mod inbox;
 mod map;
 mod mediation;
 mod mediation_brands;
+mod safety;
 
 use crate::AppState;
 use crate::auth::{CurrentActor, SESSION_COOKIE, cookie, password_login, set_cookie};
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .merge(mediation::router())
         .merge(mediation_brands::router())
         .merge(inbox::router())
+        .merge(safety::router())
 }
 
 /// What every page's frame needs: language, the signed-in account, the CSRF token.
@@ -66,6 +68,11 @@ impl Ui {
 
     pub fn is_staff(&self) -> bool {
         self.actor.as_ref().is_some_and(|a| a.role.is_staff())
+    }
+
+    /// A unit's contact: their menu is their unit's safe creation only.
+    pub fn is_unit(&self) -> bool {
+        self.actor.as_ref().is_some_and(|a| a.role == pingan_domain::Role::UnitContact)
     }
 
     pub fn can_audit(&self) -> bool {

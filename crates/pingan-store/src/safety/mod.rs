@@ -1,0 +1,416 @@
+//! 平安创建 storage: scorecard templates by version, yearly campaigns (here); units'
+//! applications and their evidence ([`applications`]); the incident register and the proposals
+//! it and other records make ([`incidents`]). The rules are [`pingan_domain::safety`]'s; here
+//! are scope, versions, transactions and the audit.
+
+pub mod applications;
+pub mod incidents;
+
+pub use applications::{ApplicationDetail, ApplicationFilter, ApplicationView, RelationView, SafetyEvidence};
+pub use incidents::{Incident, IncidentFilter, Proposal, ProposalDecision};
+
+use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool, write_audit};
+use chrono::NaiveDate;
+use pingan_domain::FieldError;
+use pingan_domain::access::{Action, Actor, Resource};
+use pingan_domain::account::Role;
+use pingan_domain::audit::AuditEvent;
+use pingan_domain::calendar::WorkCalendar;
+use pingan_domain::region::RegionPath;
+use pingan_domain::safety::{CampaignDraft, CampaignKind, UnitTemplate};
+use serde::Serialize;
+
+pub(crate) fn require(actor: &Actor, action: Action) -> Result<()> {
+    actor.require(action, Resource::Safety).map_err(StoreError::from)
+}
+
+/// Templates and city-wide campaigns are the city administrators' (a county administrator
+/// runs campaigns for the county only).
+fn require_admin(actor: &Actor) -> Result<()> {
+    if actor.role == Role::Admin { Ok(()) } else { Err(StoreError::Denied(pingan_domain::access::Denied::Role)) }
+}
+
+fn is_city(path: &RegionPath) -> bool {
+    path.ids().len() == 1
+}
+
+pub(crate) fn china_today() -> NaiveDate {
+    crate::mediation::china_today()
+}
+
+/// The `n`th working day after `today`: the last day of a 公示 of `n` working days.
+pub(crate) fn notice_end(calendar: &WorkCalendar, today: NaiveDate, n: u32) -> NaiveDate {
+    (0..n).fold(today, |d, _| calendar.next_working_day(d.succ_opt().unwrap_or(d)))
+}
+
+/// One version of a template.
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateVersion {
+    /// `None` for the shipped default, before any version was stored.
+    pub id: Option<i64>,
+    pub kind: String,
+    /// 0 for the shipped default.
+    pub version: i64,
+    pub name: String,
+    pub template: UnitTemplate,
+    pub created_ms: Option<i64>,
+    pub created_by: Option<String>,
+}
+
+/// A version in the history list.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct TemplateSummary {
+    pub id: i64,
+    pub version: i64,
+    pub name: String,
+    pub created_ms: i64,
+    pub created_by: Option<String>,
+    /// Campaigns that use it (and so keep it).
+    pub campaigns: i64,
+}
+
+const DEFAULT_TEMPLATE_NAME: &str = "平安单位评分表(默认)";
+
+/// A yearly campaign.
+#[derive(Debug, Clone, Serialize)]
+pub struct Campaign {
+    pub id: i64,
+    pub kind: CampaignKind,
+    pub year: i32,
+    pub name: String,
+    pub template_id: i64,
+    pub template_version: i64,
+    pub region_id: i64,
+    pub region_name: String,
+    pub apply_until: NaiveDate,
+    pub notice_days: u32,
+    /// Applications so far (in the reader's scope).
+    pub applications: i64,
+    #[serde(skip)]
+    pub region_path: RegionPath,
+}
+
+#[derive(sqlx::FromRow)]
+struct CampaignRecord {
+    id: i64,
+    kind: String,
+    year: i64,
+    name: String,
+    template_id: i64,
+    template_version: i64,
+    region_id: i64,
+    region_name: String,
+    region_path: String,
+    apply_until: String,
+    notice_days: i64,
+}
+
+impl CampaignRecord {
+    fn into_campaign(self, applications: i64) -> Result<Campaign> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("campaign {}: {what}", self.id));
+        Ok(Campaign {
+            kind: CampaignKind::parse(&self.kind).ok_or_else(|| corrupt("kind"))?,
+            year: self.year as i32,
+            apply_until: NaiveDate::parse_from_str(&self.apply_until, "%Y-%m-%d")
+                .map_err(|_| corrupt("apply_until"))?,
+            notice_days: self.notice_days as u32,
+            region_path: RegionPath::parse(&self.region_path).ok_or_else(|| corrupt("path"))?,
+            id: self.id,
+            name: self.name,
+            template_id: self.template_id,
+            template_version: self.template_version,
+            region_id: self.region_id,
+            region_name: self.region_name,
+            applications,
+        })
+    }
+}
+
+const CAMPAIGN_SELECT: &str = "SELECT c.id, c.kind, c.year, c.name, c.template_id, t.version AS template_version,
+        c.region_id, r.name AS region_name, c.region_path, c.apply_until, c.notice_days
+   FROM safety_campaigns c JOIN safety_templates t ON t.id = c.template_id JOIN regions r ON r.id = c.region_id";
+
+pub(crate) fn parse_template(id: i64, body: &str) -> Result<UnitTemplate> {
+    let doc: serde_json::Value =
+        serde_json::from_str(body).map_err(|e| StoreError::Corrupt(format!("template {id}: {e}")))?;
+    UnitTemplate::parse(&doc).map_err(|e| StoreError::Corrupt(format!("template {id}: {}", e[0])))
+}
+
+impl Store {
+    /// The template in force for `kind`: the newest stored version, or the shipped default
+    /// (version 0) while none is stored.
+    pub async fn safety_template(&self, actor: &Actor, kind: CampaignKind) -> Result<TemplateVersion> {
+        require(actor, Action::Read)?;
+        self.current_template(kind).await
+    }
+
+    async fn current_template(&self, kind: CampaignKind) -> Result<TemplateVersion> {
+        let row: Option<(i64, i64, String, String, i64, Option<String>)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT t.id, t.version, t.name, t.body, t.created_ms, a.display_name
+               FROM safety_templates t LEFT JOIN accounts a ON a.id = t.created_by
+              WHERE t.kind = $1 ORDER BY t.version DESC LIMIT 1"
+        )
+        .bind(kind.as_str())
+        .fetch_optional(pool)
+        .await)?;
+        Ok(match row {
+            Some((id, version, name, body, created_ms, created_by)) => TemplateVersion {
+                id: Some(id),
+                kind: kind.as_str().into(),
+                version,
+                name,
+                template: parse_template(id, &body)?,
+                created_ms: Some(created_ms),
+                created_by,
+            },
+            None => TemplateVersion {
+                id: None,
+                kind: kind.as_str().into(),
+                version: 0,
+                name: DEFAULT_TEMPLATE_NAME.into(),
+                template: UnitTemplate::safe_unit_default(),
+                created_ms: None,
+                created_by: None,
+            },
+        })
+    }
+
+    /// A stored version by id (what a campaign runs on).
+    pub(crate) async fn template_by_id(&self, id: i64) -> Result<UnitTemplate> {
+        let body: Option<String> =
+            on_pool!(&self.db, |pool| sqlx::query_scalar("SELECT body FROM safety_templates WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await)?;
+        parse_template(id, &body.ok_or(StoreError::NotFound)?)
+    }
+
+    /// Every stored version of `kind`, newest first, with the campaigns that use each.
+    pub async fn safety_template_versions(&self, actor: &Actor, kind: CampaignKind) -> Result<Vec<TemplateSummary>> {
+        require(actor, Action::Read)?;
+        Ok(on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT t.id, t.version, t.name, t.created_ms, a.display_name AS created_by,
+                    (SELECT count(*) FROM safety_campaigns c WHERE c.template_id = t.id) AS campaigns
+               FROM safety_templates t LEFT JOIN accounts a ON a.id = t.created_by
+              WHERE t.kind = $1 ORDER BY t.version DESC"
+        )
+        .bind(kind.as_str())
+        .fetch_all(pool)
+        .await)?)
+    }
+
+    /// Store `template` as the next version of `kind`, if `expected_version` is the one in
+    /// force (0 for the shipped default). City administrators only; audited. Earlier versions
+    /// stay as they were: campaigns that use them keep their rules.
+    pub async fn save_safety_template(
+        &self,
+        actor: &Actor,
+        kind: CampaignKind,
+        expected_version: i64,
+        name: &str,
+        template: &UnitTemplate,
+    ) -> Result<TemplateVersion> {
+        require_admin(actor)?;
+        if !is_city(&actor.scope.region) {
+            return Err(StoreError::Refused {
+                status: 403,
+                message: "评分表由市级管理员维护 / templates are kept by the city's administrators".into(),
+            });
+        }
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "name",
+                "请填写评分表名称(100 字以内)/ a name of at most 100 characters",
+            )]));
+        }
+        template.check().map_err(StoreError::Invalid)?;
+        let before = self.current_template(kind).await?;
+        if before.version != expected_version {
+            return Err(StoreError::Conflict(format!(
+                "评分表已更新为第 {} 版,请刷新后重试 / the template is at version {} now: reload and retry",
+                before.version, before.version
+            )));
+        }
+        let now = now_ms();
+        let body = serde_json::to_string(template).expect("serialisable");
+        let version = expected_version + 1;
+        on_pool!(&self.db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            // The unique (kind, version) makes a concurrent save of the same version fail here.
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO safety_templates (kind, version, name, body, created_by, created_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(kind.as_str())
+            .bind(version)
+            .bind(name)
+            .bind(&body)
+            .bind(actor.account_id)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let event = AuditEvent {
+                at_ms: now,
+                actor_id: Some(actor.account_id),
+                actor_name: actor.username.clone(),
+                action: "safety.template_save".into(),
+                target_kind: "safety_template".into(),
+                target_id: Some(id),
+                success: true,
+                before: serde_json::json!({ "kind": kind.as_str(), "version": before.version }),
+                after: serde_json::json!({ "kind": kind.as_str(), "version": version, "name": name,
+                    "tasks": template.tasks().count(), "negative": template.negative.len(), "veto": template.veto.len() }),
+            };
+            write_audit!(&mut *tx, &event, actor.scope.region.as_str())?;
+            tx.commit().await?;
+        });
+        self.current_template(kind).await
+    }
+
+    /// Open a campaign for the actor's region (the city, or their county). It runs on the
+    /// template in force, stored as version 1 first if only the shipped default exists, so
+    /// that later edits never change it. One per kind, year and region.
+    pub async fn create_safety_campaign(
+        &self,
+        actor: &Actor,
+        kind: CampaignKind,
+        draft: &CampaignDraft,
+    ) -> Result<Campaign> {
+        require_admin(actor)?;
+        let region = self.region(&actor.scope, *actor.scope.region.ids().last().unwrap_or(&0)).await?;
+        if !matches!(region.level, pingan_domain::RegionLevel::City | pingan_domain::RegionLevel::County) {
+            return Err(StoreError::Refused {
+                status: 403,
+                message: "创建活动由市级或县级管理员发起 / campaigns are opened by city or county administrators"
+                    .into(),
+            });
+        }
+        let current = self.current_template(kind).await?;
+        let now = now_ms();
+        let default_body = serde_json::to_string(&current.template).expect("serialisable");
+        let id: i64 = on_pool!(&self.db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let template_id = match current.id {
+                Some(id) => id,
+                None => {
+                    sqlx::query(
+                        "INSERT INTO safety_templates (kind, version, name, body, created_by, created_ms)
+                         VALUES ($1, 1, $2, $3, NULL, $4) ON CONFLICT (kind, version) DO NOTHING",
+                    )
+                    .bind(kind.as_str())
+                    .bind(DEFAULT_TEMPLATE_NAME)
+                    .bind(&default_body)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query_scalar("SELECT id FROM safety_templates WHERE kind = $1 AND version = 1")
+                        .bind(kind.as_str())
+                        .fetch_one(&mut *tx)
+                        .await?
+                }
+            };
+            let inserted: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO safety_campaigns (kind, year, name, template_id, region_id, region_path, apply_until,
+                                               notice_days, created_by, created_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 ON CONFLICT (kind, year, region_id) DO NOTHING RETURNING id",
+            )
+            .bind(kind.as_str())
+            .bind(i64::from(draft.year))
+            .bind(&draft.name)
+            .bind(template_id)
+            .bind(region.id)
+            .bind(region.path.as_str())
+            .bind(draft.apply_until.to_string())
+            .bind(i64::from(draft.notice_days))
+            .bind(actor.account_id)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(id) = inserted else {
+                return Err(StoreError::Conflict(format!(
+                    "{}{}年度的{}创建活动已经存在 / this region already has its {} campaign",
+                    region.name,
+                    draft.year,
+                    kind.zh(),
+                    draft.year
+                )));
+            };
+            let event = AuditEvent {
+                at_ms: now,
+                actor_id: Some(actor.account_id),
+                actor_name: actor.username.clone(),
+                action: "safety.campaign_create".into(),
+                target_kind: "safety_campaign".into(),
+                target_id: Some(id),
+                success: true,
+                before: serde_json::Value::Null,
+                after: serde_json::json!({ "kind": kind.as_str(), "year": draft.year, "name": draft.name,
+                    "template_id": template_id, "apply_until": draft.apply_until.to_string(), "notice_days": draft.notice_days }),
+            };
+            write_audit!(&mut *tx, &event, region.path.as_str())?;
+            tx.commit().await?;
+            id
+        });
+        self.safety_campaign(actor, id).await.map(|(c, _)| c)
+    }
+
+    /// The campaigns the actor takes part in: those of their region and the regions above it
+    /// (a county's units apply to the city's campaign), and those below it. Newest first.
+    pub async fn safety_campaigns(&self, actor: &Actor) -> Result<Vec<Campaign>> {
+        require(actor, Action::Read)?;
+        let above = actor.scope.region.ids().iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let sql = format!(
+            "{CAMPAIGN_SELECT} WHERE (c.region_path >= $1 AND c.region_path < $2) OR c.region_id IN ({above})
+              ORDER BY c.year DESC, c.id DESC LIMIT 500"
+        );
+        let rows: Vec<CampaignRecord> = on_pool!(&self.db, |pool| sqlx::query_as(&sql)
+            .bind(actor.scope.region.as_str())
+            .bind(actor.scope.region.subtree_end())
+            .fetch_all(pool)
+            .await)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let n = self.count_applications(actor, r.id).await?;
+            out.push(r.into_campaign(n)?);
+        }
+        Ok(out)
+    }
+
+    /// One campaign the actor takes part in, with its template version.
+    pub async fn safety_campaign(&self, actor: &Actor, id: i64) -> Result<(Campaign, UnitTemplate)> {
+        require(actor, Action::Read)?;
+        let sql = format!("{CAMPAIGN_SELECT} WHERE c.id = $1");
+        let row: Option<CampaignRecord> =
+            on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)?;
+        let row = row.ok_or(StoreError::NotFound)?;
+        let path = RegionPath::parse(&row.region_path).ok_or_else(|| StoreError::Corrupt("campaign path".into()))?;
+        if !(actor.scope.covers_region(&path) || path.contains(&actor.scope.region)) {
+            return Err(StoreError::NotFound);
+        }
+        let template = self.template_by_id(row.template_id).await?;
+        let n = self.count_applications(actor, id).await?;
+        Ok((row.into_campaign(n)?, template))
+    }
+
+    async fn count_applications(&self, actor: &Actor, campaign_id: i64) -> Result<i64> {
+        let (own, org) = applications::own_org_filter(actor, 4);
+        let sql = format!(
+            "SELECT count(*) FROM safety_applications
+              WHERE campaign_id = $1 AND region_path >= $2 AND region_path < $3 {own}"
+        );
+        Ok(on_pool!(&self.db, |pool| {
+            let q = sqlx::query_scalar(&sql)
+                .bind(campaign_id)
+                .bind(actor.scope.region.as_str())
+                .bind(actor.scope.region.subtree_end());
+            match org {
+                Some(org) => q.bind(org),
+                None => q,
+            }
+            .fetch_one(pool)
+            .await
+        })?)
+    }
+}

@@ -1,0 +1,476 @@
+//! `/api/v1/safety/*`: 平安创建 — the scorecard template and its versions, yearly campaigns,
+//! units' applications and their steps (申报 → 自评 → 审核 → 验收 → 公示 → 授牌), evidence files,
+//! the incident register, and the decisions on what the platform proposes from its records.
+
+use super::attachments::{Upload, blob_response, read_upload, store_blobs, upload_limit};
+use super::{ApiJson, ApiPath, ApiQuery, Page, Paging};
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::error::{ApiResult, AppError, ErrorBody};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use pingan_domain::FieldError;
+use pingan_domain::org::industry_name;
+use pingan_domain::safety::{
+    ApplicationCommand, ApplicationState, CampaignKind, IncidentKind, RawCampaign, RawIncident, UnitTemplate,
+};
+use pingan_store::blobs::AttachmentPolicy;
+use pingan_store::safety::{
+    ApplicationDetail, ApplicationFilter, ApplicationView, Campaign, Incident, IncidentFilter, Proposal,
+    ProposalDecision, SafetyEvidence, TemplateSummary, TemplateVersion,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_template, put_template))
+        .routes(routes!(template_versions))
+        .routes(routes!(list_campaigns, create_campaign))
+        .routes(routes!(get_campaign))
+        .routes(routes!(apply))
+        .routes(routes!(list_applications))
+        .routes(routes!(get_application))
+        .routes(routes!(act))
+        .routes(routes!(list_incidents, record_incident))
+        .routes(routes!(get_incident))
+        .routes(routes!(decide_proposal))
+        .routes(routes!(upload_evidence))
+        .layer(DefaultBodyLimit::max(upload_limit(&AttachmentPolicy::default())))
+        .routes(routes!(download_evidence))
+}
+
+fn kind(s: &str) -> Result<CampaignKind, AppError> {
+    CampaignKind::parse(s).ok_or(AppError::NotFound)
+}
+
+/// The template in force (`safe_unit`): the newest stored version, or the shipped default as
+/// version 0.
+#[utoipa::path(get, path = "/api/v1/safety/templates/{kind}", tag = "safety", params(("kind" = String, Path)),
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_template(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(k): ApiPath<String>,
+) -> ApiResult<Json<TemplateVersion>> {
+    Ok(Json(state.store.safety_template(&caller.actor, kind(&k)?).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TemplateRequest {
+    /// The version the caller edited (0 for the shipped default); 409 when another was saved since.
+    pub version: i64,
+    pub name: String,
+    /// The template (`total`, `pass`, `positive`, `negative`, `veto`), as `GET` returns it.
+    #[schema(value_type = Object)]
+    pub template: Value,
+}
+
+/// Save the next version of the template (city administrators). Every mistake is named by its
+/// field (`positive[2].tasks[0].max`); campaigns already opened keep the version they use.
+#[utoipa::path(put, path = "/api/v1/safety/templates/{kind}", tag = "safety", params(("kind" = String, Path)),
+    request_body = TemplateRequest,
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn put_template(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    ApiPath(k): ApiPath<String>,
+    ApiJson(req): ApiJson<TemplateRequest>,
+) -> ApiResult<Json<TemplateVersion>> {
+    caller.check_write(&headers)?;
+    let kind = kind(&k)?;
+    let template = UnitTemplate::parse(&req.template).map_err(AppError::Invalid)?;
+    Ok(Json(state.store.save_safety_template(&caller.actor, kind, req.version, &req.name, &template).await?))
+}
+
+/// Every stored version, newest first, with how many campaigns use each.
+#[utoipa::path(get, path = "/api/v1/safety/templates/{kind}/versions", tag = "safety", params(("kind" = String, Path)),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+pub async fn template_versions(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(k): ApiPath<String>,
+) -> ApiResult<Json<Vec<TemplateSummary>>> {
+    Ok(Json(state.store.safety_template_versions(&caller.actor, kind(&k)?).await?))
+}
+
+/// The campaigns the caller takes part in: their region's, those above it, those below it.
+#[utoipa::path(get, path = "/api/v1/safety/campaigns", tag = "safety",
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+pub async fn list_campaigns(State(state): State<AppState>, caller: ApiCaller) -> ApiResult<Json<Vec<Campaign>>> {
+    Ok(Json(state.store.safety_campaigns(&caller.actor).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CampaignRequest {
+    /// `safe_unit` (平安单位).
+    pub kind: String,
+    pub name: String,
+    pub year: i32,
+    /// Last day of applications, `YYYY-MM-DD`.
+    pub apply_until: String,
+    /// 公示 in working days (default 5).
+    pub notice_days: Option<u32>,
+}
+
+/// Open a campaign for the caller's region (city or county administrators) on the template in
+/// force.
+#[utoipa::path(post, path = "/api/v1/safety/campaigns", tag = "safety", request_body = CampaignRequest,
+    responses((status = 201, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn create_campaign(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<CampaignRequest>,
+) -> ApiResult<(StatusCode, Json<Campaign>)> {
+    caller.check_write(&headers)?;
+    let kind = CampaignKind::parse(&req.kind).ok_or_else(|| {
+        AppError::Invalid(vec![FieldError::new("kind", "活动类别为 safe_unit / kind must be safe_unit")])
+    })?;
+    let raw =
+        RawCampaign { name: req.name, year: req.year, apply_until: req.apply_until, notice_days: req.notice_days };
+    let draft = raw.parse(pingan_store::mediation::china_today()).map_err(AppError::Invalid)?;
+    let campaign = state.store.create_safety_campaign(&caller.actor, kind, &draft).await?;
+    Ok((StatusCode::CREATED, Json(campaign)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignResponse {
+    #[schema(value_type = Object)]
+    pub campaign: Campaign,
+    /// The template version the campaign runs on.
+    #[schema(value_type = Object)]
+    pub template: UnitTemplate,
+}
+
+/// One campaign with the template version it runs on.
+#[utoipa::path(get, path = "/api/v1/safety/campaigns/{id}", tag = "safety", params(("id" = i64, Path)),
+    responses((status = 200, body = CampaignResponse), (status = 404, body = ErrorBody)))]
+pub async fn get_campaign(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<CampaignResponse>> {
+    let (campaign, template) = state.store.safety_campaign(&caller.actor, id).await?;
+    Ok(Json(CampaignResponse { campaign, template }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ApplyRequest {
+    /// The social unit applying.
+    pub org_id: i64,
+}
+
+/// Apply for a unit (申报): its contact, or a township dispatcher or administrator for a unit
+/// in their scope; until the campaign's deadline.
+#[utoipa::path(post, path = "/api/v1/safety/campaigns/{id}/applications", tag = "safety", params(("id" = i64, Path)),
+    request_body = ApplyRequest,
+    responses((status = 201, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn apply(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<ApplyRequest>,
+) -> ApiResult<(StatusCode, Json<ApplicationView>)> {
+    caller.check_write(&headers)?;
+    let application = state.store.apply_for_safe_unit(&caller.actor, id, req.org_id).await?;
+    Ok((StatusCode::CREATED, Json(application)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ApplicationParams {
+    pub campaign_id: Option<i64>,
+    /// `drafting`, `submitted`, `returned`, `accepted`, `publicised`, `awarded`, `not_passed`, `revoked`.
+    pub state: Option<String>,
+    /// An industry code, `I01`–`I34`.
+    pub industry: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// Applications in the caller's scope (a unit's contact: their own), most recently changed first.
+#[utoipa::path(get, path = "/api/v1/safety/applications", tag = "safety", params(ApplicationParams),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody)))]
+pub async fn list_applications(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiQuery(p): ApiQuery<ApplicationParams>,
+) -> ApiResult<Json<Page<ApplicationView>>> {
+    let paging = Paging { page: p.page, per_page: p.per_page }.limit_offset()?;
+    let state_filter = match p.state.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(ApplicationState::parse(s).ok_or_else(|| {
+            AppError::Invalid(vec![FieldError::new("state", format!("没有这个状态 {s} / no such state {s}"))])
+        })?),
+    };
+    let industry = match p.industry.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(i) if industry_name(i).is_some() => Some(i.to_owned()),
+        Some(i) => {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "industry",
+                format!("没有这个行业 {i} / no such industry {i}"),
+            )]));
+        }
+    };
+    let filter = ApplicationFilter {
+        campaign_id: p.campaign_id,
+        state: state_filter,
+        industry,
+        page: paging.1 / paging.0 + 1,
+        per_page: paging.0,
+    };
+    let (items, total) = state.store.safety_applications(&caller.actor, &filter).await?;
+    Ok(Json(Page::new(items, total, paging)))
+}
+
+/// One application: its scorecard so far, the template version, evidence, proposals, and how
+/// the caller stands to it (`relation`: unit / department / office).
+#[utoipa::path(get, path = "/api/v1/safety/applications/{id}", tag = "safety", params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+pub async fn get_application(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<ApplicationDetail>> {
+    Ok(Json(state.store.safety_application(&caller.actor, id).await?))
+}
+
+/// A step of an application, with the `version` the caller saw and an `action`:
+/// `self_score` {task, points, note}, `submit`, `review` {accept, comment}, `inspect`
+/// {task, points, note}, `conclude` {team}, `object` {text}, `resolve_objection` {index,
+/// upheld, reason}, `award`. 409 when the version moved or the state does not allow it.
+#[utoipa::path(post, path = "/api/v1/safety/applications/{id}/actions", tag = "safety", params(("id" = i64, Path)),
+    request_body(content = Object, description = "`version`, `action` and the action's fields"),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn act(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    body: Bytes,
+) -> ApiResult<Json<ApplicationView>> {
+    caller.check_write(&headers)?;
+    let (version, command): (i64, ApplicationCommand) = super::versioned_action(&body, "申报")?;
+    Ok(Json(state.store.act_on_application(&caller.actor, id, version, command).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct IncidentParams {
+    /// `fire`, `accident`, `traffic`, `criminal`, `mass`, `petition`, `opinion`, `violence`.
+    pub kind: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// The incident register in the caller's scope, newest first.
+#[utoipa::path(get, path = "/api/v1/safety/incidents", tag = "safety", params(IncidentParams),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_incidents(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiQuery(p): ApiQuery<IncidentParams>,
+) -> ApiResult<Json<Page<Incident>>> {
+    let paging = Paging { page: p.page, per_page: p.per_page }.limit_offset()?;
+    let kind = match p.kind.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(k) => Some(IncidentKind::parse(k).ok_or_else(|| {
+            AppError::Invalid(vec![FieldError::new("kind", format!("没有这种事件类别 {k} / no such kind {k}"))])
+        })?),
+    };
+    let filter = IncidentFilter { kind, page: paging.1 / paging.0 + 1, per_page: paging.0 };
+    let (items, total) = state.store.incidents(&caller.actor, &filter).await?;
+    Ok(Json(Page::new(items, total, paging)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct IncidentRequest {
+    /// `fire`, `accident`, `traffic`, `criminal`, `mass`, `petition`, `opinion`, `violence`.
+    pub kind: String,
+    /// `ordinary` (一般), `serious` (较大), `major` (重大), `extraordinary` (特大).
+    pub severity: String,
+    pub occurred_on: String,
+    pub summary: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub casualties: u32,
+    /// The unit it happened at, when known.
+    pub org_id: Option<i64>,
+    /// Otherwise the township, village or grid.
+    pub region_id: Option<i64>,
+}
+
+/// Record an incident; it is proposed at once against the open applications of its year at
+/// the unit or its address.
+#[utoipa::path(post, path = "/api/v1/safety/incidents", tag = "safety", request_body = IncidentRequest,
+    responses((status = 201, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn record_incident(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<IncidentRequest>,
+) -> ApiResult<(StatusCode, Json<Incident>)> {
+    caller.check_write(&headers)?;
+    let raw = RawIncident {
+        kind: req.kind,
+        severity: req.severity,
+        occurred_on: req.occurred_on,
+        summary: req.summary,
+        address: req.address,
+        casualties: req.casualties,
+    };
+    let incident = state.store.record_incident(&caller.actor, &raw, req.region_id, req.org_id).await?;
+    Ok((StatusCode::CREATED, Json(incident)))
+}
+
+/// One incident in the caller's scope.
+#[utoipa::path(get, path = "/api/v1/safety/incidents/{id}", tag = "safety", params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+pub async fn get_incident(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Incident>> {
+    Ok(Json(state.store.incident(&caller.actor, id).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DecisionRequest {
+    /// Confirm (the event enters the scorecard) or dismiss (with a reason).
+    pub confirm: bool,
+    /// A corrected item code of the same list.
+    pub code: Option<String>,
+    /// A corrected severity.
+    pub severity: Option<String>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Confirm or dismiss a proposal (the competent department or the 平安办). A confirmation
+/// re-scores the application and may end its 公示 or revoke its title.
+#[utoipa::path(post, path = "/api/v1/safety/proposals/{id}/decision", tag = "safety", params(("id" = i64, Path)),
+    request_body = DecisionRequest,
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn decide_proposal(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<DecisionRequest>,
+) -> ApiResult<Json<Proposal>> {
+    caller.check_write(&headers)?;
+    let decision =
+        ProposalDecision { confirm: req.confirm, code: req.code, severity: req.severity, reason: req.reason };
+    Ok(Json(state.store.decide_proposal(&caller.actor, id, &decision).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceDto {
+    pub id: i64,
+    pub application_id: i64,
+    pub task_code: String,
+    pub name: String,
+    pub mime: String,
+    pub size: i64,
+    pub is_image: bool,
+    pub added_by: String,
+    pub added_ms: i64,
+    pub url: String,
+}
+
+impl From<SafetyEvidence> for EvidenceDto {
+    fn from(e: SafetyEvidence) -> Self {
+        EvidenceDto {
+            url: format!("/api/v1/safety/evidence/{}", e.id),
+            mime: e.kind.mime().into(),
+            is_image: e.kind.is_image(),
+            id: e.id,
+            application_id: e.application_id,
+            task_code: e.task_code,
+            name: e.name,
+            size: e.size,
+            added_by: e.added_by,
+            added_ms: e.added_ms,
+        }
+    }
+}
+
+/// Add evidence files to one task of the self-assessment: `multipart/form-data` with `task`
+/// (`P1.1`) and one or more `file` parts (images or PDF, by content; 5 per task, 60 in all).
+/// The unit only, before it submits.
+#[utoipa::path(post, path = "/api/v1/safety/applications/{id}/evidence", tag = "safety", params(("id" = i64, Path)),
+    request_body(content = Object, content_type = "multipart/form-data", description = "`task` and one or more `file` parts"),
+    responses((status = 201, body = Vec<EvidenceDto>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> ApiResult<(StatusCode, Json<Vec<EvidenceDto>>)> {
+    caller.check_write(&headers)?;
+    let added = add_evidence(&state, &caller.actor, id, multipart).await?;
+    Ok((StatusCode::CREATED, Json(added.into_iter().map(EvidenceDto::from).collect())))
+}
+
+/// Check, read the upload, then add its files.
+async fn add_evidence(
+    state: &AppState,
+    actor: &pingan_domain::access::Actor,
+    id: i64,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Vec<SafetyEvidence>, AppError> {
+    // Whether they may add to this application at all, before reading the upload.
+    state.store.check_safety_evidence_addable(actor, id, None, &[]).await?;
+    let Upload { fields, files } = read_upload(multipart, &AttachmentPolicy::default()).await?;
+    let task = fields.get("task").map(String::as_str).unwrap_or("");
+    add_evidence_files(state, actor, id, task, files).await
+}
+
+/// Check the task and the counts, store the bytes, record them: what the API and the page share.
+pub(crate) async fn add_evidence_files(
+    state: &AppState,
+    actor: &pingan_domain::access::Actor,
+    id: i64,
+    task: &str,
+    files: Vec<super::attachments::CheckedFile>,
+) -> Result<Vec<SafetyEvidence>, AppError> {
+    let task = task.trim();
+    if task.is_empty() {
+        return Err(AppError::Invalid(vec![FieldError::new("task", "请选择材料对应的任务 / choose the task")]));
+    }
+    let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+    state.store.check_safety_evidence_addable(actor, id, Some(task), &names).await?;
+    let stored = store_blobs(&state.blobs, files).await?;
+    Ok(state.store.add_safety_evidence(actor, id, task, &stored).await?)
+}
+
+/// The bytes of one evidence file, for anyone who may read its application.
+#[utoipa::path(get, path = "/api/v1/safety/evidence/{id}", tag = "safety", params(("id" = i64, Path)),
+    responses((status = 200, description = "The file"), (status = 304, description = "Unchanged (If-None-Match)"),
+              (status = 404, body = ErrorBody)))]
+pub async fn download_evidence(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Response> {
+    let e = state.store.safety_evidence_item(&caller.actor, id).await?;
+    blob_response(&state.blobs, &headers, &e.sha256, e.kind, &e.name).await
+}

@@ -1,0 +1,430 @@
+//! Safe creation (平安创建) through the API, on both engines: a school applies, self-assesses
+//! with evidence, is returned and then accepted by its competent department (教育局), is scored
+//! on site and put on notice; a fire at its address is proposed (and deducts only once
+//! confirmed); the title is awarded and a veto event revokes it. Refusals write nothing:
+//! a score above the maximum, a missing evidence file, a unit outside one's scope, an
+//! application after the deadline, a template whose scores do not sum.
+
+mod common;
+
+use common::{Session, TestApp};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn fields(err: &Value) -> Vec<String> {
+    err["fields"]
+        .as_array()
+        .map_or_else(Vec::new, |f| f.iter().map(|x| x["field"].as_str().unwrap_or_default().to_owned()).collect())
+}
+
+fn china_today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+async fn sql(app: &TestApp, statement: &str) {
+    pingan_store::on_pool!(app.store.db(), |pool| pingan_store::sqlx::query(statement)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))
+    .expect("SQL");
+}
+
+/// The first county's first school (it has a contact's account), its county's code.
+async fn school(admin: &Session) -> (Value, String) {
+    let (_, county) = admin.get("/api/v1/regions/2").await;
+    let county_code = county["region"]["code"].as_str().expect("county code").to_owned();
+    let (_, schools) = admin.get("/api/v1/orgs?industry=I01&region_id=2&per_page=200").await;
+    let school = schools["items"]
+        .as_array()
+        .expect("schools")
+        .iter()
+        .min_by_key(|o| o["id"].as_i64())
+        .expect("a school in the first county")
+        .clone();
+    (school, county_code)
+}
+
+async fn act(s: &Session, id: i64, body: Value) -> (StatusCode, Value) {
+    let (_, detail) = s.get(&format!("/api/v1/safety/applications/{id}")).await;
+    let mut body = body;
+    body["version"] = detail["application"]["version"].clone();
+    s.post(&format!("/api/v1/safety/applications/{id}/actions"), &body).await
+}
+
+async fn detail(s: &Session, id: i64) -> Value {
+    let (status, d) = s.get(&format!("/api/v1/safety/applications/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{d}");
+    d
+}
+
+async fn upload(s: &Session, id: i64, task: &str) -> (StatusCode, Value) {
+    let png = common::png(4, 4, [200, 30, 30]);
+    let (content_type, body) = common::multipart(&[("task", task)], "file", &[("记录.png", &png)]);
+    let res = s
+        .client
+        .post(s.url(&format!("/api/v1/safety/applications/{id}/evidence")))
+        .header("X-CSRF-Token", &s.csrf)
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("upload");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn open_campaign(admin: &Session) -> Value {
+    let today = china_today();
+    let until = today + chrono::Duration::days(20);
+    let (status, campaign) = admin
+        .post(
+            "/api/v1/safety/campaigns",
+            &json!({"kind": "safe_unit", "name": "平安单位创建", "year": chrono::Datelike::year(&today),
+                    "apply_until": until.to_string()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{campaign}");
+    campaign
+}
+
+on_both_engines!(a_school_is_awarded_and_a_veto_revokes_its_title, |app: TestApp| async move {
+    let admin = app.login("admin").await;
+    let (school, county) = school(&admin).await;
+    let school_id = school["id"].as_i64().unwrap();
+    let unit = app.login(&format!("unit.{school_id}")).await;
+    let education = app.login(&format!("dept.{county}.jiaoyu")).await;
+    let office = app.login(&format!("dept.{county}.zhengfa")).await;
+    let firefighters = app.login(&format!("dept.{county}.xiaofang")).await;
+    let police = app.login(&format!("dept.{county}.gongan")).await;
+
+    // The template in force is the shipped default until an administrator saves one.
+    let (_, template) = admin.get("/api/v1/safety/templates/safe_unit").await;
+    assert_eq!(template["version"], 0);
+    let campaign = open_campaign(&admin).await;
+    assert_eq!(campaign["template_version"], 1, "opening a campaign stores the default as version 1");
+    let (status, _) = admin
+        .post(
+            "/api/v1/safety/campaigns",
+            &json!({"kind": "safe_unit", "name": "再开一次",
+        "year": campaign["year"], "apply_until": campaign["apply_until"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "one campaign per kind, year and region");
+    let cid = campaign["id"].as_i64().unwrap();
+
+    // The contact applies for their own unit only, once.
+    let (status, _) =
+        unit.post(&format!("/api/v1/safety/campaigns/{cid}/applications"), &json!({"org_id": school_id + 1})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, application) =
+        unit.post(&format!("/api/v1/safety/campaigns/{cid}/applications"), &json!({"org_id": school_id})).await;
+    assert_eq!(status, StatusCode::CREATED, "{application}");
+    assert_eq!(application["state"], "drafting");
+    assert_eq!(application["industry_name"], "平安校园");
+    assert!(application["dept_name"].as_str().unwrap().ends_with("教育局"), "{application}");
+    let id = application["id"].as_i64().unwrap();
+    let (status, _) =
+        unit.post(&format!("/api/v1/safety/campaigns/{cid}/applications"), &json!({"org_id": school_id})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Self-assessment: a score above the maximum is refused and writes nothing.
+    let d = detail(&unit, id).await;
+    let version = d["application"]["version"].clone();
+    let (status, err) = act(&unit, id, json!({"action": "self_score", "task": "P1.1", "points": 6, "note": ""})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert_eq!(fields(&err), ["points"]);
+    assert_eq!(detail(&unit, id).await["application"]["version"], version);
+    let tasks: Vec<Value> = d["template"]["positive"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["tasks"].as_array().unwrap().clone())
+        .collect();
+    assert_eq!(tasks.len(), 21);
+    for t in &tasks {
+        let (status, err) =
+            act(&unit, id, json!({"action": "self_score", "task": t["code"], "points": t["max"], "note": "已落实"}))
+                .await;
+        assert_eq!(status, StatusCode::OK, "{err}");
+    }
+    // Evidence is required where the template says so.
+    let (status, err) = act(&unit, id, json!({"action": "submit"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{err}");
+    assert_eq!(fields(&err), ["evidence"]);
+    let (status, err) = upload(&unit, id, "P9.9").await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["task".to_owned()]), "{err}");
+    for t in tasks.iter().filter(|t| t["evidence_required"] == true) {
+        let (status, added) = upload(&unit, id, t["code"].as_str().unwrap()).await;
+        assert_eq!(status, StatusCode::CREATED, "{added}");
+    }
+    let (status, err) = act(&unit, id, json!({"action": "submit"})).await;
+    assert_eq!(status, StatusCode::OK, "{err}");
+    // Submitted: no more files, no more scores.
+    let (status, _) = upload(&unit, id, "P1.1").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Review by the competent department only; a return must say why.
+    let (status, _) = act(&office, id, json!({"action": "review", "accept": true, "comment": ""})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, err) = act(&education, id, json!({"action": "review", "accept": false, "comment": ""})).await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["comment".to_owned()]));
+    let (status, back) =
+        act(&education, id, json!({"action": "review", "accept": false, "comment": "补充应急演练照片"})).await;
+    assert_eq!((status, back["state"].as_str()), (StatusCode::OK, Some("returned")));
+    act(&unit, id, json!({"action": "submit"})).await;
+    let (status, accepted) =
+        act(&education, id, json!({"action": "review", "accept": true, "comment": "材料齐全"})).await;
+    assert_eq!((status, accepted["state"].as_str()), (StatusCode::OK, Some("accepted")), "{accepted}");
+
+    // On site: 90 points (10 short on the first tasks), then the conclusion puts it on notice.
+    let mut short = 10;
+    for t in &tasks {
+        let max = t["max"].as_i64().unwrap();
+        let cut = short.min(max);
+        short -= cut;
+        let (status, err) =
+            act(&education, id, json!({"action": "inspect", "task": t["code"], "points": max - cut, "note": ""})).await;
+        assert_eq!(status, StatusCode::OK, "{err}");
+    }
+    let (status, concluded) = act(&office, id, json!({"action": "conclude", "team": "县平安办验收组"})).await;
+    assert_eq!(status, StatusCode::OK, "{concluded}");
+    assert_eq!((concluded["state"].as_str(), concluded["total"].as_i64()), (Some("publicised"), Some(90)));
+    let (status, err) = act(&office, id, json!({"action": "award"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "no award during the notice: {err}");
+
+    // A fire at the school's address: proposed, and nothing deducted until confirmed.
+    let (status, fire) = firefighters
+        .post(
+            "/api/v1/safety/incidents",
+            &json!({"kind": "fire", "severity": "ordinary", "occurred_on": china_today().to_string(),
+                    "summary": "食堂油锅起火,当即扑灭,无人员伤亡", "address": school["address"],
+                    "region_id": school["region_id"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{fire}");
+    assert_eq!(fire["proposals"], 1, "{fire}");
+    let d = detail(&education, id).await;
+    let proposal = &d["proposals"][0];
+    assert_eq!((proposal["item_code"].as_str(), proposal["status"].as_str()), (Some("N09"), Some("proposed")));
+    assert_eq!(d["application"]["total"], 90);
+    let pid = proposal["id"].as_i64().unwrap();
+    let (status, _) = unit.post(&format!("/api/v1/safety/proposals/{pid}/decision"), &json!({"confirm": true})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, confirmed) =
+        education.post(&format!("/api/v1/safety/proposals/{pid}/decision"), &json!({"confirm": true})).await;
+    assert_eq!((status, confirmed["status"].as_str()), (StatusCode::OK, Some("confirmed")), "{confirmed}");
+    let (status, _) =
+        education.post(&format!("/api/v1/safety/proposals/{pid}/decision"), &json!({"confirm": true})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a proposal is decided once");
+    let d = detail(&education, id).await;
+    assert_eq!(
+        (d["application"]["total"].as_i64(), d["application"]["state"].as_str()),
+        (Some(88), Some("publicised"))
+    );
+
+    // The notice period passes (moved back here instead of waiting), then the award.
+    let until = d["snapshot"]["notice_until"].as_str().unwrap().to_owned();
+    let yesterday = (china_today() - chrono::Duration::days(1)).to_string();
+    sql(&app, &format!("UPDATE safety_applications SET snapshot = replace(snapshot, '\"notice_until\":\"{until}\"', '\"notice_until\":\"{yesterday}\"') WHERE id = {id}")).await;
+    let (status, awarded) = act(&office, id, json!({"action": "award"})).await;
+    assert_eq!((status, awarded["state"].as_str()), (StatusCode::OK, Some("awarded")), "{awarded}");
+
+    // A dismissal needs a reason.
+    let (_, minor) = police
+        .post(
+            "/api/v1/safety/incidents",
+            &json!({"kind": "criminal", "severity": "ordinary", "occurred_on": china_today().to_string(),
+                    "summary": "校外人员盗窃电动车一辆", "org_id": school_id}),
+        )
+        .await;
+    assert_eq!(minor["proposals"], 1, "{minor}");
+    let d = detail(&office, id).await;
+    let pid = d["proposals"][1]["id"].as_i64().unwrap();
+    let (status, err) =
+        office.post(&format!("/api/v1/safety/proposals/{pid}/decision"), &json!({"confirm": false})).await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["reason".to_owned()]));
+    let (status, _) = office
+        .post(&format!("/api/v1/safety/proposals/{pid}/decision"), &json!({"confirm": false, "reason": "案发地在校外"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // A major criminal case at the school proposes the veto; confirmed, it revokes the title.
+    let (_, major) = police
+        .post(
+            "/api/v1/safety/incidents",
+            &json!({"kind": "criminal", "severity": "major", "occurred_on": china_today().to_string(),
+                    "summary": "校内发生故意伤害致人重伤案件", "org_id": school_id, "casualties": 1}),
+        )
+        .await;
+    assert_eq!(major["proposals"], 1, "{major}");
+    let d = detail(&office, id).await;
+    let veto = &d["proposals"][2];
+    assert_eq!((veto["list"].as_str(), veto["item_code"].as_str()), (Some("veto"), Some("V1")));
+    let pid = veto["id"].as_i64().unwrap();
+    let (status, _) = office.post(&format!("/api/v1/safety/proposals/{pid}/decision"), &json!({"confirm": true})).await;
+    assert_eq!(status, StatusCode::OK);
+    let d = detail(&unit, id).await;
+    assert_eq!(d["application"]["state"], "revoked");
+    assert_eq!(d["application"]["outcome"], "disqualified");
+    assert!(d["snapshot"]["ended"]["reason"].as_str().unwrap().starts_with("一票否决"), "{d}");
+    // The unit's contact reads the proposals about their own unit, nothing else.
+    assert_eq!(d["proposals"].as_array().unwrap().len(), 3);
+
+    // Every step was audited.
+    let (_, audit) = admin.get("/api/v1/audit?per_page=200").await;
+    let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
+    for a in [
+        "safety.apply",
+        "safety.submit",
+        "safety.review",
+        "safety.conclude",
+        "safety.award",
+        "safety.proposal_confirm",
+        "safety.proposal_dismiss",
+        "safety.incident_record",
+        "safety.evidence_add",
+    ] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+});
+
+on_both_engines!(refusals_write_nothing_and_scope_holds, |app: TestApp| async move {
+    let admin = app.login("admin").await;
+    let (school, _) = school(&admin).await;
+    let school_id = school["id"].as_i64().unwrap();
+    let unit = app.login(&format!("unit.{school_id}")).await;
+
+    // A template whose scores do not sum is refused by field; a valid edit is the next version.
+    let (_, current) = admin.get("/api/v1/safety/templates/safe_unit").await;
+    let mut bad = current["template"].clone();
+    bad["positive"][0]["tasks"][0]["max"] = json!(9);
+    let (status, err) = app
+        .login("admin")
+        .await
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/safety/templates/safe_unit",
+            &json!({"version": 0, "name": "改", "template": bad}),
+        )
+        .await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["positive".to_owned()]), "{err}");
+    let mut good = current["template"].clone();
+    good["pass"] = json!(85);
+    let (status, saved) = admin
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/safety/templates/safe_unit",
+            &json!({"version": 0, "name": "2026版", "template": good}),
+        )
+        .await;
+    assert_eq!((status, saved["version"].as_i64()), (StatusCode::OK, Some(1)), "{saved}");
+    let (status, _) = admin
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/safety/templates/safe_unit",
+            &json!({"version": 0, "name": "旧", "template": good}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "an edit of an older version is refused");
+    let (status, _) = app
+        .login("leader")
+        .await
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/safety/templates/safe_unit",
+            &json!({"version": 1, "name": "x", "template": good}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let campaign = open_campaign(&admin).await;
+    assert_eq!(campaign["template_version"], 1);
+    let cid = campaign["id"].as_i64().unwrap();
+    // A later edit leaves the campaign on the version it opened with.
+    let (_, v2) = admin
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/safety/templates/safe_unit",
+            &json!({"version": 1, "name": "2027版", "template": current["template"]}),
+        )
+        .await;
+    assert_eq!(v2["version"], 2);
+    let (_, c) = admin.get(&format!("/api/v1/safety/campaigns/{cid}")).await;
+    assert_eq!((c["campaign"]["template_version"].as_i64(), c["template"]["pass"].as_i64()), (Some(1), Some(85)));
+
+    // Not a social unit, and nothing written.
+    let (_, townships) = admin.get("/api/v1/orgs?kind=department&per_page=1").await;
+    let dept_id = townships["items"][0]["id"].as_i64().unwrap();
+    let (status, err) =
+        admin.post(&format!("/api/v1/safety/campaigns/{cid}/applications"), &json!({"org_id": dept_id})).await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["org_id".to_owned()]), "{err}");
+
+    // A unit of another county is outside a county dispatcher's scope.
+    let dispatcher_name = app.first_username("township_dispatcher").await;
+    let dispatcher = app.login(&dispatcher_name).await;
+    let (_, far) = admin.get("/api/v1/orgs?industry=I02&region_id=3&per_page=1").await;
+    let far_id = far["items"][0]["id"].as_i64().expect("a hospital in the second county");
+    let (status, _) =
+        dispatcher.post(&format!("/api/v1/safety/campaigns/{cid}/applications"), &json!({"org_id": far_id})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a unit out of scope is as unknown as one that does not exist");
+
+    // After the deadline, no application.
+    let (_, apps) = admin.get(&format!("/api/v1/safety/applications?campaign_id={cid}")).await;
+    assert_eq!(apps["total"], 0);
+    let yesterday = (china_today() - chrono::Duration::days(1)).to_string();
+    sql(&app, &format!("UPDATE safety_campaigns SET apply_until = '{yesterday}' WHERE id = {cid}")).await;
+    let (status, err) =
+        unit.post(&format!("/api/v1/safety/campaigns/{cid}/applications"), &json!({"org_id": school_id})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{err}");
+    assert!(err["error"].as_str().unwrap().contains("截止"), "{err}");
+    let (_, apps) = admin.get(&format!("/api/v1/safety/applications?campaign_id={cid}")).await;
+    assert_eq!(apps["total"], 0);
+
+    // An incident form's mistakes, each by field; a unit's contact keeps no register.
+    let (status, err) = admin
+        .post(
+            "/api/v1/safety/incidents",
+            &json!({"kind": "flood", "severity": "", "occurred_on": "2999-01-01", "summary": ""}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(fields(&err), ["kind", "severity", "occurred_on", "summary", "region_id"]);
+    let (status, _) = unit.get("/api/v1/safety/incidents").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+});
+
+on_both_engines!(a_contact_sees_only_their_unit, |app: TestApp| async move {
+    let admin = app.login("admin").await;
+    let (school, _) = school(&admin).await;
+    let school_id = school["id"].as_i64().unwrap();
+    let campaign = open_campaign(&admin).await;
+    let cid = campaign["id"].as_i64().unwrap();
+    // Another unit with a contact: the first county's first hospital.
+    let (_, hospitals) = admin.get("/api/v1/orgs?industry=I02&region_id=2&per_page=200").await;
+    let hospital_id =
+        hospitals["items"].as_array().unwrap().iter().filter_map(|o| o["id"].as_i64()).min().expect("a hospital");
+    let school_contact = app.login(&format!("unit.{school_id}")).await;
+    let hospital_contact = app.login(&format!("unit.{hospital_id}")).await;
+    let (_, a) = school_contact
+        .post(&format!("/api/v1/safety/campaigns/{cid}/applications"), &json!({"org_id": school_id}))
+        .await;
+    let (_, b) = hospital_contact
+        .post(&format!("/api/v1/safety/campaigns/{cid}/applications"), &json!({"org_id": hospital_id}))
+        .await;
+    let (_, mine) = school_contact.get("/api/v1/safety/applications").await;
+    assert_eq!(mine["total"], 1, "{mine}");
+    assert_eq!(mine["items"][0]["id"], a["id"]);
+    let (status, _) = school_contact.get(&format!("/api/v1/safety/applications/{}", b["id"])).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, all) = admin.get(&format!("/api/v1/safety/applications?campaign_id={cid}")).await;
+    assert_eq!(all["total"], 2);
+    let (_, hospitals_only) = admin.get(&format!("/api/v1/safety/applications?campaign_id={cid}&industry=I02")).await;
+    assert_eq!(hospitals_only["total"], 1);
+    // The school's education bureau reviews schools, not hospitals.
+    let (_, county) = admin.get("/api/v1/regions/2").await;
+    let education = app.login(&format!("dept.{}.jiaoyu", county["region"]["code"].as_str().unwrap())).await;
+    let d = detail(&education, b["id"].as_i64().unwrap()).await;
+    assert_eq!(d["relation"]["department"], false);
+    let d = detail(&education, a["id"].as_i64().unwrap()).await;
+    assert_eq!(d["relation"]["department"], true);
+});
