@@ -167,6 +167,7 @@ pub fn spawn_deadline_scanner(state: AppState, every: Duration) -> tokio::task::
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_derivation: Option<std::time::Instant> = None;
         loop {
             tick.tick().await;
             let rules = state.appeal_rules();
@@ -197,9 +198,27 @@ pub fn spawn_deadline_scanner(state: AppState, every: Duration) -> tokio::task::
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "mediation reminders failed; retrying at the next tick"),
             }
+            // 平安创建: appeals and disputes about units become proposals; hourly is soon enough
+            // for a yearly assessment, and each proposal is written once across instances.
+            if last_derivation.is_none_or(|t| t.elapsed() >= SAFETY_DERIVATION_EVERY) {
+                last_derivation = Some(std::time::Instant::now());
+                let started = std::time::Instant::now();
+                match state.store.derive_safety_proposals(None).await {
+                    Ok(n) if n > 0 => tracing::info!(
+                        proposals = n,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "safe-creation proposals derived"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "safe-creation proposals failed; retrying in an hour"),
+                }
+            }
         }
     })
 }
+
+/// How often the deadline scanner derives safe-creation proposals from appeals and disputes.
+const SAFETY_DERIVATION_EVERY: Duration = Duration::from_secs(3600);
 
 /// Keep the grid index in step with changes made through other instances: every
 /// `every`, compare the count of recorded structural changes and rebuild if it moved.

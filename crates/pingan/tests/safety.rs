@@ -428,3 +428,76 @@ on_both_engines!(a_contact_sees_only_their_unit, |app: TestApp| async move {
     let d = detail(&education, a["id"].as_i64().unwrap()).await;
     assert_eq!(d["relation"]["department"], true);
 });
+
+on_both_engines!(appeals_and_disputes_about_a_unit_are_proposed_once, |app: TestApp| async move {
+    let admin = app.login("admin").await;
+    let (school, _) = school(&admin).await;
+    let school_id = school["id"].as_i64().unwrap();
+    let school_name = school["name"].as_str().unwrap().to_owned();
+    let campaign = open_campaign(&admin).await;
+    let unit = app.login(&format!("unit.{school_id}")).await;
+    let (status, application) = unit
+        .post(&format!("/api/v1/safety/campaigns/{}/applications", campaign["id"]), &json!({"org_id": school_id}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{application}");
+    let id = application["id"].as_i64().unwrap();
+
+    // A fire-hazard appeal at the school's address, filed by its grid's worker, goes overdue.
+    let (_, grid) = admin.get(&format!("/api/v1/regions/{}", school["region_id"])).await;
+    let grid_code = grid["region"]["code"].as_str().unwrap().to_owned();
+    let worker = app.login(&format!("grid.{grid_code}")).await;
+    let (status, appeal) = worker
+        .post(
+            "/api/v1/appeals",
+            &json!({"text": "学校东侧消防通道被杂物堵塞,灭火器过期", "category": "C01", "channel": "patrol",
+                    "region_code": grid_code, "address": school["address"],
+                    "reporter_name": "张建国", "reporter_phone": "13800138000"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{appeal}");
+    let appeal_id = appeal["id"].as_i64().unwrap();
+    // Nothing is proposed while the appeal is within its time limit.
+    assert_eq!(app.store.derive_safety_proposals(None).await.unwrap(), 0);
+    // Its time limit passes (moved back here instead of waiting).
+    sql(&app, &format!("UPDATE appeals SET resolve_due_ms = 1 WHERE id = {appeal_id}")).await;
+
+    // A dispute with the school climbs from the village to the township.
+    let open = json!({
+        "region_id": school["region_id"], "source": "patrol", "dispute_type": "contract", "summary": "校外培训费用退还纠纷",
+        "parties": [{"side": "applicant", "name": "王五"}, {"side": "respondent", "kind": "organisation", "name": school_name}],
+        "consents": ["applicant", "respondent"],
+    });
+    let (status, case) = worker.post("/api/v1/mediation/cases", &open).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let (status, escalated) = worker
+        .post(
+            &format!("/api/v1/mediation/cases/{}/actions", case["id"]),
+            &json!({"action": "escalate", "reason": "村级调解未果", "version": case["version"]}),
+        )
+        .await;
+    assert_eq!((status, escalated["level"].as_str()), (StatusCode::OK, Some("township")), "{escalated}");
+
+    assert_eq!(app.store.derive_safety_proposals(None).await.unwrap(), 2);
+    assert_eq!(app.store.derive_safety_proposals(None).await.unwrap(), 0, "each record proposes once");
+    let d = detail(&unit, id).await;
+    let proposals: Vec<(String, String, String)> = d["proposals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["source"].as_str().unwrap().to_owned(),
+                p["item_code"].as_str().unwrap().to_owned(),
+                p["summary"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(proposals.len(), 2, "{proposals:?}");
+    assert_eq!((proposals[0].0.as_str(), proposals[0].1.as_str()), ("appeal.unresolved", "N23"));
+    assert_eq!(proposals[0].2, format!("诉求 #{appeal_id}:超期未办结"));
+    assert_eq!((proposals[1].0.as_str(), proposals[1].1.as_str()), ("mediation.escalated", "N31"));
+    // The summaries name the records, not the people in them.
+    assert!(!d["proposals"].to_string().contains("王五") && !d["proposals"].to_string().contains("张建国"));
+    // Nothing deducted: the application is as it was.
+    assert_eq!(d["application"]["total"], Value::Null);
+});

@@ -271,7 +271,7 @@ impl UnitTemplate {
             ("劳资纠纷", &[]),
             ("群众诉求超期或不满意", &["appeal.unresolved"]),
             ("负面网络舆情", &["incident.opinion"]),
-            ("消防隐患整改不力", &["appeal.fire_hazard"]),
+            ("查实消防安全隐患", &["appeal.fire_hazard"]),
             ("监控设施失效", &[]),
             ("门卫制度失管", &[]),
             ("值班脱岗", &[]),

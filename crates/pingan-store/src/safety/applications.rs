@@ -418,6 +418,8 @@ impl Store {
             tx.commit().await?;
             id
         });
+        // The year's appeals and disputes about the unit so far (its incidents came above).
+        self.derive_safety_proposals(Some(id)).await?;
         self.application_row(id).await?.view()
     }
 
@@ -556,6 +558,10 @@ impl Store {
             persist_application!(tx, &row, &after, &events, actor, command.name(), now);
             tx.commit().await?;
         });
+        // Before a review or a result, the records since the application are on the list too.
+        if matches!(command, ApplicationCommand::Submit { .. } | ApplicationCommand::Conclude { .. }) {
+            self.derive_safety_proposals(Some(id)).await?;
+        }
         self.application_row(id).await?.view()
     }
 

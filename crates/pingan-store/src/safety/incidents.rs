@@ -124,12 +124,12 @@ macro_rules! propose_incidents_for_application {
 pub(crate) use propose_incidents_for_application;
 
 /// Insert the proposal a record makes under `template`, if it makes one, once per
-/// application and record.
+/// application and record; evaluates to the number of rows written (0 or 1).
 macro_rules! insert_proposal {
     ($tx:expr, $template:expr, $app_id:expr, $source:expr, $source_id:expr, $severity:expr, $summary:expr, $occurred_on:expr, $now:expr) => {{
         let source: pingan_domain::safety::ProposalSource = $source;
-        if let Some(p) = pingan_domain::safety::propose($template, source, $severity) {
-            sqlx::query(
+        match pingan_domain::safety::propose($template, source, $severity) {
+            Some(p) => sqlx::query(
                 "INSERT INTO safety_proposals (application_id, source, source_id, list, item_code, severity, summary,
                                                occurred_on, status, created_ms)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'proposed', $9)
@@ -145,7 +145,9 @@ macro_rules! insert_proposal {
             .bind($occurred_on)
             .bind($now)
             .execute(&mut *$tx)
-            .await?;
+            .await?
+            .rows_affected(),
+            None => 0u64,
         }
     }};
 }

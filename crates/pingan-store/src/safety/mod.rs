@@ -1,9 +1,10 @@
 //! 平安创建 storage: scorecard templates by version, yearly campaigns (here); units'
 //! applications and their evidence ([`applications`]); the incident register and the proposals
-//! it and other records make ([`incidents`]). The rules are [`pingan_domain::safety`]'s; here
-//! are scope, versions, transactions and the audit.
+//! it makes ([`incidents`]); proposals from appeals and mediation cases (`derive`). The rules
+//! are [`pingan_domain::safety`]'s; here are scope, versions, transactions and the audit.
 
 pub mod applications;
+mod derive;
 pub mod incidents;
 
 pub use applications::{ApplicationDetail, ApplicationFilter, ApplicationView, RelationView, SafetyEvidence};
