@@ -550,6 +550,16 @@ pub const TEXT: &[(&str, &str, &str)] = &[
     ("safety.veto", "一票否决", "Veto list"),
     ("safety.year", "年度", "Year"),
     ("nav.safety", "平安创建", "Safe creation"),
+    ("safety.download", "下载 Excel", "Download as Excel"),
+    ("safety.upload_template", "上传修改后的评分标准", "Upload an edited scorecard"),
+    ("safety.template_name", "新版本名称", "Name of the new version"),
+    ("safety.workbook", "Excel 文件", "Excel file"),
+    (
+        "safety.upload_hint",
+        "保存为新版本;已发起的创建活动仍按原版本评分。",
+        "Saved as a new version; campaigns already opened keep their version.",
+    ),
+    ("safety.template_saved", "评分标准已保存为新版本。", "The scorecard was saved as a new version."),
 ];
 
 #[cfg(test)]

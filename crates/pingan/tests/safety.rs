@@ -501,3 +501,135 @@ on_both_engines!(appeals_and_disputes_about_a_unit_are_proposed_once, |app: Test
     // Nothing deducted: the application is as it was.
     assert_eq!(d["application"]["total"], Value::Null);
 });
+
+/// The sheets of a workbook as rows of text.
+fn read_book(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("an XLSX file");
+    let names = book.sheet_names();
+    names
+        .into_iter()
+        .map(|n| {
+            let range = book.worksheet_range(&n).expect("a sheet");
+            let rows = range
+                .rows()
+                .map(|r| {
+                    r.iter()
+                        .map(|c| match c {
+                            calamine::Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+                            other => other.to_string(),
+                        })
+                        .collect()
+                })
+                .collect();
+            (n, rows)
+        })
+        .collect()
+}
+
+fn write_book(sheets: &[(String, Vec<Vec<String>>)]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for (name, rows) in sheets {
+        let ws = book.add_worksheet();
+        ws.set_name(name).unwrap();
+        for (r, cells) in rows.iter().enumerate() {
+            for (c, text) in cells.iter().enumerate() {
+                ws.write_string(r as u32, c as u16, text).unwrap();
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+async fn put_book(s: &Session, version: i64, bytes: Vec<u8>) -> (StatusCode, Value) {
+    let res = s
+        .client
+        .put(s.url(&format!("/api/v1/safety/templates/safe_unit/workbook?version={version}&name=2027%E7%89%88")))
+        .header("X-CSRF-Token", &s.csrf)
+        .header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .body(bytes)
+        .send()
+        .await
+        .expect("upload");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+on_both_engines!(the_template_goes_out_and_back_as_a_workbook, |app: TestApp| async move {
+    let admin = app.login("admin").await;
+    let res = admin.client.get(admin.url("/api/v1/safety/templates/safe_unit/workbook")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let book = read_book(&res.bytes().await.unwrap());
+    let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["说明", "正面清单", "负面清单", "一票否决"]);
+    assert_eq!(book[1].1.len(), 22, "a header and 21 tasks");
+    assert_eq!(book[2].1.len(), 37);
+
+    // Mistakes are named by sheet, row and column, and nothing is saved.
+    let mut bad = book.clone();
+    bad[1].1[3][4] = "五".into();
+    let (status, err) = put_book(&admin, 0, write_book(&bad)).await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["正面清单 第4行 分值".to_owned()]), "{err}");
+    let mut off = book.clone();
+    off[1].1[9][4] = "7".into();
+    let (status, err) = put_book(&admin, 0, write_book(&off)).await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["正面清单".to_owned()]), "{err}");
+    let (status, err) = put_book(&admin, 0, b"not a workbook".to_vec()).await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["file".to_owned()]), "{err}");
+    let (_, current) = admin.get("/api/v1/safety/templates/safe_unit").await;
+    assert_eq!(current["version"], 0);
+
+    // A good edit is the next version.
+    let mut good = book.clone();
+    good[0].1[2][1] = "85".into();
+    let (status, saved) = put_book(&admin, 0, write_book(&good)).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!((saved["version"].as_i64(), saved["template"]["pass"].as_i64()), (Some(1), Some(85)));
+    // A department may read it but not replace it.
+    let (_, county) = admin.get("/api/v1/regions/2").await;
+    let dept = app.login(&format!("dept.{}.jiaoyu", county["region"]["code"].as_str().unwrap())).await;
+    let (status, _) = put_book(&dept, 1, write_book(&good)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+});
+
+on_both_engines!(the_pages_answer_each_role_and_take_a_workbook, |app: TestApp| async move {
+    let admin = app.login("admin").await;
+    let (school, county) = school(&admin).await;
+    open_campaign(&admin).await;
+    for username in
+        ["admin".to_owned(), "leader".to_owned(), format!("dept.{county}.jiaoyu"), format!("unit.{}", school["id"])]
+    {
+        let s = app.login(&username).await;
+        for page in ["/safety", "/safety/template", "/safety/incidents"] {
+            let res = s.client.get(s.url(page)).send().await.unwrap();
+            let status = res.status();
+            let expected = if username.starts_with("unit.") && page == "/safety/incidents" {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::OK
+            };
+            assert_eq!(status, expected, "{username} {page}");
+        }
+    }
+    // The template page takes an edited workbook from a city administrator (the campaign
+    // stored the default as version 1).
+    let res = admin.client.get(admin.url("/api/v1/safety/templates/safe_unit/workbook")).send().await.unwrap();
+    let mut book = read_book(&res.bytes().await.unwrap());
+    book[1].1[3][4] = "五".into();
+    let post = |bytes: Vec<u8>| {
+        let (content_type, body) = common::multipart(
+            &[("_csrf", &admin.csrf), ("version", "1"), ("name", "2027版")],
+            "file",
+            &[("评分标准.xlsx", &bytes)],
+        );
+        admin.client.post(admin.url("/safety/template")).header("Content-Type", content_type).body(body).send()
+    };
+    let res = post(write_book(&book)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.unwrap().contains("正面清单 第4行 分值"));
+    book[1].1[3][4] = "5".into();
+    let res = post(write_book(&book)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, current) = admin.get("/api/v1/safety/templates/safe_unit").await;
+    assert_eq!((current["version"].as_i64(), current["name"].as_str()), (Some(2), Some("2027版")));
+});

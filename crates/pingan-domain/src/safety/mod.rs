@@ -11,7 +11,9 @@
 //! - [`industry`]: the competent department (主管部门) of each of the 34 industries;
 //! - [`application`]: a unit's way through a campaign (申报 → 自评 → 审核 → 验收 → 公示 → 授牌,
 //!   revocation), as a state machine;
-//! - [`incident`]: the incident register's kinds and what a record proposes against a unit.
+//! - [`incident`]: the incident register's kinds and what a record proposes against a unit;
+//! - [`sheet`]: a template as a workbook's sheets, read with every mistake named by sheet, row
+//!   and column.
 //!
 //! Templates are versioned by the store, so last year's results keep last year's rules.
 
@@ -20,6 +22,7 @@ pub mod campaign;
 pub mod incident;
 pub mod industry;
 pub mod scoring;
+pub mod sheet;
 pub mod template;
 
 pub use application::{

@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use pingan_domain::FieldError;
 use pingan_domain::org::industry_name;
+use pingan_domain::safety::sheet;
 use pingan_domain::safety::{
     ApplicationCommand, ApplicationState, CampaignKind, IncidentKind, RawCampaign, RawIncident, UnitTemplate,
 };
@@ -33,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_template, put_template))
         .routes(routes!(template_versions))
+        .routes(routes!(template_workbook, put_template_workbook))
         .routes(routes!(list_campaigns, create_campaign))
         .routes(routes!(get_campaign))
         .routes(routes!(apply))
@@ -101,6 +103,132 @@ pub async fn template_versions(
     ApiPath(k): ApiPath<String>,
 ) -> ApiResult<Json<Vec<TemplateSummary>>> {
     Ok(Json(state.store.safety_template_versions(&caller.actor, kind(&k)?).await?))
+}
+
+/// The template in force as a workbook (说明, 正面清单, 负面清单, 一票否决), to edit in a
+/// spreadsheet and upload again.
+#[utoipa::path(get, path = "/api/v1/safety/templates/{kind}/workbook", tag = "safety", params(("kind" = String, Path)),
+    responses((status = 200, description = "The workbook (XLSX)"), (status = 404, body = ErrorBody)))]
+pub async fn template_workbook(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(k): ApiPath<String>,
+) -> ApiResult<Response> {
+    use axum::response::IntoResponse;
+    let current = state.store.safety_template(&caller.actor, kind(&k)?).await?;
+    let bytes =
+        write_workbook(&sheet::to_sheets(&current.template)).map_err(|e| AppError::Internal(format!("xlsx: {e}")))?;
+    let disposition = super::download_disposition(
+        &format!("safe_unit_template_v{}.xlsx", current.version),
+        &format!("平安单位评分标准_第{}版.xlsx", current.version),
+    );
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, super::XLSX.to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct WorkbookParams {
+    /// The version the workbook was downloaded at (0 for the shipped default).
+    pub version: i64,
+    /// The new version's name.
+    pub name: String,
+}
+
+/// Save an edited workbook as the next version (city administrators): the body is the XLSX
+/// file. Every mistake is named by sheet, row and column (`正面清单 第9行 分值`); nothing is
+/// saved unless all is right.
+#[utoipa::path(put, path = "/api/v1/safety/templates/{kind}/workbook", tag = "safety",
+    params(("kind" = String, Path), WorkbookParams),
+    request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn put_template_workbook(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    ApiPath(k): ApiPath<String>,
+    ApiQuery(p): ApiQuery<WorkbookParams>,
+    body: Bytes,
+) -> ApiResult<Json<TemplateVersion>> {
+    caller.check_write(&headers)?;
+    let kind = kind(&k)?;
+    let template = template_from_workbook(&body)?;
+    Ok(Json(state.store.save_safety_template(&caller.actor, kind, p.version, &p.name, &template).await?))
+}
+
+/// Read and check an uploaded template workbook: what the API and the page share.
+pub(crate) fn template_from_workbook(bytes: &[u8]) -> Result<UnitTemplate, AppError> {
+    let sheets = read_workbook(bytes)?;
+    sheet::from_sheets(&sheets).map_err(AppError::Invalid)
+}
+
+fn write_workbook(s: &sheet::Sheets) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    for (name, rows) in [
+        (sheet::SUMMARY, &s.summary),
+        (sheet::POSITIVE, &s.positive),
+        (sheet::NEGATIVE, &s.negative),
+        (sheet::VETO, &s.veto),
+    ] {
+        let ws = book.add_worksheet();
+        ws.set_name(name)?;
+        for (r, cells) in rows.iter().enumerate() {
+            for (c, text) in cells.iter().enumerate() {
+                // Points as numbers, so a spreadsheet can sum them; everything else as text.
+                match text.parse::<u32>() {
+                    Ok(n) if r > 0 && !(name == sheet::POSITIVE && c == 2) => {
+                        ws.write_number(r as u32, c as u16, f64::from(n))?
+                    }
+                    _ if r == 0 => ws.write_string_with_format(r as u32, c as u16, text, &bold)?,
+                    _ => ws.write_string(r as u32, c as u16, text)?,
+                };
+            }
+        }
+        ws.autofit();
+    }
+    book.save_to_buffer()
+}
+
+fn read_workbook(bytes: &[u8]) -> Result<sheet::Sheets, AppError> {
+    use calamine::{Data, Reader, Xlsx};
+    let unreadable = |e: String| {
+        AppError::Invalid(vec![FieldError::new(
+            "file",
+            format!("无法读取该 Excel 文件 / the workbook cannot be read: {e}"),
+        )])
+    };
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
+    let text = |cell: &Data| match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        other => other.to_string(),
+    };
+    let mut missing = Vec::new();
+    let mut read = |name: &str| -> Vec<Vec<String>> {
+        match book.worksheet_range(name) {
+            Ok(range) => range.rows().map(|r| r.iter().map(text).collect()).collect(),
+            Err(_) => {
+                missing.push(FieldError::new(name, format!("缺少工作表「{name}」 / the sheet {name} is missing")));
+                Vec::new()
+            }
+        }
+    };
+    let sheets = sheet::Sheets {
+        summary: read(sheet::SUMMARY),
+        positive: read(sheet::POSITIVE),
+        negative: read(sheet::NEGATIVE),
+        veto: read(sheet::VETO),
+    };
+    if missing.is_empty() { Ok(sheets) } else { Err(AppError::Invalid(missing)) }
 }
 
 /// The campaigns the caller takes part in: their region's, those above it, those below it.

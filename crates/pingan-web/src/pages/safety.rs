@@ -4,7 +4,7 @@
 //! to confirm or dismiss, 公示 and award for the 平安办), the incident register
 //! (`/safety/incidents`) and the template in force (`/safety/template`).
 
-use super::{PageActor, Ui, form_refusal, render};
+use super::{PageActor, Ui, form_refusal};
 use crate::AppState;
 use crate::auth::CurrentActor;
 use crate::error::{AppError, PageError, PageResult};
@@ -36,7 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/safety/applications/{id}/evidence", post(evidence_submit))
         .route("/safety/proposals/{id}", post(proposal_submit))
         .route("/safety/incidents", get(incidents_page).post(incident_submit))
-        .route("/safety/template", get(template_page))
+        .route("/safety/template", get(template_page).post(template_submit))
 }
 
 type Form = BTreeMap<String, String>;
@@ -715,15 +715,86 @@ struct TemplatePage {
     ui: Ui,
     current: pingan_store::safety::TemplateVersion,
     versions: Vec<pingan_store::safety::TemplateSummary>,
+    /// City administrators replace it.
+    edits: bool,
+    error: Option<String>,
+    saved: bool,
 }
 
 async fn template_page(
     State(state): State<AppState>,
     PageActor(current): PageActor,
     headers: HeaderMap,
+    Query(q): Query<Form>,
 ) -> PageResult<Html<String>> {
-    let ui = Ui::for_actor(&headers, &current);
+    render_template(&state, &current, &headers, None, q.contains_key("saved")).await.map(Html)
+}
+
+async fn render_template(
+    state: &AppState,
+    current: &CurrentActor,
+    headers: &HeaderMap,
+    error: Option<String>,
+    saved: bool,
+) -> PageResult<String> {
+    let ui = Ui::for_actor(headers, current);
     let template = state.store.safety_template(&current.actor, CampaignKind::SafeUnit).await?;
     let versions = state.store.safety_template_versions(&current.actor, CampaignKind::SafeUnit).await?;
-    render(TemplatePage { ui, current: template, versions })
+    let edits = current.actor.role == Role::Admin && current.actor.scope.region.ids().len() == 1;
+    Ok(TemplatePage { ui, current: template, versions, edits, error, saved }.render()?)
+}
+
+/// An edited workbook from the template page: `file`, with the `version` it was downloaded at
+/// and the new version's `name`.
+async fn template_submit(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> PageResult<Response> {
+    let mut fields: Form = Form::new();
+    let mut file: Vec<u8> = Vec::new();
+    let read = async {
+        let mut multipart =
+            multipart.map_err(|e| AppError::BadRequest(format!("表单无法读取 / the form cannot be read: {e}")))?;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| AppError::BadRequest(format!("表单无法读取 / the form cannot be read: {e}")))?
+        {
+            let name = field.name().unwrap_or_default().to_owned();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| AppError::BadRequest(format!("表单无法读取 / the form cannot be read: {e}")))?;
+            if name == "file" {
+                file = bytes.to_vec();
+            } else {
+                fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+        Ok::<(), AppError>(())
+    };
+    let read = read.await;
+    current.check_csrf(fields.get("_csrf").map(String::as_str))?;
+    let result = async {
+        read?;
+        let template = crate::api::safety::template_from_workbook(&file)?;
+        let version = text(&fields, "version").parse().unwrap_or(-1);
+        Ok::<_, AppError>(
+            state
+                .store
+                .save_safety_template(&current.actor, CampaignKind::SafeUnit, version, text(&fields, "name"), &template)
+                .await?,
+        )
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to("/safety/template?saved").into_response()),
+        Err(e) => {
+            let (status, message) = form_refusal(e)?;
+            let html = render_template(&state, &current, &headers, Some(message), false).await?;
+            Ok((status, Html(html)).into_response())
+        }
+    }
 }
