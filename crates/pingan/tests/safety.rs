@@ -633,3 +633,119 @@ on_both_engines!(the_pages_answer_each_role_and_take_a_workbook, |app: TestApp| 
     let (_, current) = admin.get("/api/v1/safety/templates/safe_unit").await;
     assert_eq!((current["version"].as_i64(), current["name"].as_str()), (Some(2), Some("2027版")));
 });
+
+on_both_engines!(five_zero_villages_list_the_records_behind_each_zero, |app: TestApp| async move {
+    let admin = app.login("admin").await;
+    let (school, _) = school(&admin).await;
+    let parent = |v: &Value| v["region"]["parent_id"].as_i64().expect("parent_id");
+    let (_, grid) = admin.get(&format!("/api/v1/regions/{}", school["region_id"])).await;
+    let (_, village_a) = admin.get(&format!("/api/v1/regions/{}", parent(&grid))).await;
+    let township = parent(&village_a);
+    let (_, villages) = admin.get(&format!("/api/v1/regions?parent_id={township}")).await;
+    let villages: Vec<i64> = villages.as_array().unwrap().iter().map(|v| v["id"].as_i64().unwrap()).collect();
+    let n = villages.len() as f64;
+    assert!(villages.len() >= 2, "the township has {n} villages");
+    let a = village_a["region"]["id"].as_i64().unwrap();
+    let b = villages.iter().copied().find(|v| *v != a).unwrap();
+    let this_year = chrono::Datelike::year(&china_today());
+    let report = |region: i64| {
+        let admin = &admin;
+        async move {
+            let (status, r) = admin.get(&format!("/api/v1/safety/five-zero?region_id={region}&year={this_year}")).await;
+            assert_eq!(status, StatusCode::OK, "{r}");
+            r
+        }
+    };
+    let r = report(township).await;
+    assert_eq!(r["total"]["villages"].as_f64(), Some(n));
+    assert_eq!(r["total"]["rate"], 1.0, "no records yet: every village holds every zero");
+
+    let record = |body: Value| {
+        let admin = &admin;
+        async move {
+            let (status, i) = admin.post("/api/v1/safety/incidents", &body).await;
+            assert_eq!(status, StatusCode::CREATED, "{i}");
+        }
+    };
+    let today = china_today().to_string();
+    // Village A: a criminal case (breaks 零刑事案件).
+    record(json!({"kind": "criminal", "severity": "ordinary", "occurred_on": today, "summary": "入室盗窃", "region_id": a})).await;
+    // Village B: a 较大 fire is no 重大 accident; a 重大 one breaks 零重大安全事故.
+    record(
+        json!({"kind": "fire", "severity": "serious", "occurred_on": today, "summary": "柴草垛起火", "region_id": b}),
+    )
+    .await;
+    let r = report(township).await;
+    assert_eq!(r["total"]["held"].as_f64(), Some(n - 1.0));
+    record(json!({"kind": "fire", "severity": "major", "occurred_on": today, "summary": "厂房火灾致二人死亡", "region_id": b})).await;
+    // At the township itself: no village's zero.
+    record(json!({"kind": "petition", "severity": "ordinary", "occurred_on": today, "summary": "集体上访", "region_id": township})).await;
+    // Last year's case does not count this year.
+    let last_year = format!("{}-06-01", this_year - 1);
+    record(json!({"kind": "criminal", "severity": "ordinary", "occurred_on": last_year, "summary": "去年的案件", "region_id": a})).await;
+    // Village A: a dispute whose parties came to blows (breaks 零民转刑案件).
+    let (_, grid_region) = admin.get(&format!("/api/v1/regions/{}", school["region_id"])).await;
+    let worker = app.login(&format!("grid.{}", grid_region["region"]["code"].as_str().unwrap())).await;
+    let (status, case) = worker
+        .post(
+            "/api/v1/mediation/cases",
+            &json!({"region_id": school["region_id"], "source": "patrol", "dispute_type": "neighbour", "summary": "邻里争执",
+                    "parties": [{"side": "applicant", "name": "王五"}, {"side": "respondent", "name": "赵六"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let (status, case) = worker
+        .post(
+            &format!("/api/v1/mediation/cases/{}/actions", case["id"]),
+            &json!({"action": "risk", "violence": true, "people": 2, "version": case["version"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+
+    let r = report(township).await;
+    assert_eq!(r["total"]["held"].as_f64(), Some(n - 2.0));
+    let expected = (n - 2.0) / n;
+    assert!((r["total"]["rate"].as_f64().unwrap() - expected).abs() < 1e-9, "{} vs {expected}", r["total"]["rate"]);
+    assert_eq!(r["townships"][0]["rate"]["held"].as_f64(), Some(n - 2.0));
+    let listed: Vec<(i64, Vec<String>)> = r["villages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["held_all"] == false)
+        .map(|v| {
+            (
+                v["village_id"].as_i64().unwrap(),
+                v["broken"].as_array().unwrap().iter().map(|b| b.as_str().unwrap().to_owned()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(listed.len(), 2);
+    assert!(listed.contains(&(a, vec!["Z1".to_owned(), "Z5".to_owned()])), "{listed:?}");
+    assert!(listed.contains(&(b, vec!["Z2".to_owned()])), "{listed:?}");
+    let ra = report(a).await;
+    let za = ra["villages"][0]["zeros"].as_array().unwrap();
+    assert_eq!(za[0]["evidence"].as_array().unwrap().len(), 1, "last year's case is not this year's evidence");
+    let fight = za[4]["evidence"][0]["summary"].as_str().unwrap();
+    assert!(fight.contains("肢体冲突") && !fight.contains("王五"), "{fight}");
+
+    // One village: each zero with the records behind it.
+    let r = report(b).await;
+    let zeros = r["villages"][0]["zeros"].as_array().unwrap();
+    assert_eq!(zeros.len(), 5);
+    assert_eq!(zeros[1]["held"], false);
+    let evidence = zeros[1]["evidence"].as_array().unwrap();
+    assert_eq!(evidence.len(), 1, "the 较大 fire is not evidence of a 重大 accident");
+    assert!(evidence[0]["summary"].as_str().unwrap().contains("厂房火灾"), "{evidence:?}");
+    assert!(zeros.iter().enumerate().all(|(i, z)| i == 1 || z["held"] == true));
+
+    // The county's rate counts all its villages; the page shows the village's evidence.
+    let county = parent(&admin.get(&format!("/api/v1/regions/{township}")).await.1);
+    let rc = report(county).await;
+    let m = rc["total"]["villages"].as_f64().unwrap();
+    assert_eq!(rc["total"]["held"].as_f64(), Some(m - 2.0));
+    assert!(rc["villages"].as_array().unwrap().is_empty(), "a county's villages are read township by township");
+    let page = admin.client.get(admin.url(&format!("/safety/five-zero?region_id={b}"))).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("厂房火灾致二人死亡") && html.contains("village-broken"), "the page lists the evidence");
+});

@@ -1,13 +1,16 @@
 //! 平安创建 storage: scorecard templates by version, yearly campaigns (here); units'
 //! applications and their evidence ([`applications`]); the incident register and the proposals
-//! it makes ([`incidents`]); proposals from appeals and mediation cases (`derive`). The rules
+//! it makes ([`incidents`]); proposals from appeals and mediation cases (`derive`); the 五零
+//! villages ([`five_zero`]). The rules
 //! are [`pingan_domain::safety`]'s; here are scope, versions, transactions and the audit.
 
 pub mod applications;
 mod derive;
+pub mod five_zero;
 pub mod incidents;
 
 pub use applications::{ApplicationDetail, ApplicationFilter, ApplicationView, RelationView, SafetyEvidence};
+pub use five_zero::{FiveZeroReport, VillageEvaluation};
 pub use incidents::{Incident, IncidentFilter, Proposal, ProposalDecision};
 
 use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool, write_audit};

@@ -21,8 +21,8 @@ use pingan_domain::safety::{
 };
 use pingan_store::blobs::AttachmentPolicy;
 use pingan_store::safety::{
-    ApplicationDetail, ApplicationFilter, ApplicationView, Campaign, Incident, IncidentFilter, Proposal,
-    ProposalDecision, SafetyEvidence, TemplateSummary, TemplateVersion,
+    ApplicationDetail, ApplicationFilter, ApplicationView, Campaign, FiveZeroReport, Incident, IncidentFilter,
+    Proposal, ProposalDecision, SafetyEvidence, TemplateSummary, TemplateVersion,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -44,6 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_incidents, record_incident))
         .routes(routes!(get_incident))
         .routes(routes!(decide_proposal))
+        .routes(routes!(five_zero))
         .routes(routes!(upload_evidence))
         .layer(DefaultBodyLimit::max(upload_limit(&AttachmentPolicy::default())))
         .routes(routes!(download_evidence))
@@ -474,6 +475,33 @@ pub async fn get_incident(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Incident>> {
     Ok(Json(state.store.incident(&caller.actor, id).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct FiveZeroParams {
+    /// The assessment year (default: this year).
+    pub year: Option<i32>,
+    /// The city, a county, township or village in scope (default: the caller's scope).
+    pub region_id: Option<i64>,
+}
+
+/// 平安"五零"村(社区): each village's zeros for the year with the records behind every broken
+/// one (listed for a township or a village), and the success rate per county and township.
+#[utoipa::path(get, path = "/api/v1/safety/five-zero", tag = "safety", params(FiveZeroParams),
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn five_zero(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiQuery(p): ApiQuery<FiveZeroParams>,
+) -> ApiResult<Json<FiveZeroReport>> {
+    let year = p.year.unwrap_or_else(|| chrono::Datelike::year(&pingan_store::mediation::china_today()));
+    if !(2000..=2100).contains(&year) {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "year",
+            "年度须在 2000–2100 之间 / the year must be 2000–2100",
+        )]));
+    }
+    Ok(Json(state.store.five_zero_report(&caller.actor, p.region_id, year).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/safety/proposals/{id}", post(proposal_submit))
         .route("/safety/incidents", get(incidents_page).post(incident_submit))
         .route("/safety/template", get(template_page).post(template_submit))
+        .route("/safety/five-zero", get(five_zero_page))
 }
 
 type Form = BTreeMap<String, String>;
@@ -705,6 +706,38 @@ async fn incident_submit(
             Ok((status, Html(html)).into_response())
         }
     }
+}
+
+// ---- 五零 villages -------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "safety_five_zero.html")]
+struct FiveZeroPage {
+    ui: Ui,
+    report: pingan_store::safety::FiveZeroReport,
+    /// The one village shown with its evidence, when the region is a village.
+    village: Option<pingan_store::safety::VillageEvaluation>,
+    years: Vec<i32>,
+}
+
+fn percent(rate: &Option<f64>) -> String {
+    rate.map_or_else(|| "—".into(), |r| format!("{:.1}%", r * 100.0))
+}
+
+async fn five_zero_page(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Query(q): Query<Form>,
+) -> PageResult<Html<String>> {
+    let ui = Ui::for_actor(&headers, &current);
+    let this_year = chrono::Datelike::year(&pingan_store::mediation::china_today());
+    let year = text(&q, "year").parse().ok().filter(|y| (2000..=2100).contains(y)).unwrap_or(this_year);
+    let region_id = text(&q, "region_id").parse().ok();
+    let report = state.store.five_zero_report(&current.actor, region_id, year).await?;
+    let village = (report.villages.len() == 1 && report.villages[0].village_id == report.region_id)
+        .then(|| report.villages[0].clone());
+    super::render(FiveZeroPage { ui, report, village, years: (this_year - 4..=this_year).rev().collect() })
 }
 
 // ---- the template ------------------------------------------------------------------
