@@ -564,6 +564,8 @@ pub const TEXT: &[(&str, &str, &str)] = &[
     ("safety.no_records", "无相关记录", "No records"),
     ("safety.by_county", "按县(市、区)", "By county"),
     ("safety.by_township", "按乡镇(街道)", "By township"),
+    ("safety.by_industry", "按行业", "By industry"),
+    ("safety.figures", "创建统计", "Figures"),
     ("safety.upload_template", "上传修改后的评分标准", "Upload an edited scorecard"),
     ("safety.template_name", "新版本名称", "Name of the new version"),
     ("safety.workbook", "Excel 文件", "Excel file"),

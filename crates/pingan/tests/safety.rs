@@ -749,3 +749,101 @@ on_both_engines!(five_zero_villages_list_the_records_behind_each_zero, |app: Tes
     let html = page.text().await.unwrap();
     assert!(html.contains("厂房火灾致二人死亡") && html.contains("village-broken"), "the page lists the evidence");
 });
+
+/// Apply for unit `org_id` as `s` (an administrator: unit, department and office at once) and
+/// carry it to a result of `100 - short` points; returns the application's id.
+async fn run_to_result(s: &Session, campaign_id: i64, org_id: i64, short: i64) -> i64 {
+    let (status, a) =
+        s.post(&format!("/api/v1/safety/campaigns/{campaign_id}/applications"), &json!({"org_id": org_id})).await;
+    assert_eq!(status, StatusCode::CREATED, "{a}");
+    let id = a["id"].as_i64().unwrap();
+    let d = detail(s, id).await;
+    let tasks: Vec<Value> = d["template"]["positive"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["tasks"].as_array().unwrap().clone())
+        .collect();
+    for t in &tasks {
+        act(s, id, json!({"action": "self_score", "task": t["code"], "points": t["max"], "note": ""})).await;
+        if t["evidence_required"] == true {
+            upload(s, id, t["code"].as_str().unwrap()).await;
+        }
+    }
+    assert_eq!(act(s, id, json!({"action": "submit"})).await.0, StatusCode::OK);
+    assert_eq!(act(s, id, json!({"action": "review", "accept": true, "comment": ""})).await.0, StatusCode::OK);
+    let mut short = short;
+    for t in &tasks {
+        let max = t["max"].as_i64().unwrap();
+        let cut = short.min(max);
+        short -= cut;
+        act(s, id, json!({"action": "inspect", "task": t["code"], "points": max - cut, "note": ""})).await;
+    }
+    let (status, done) = act(s, id, json!({"action": "conclude", "team": "验收组"})).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    id
+}
+
+on_both_engines!(figures_match_a_hand_count, |app: TestApp| async move {
+    let admin = app.login("admin").await;
+    let total_of = |q: &'static str| {
+        let admin = &admin;
+        async move { admin.get(&format!("/api/v1/orgs?per_page=1&{q}")).await.1["total"].as_f64().unwrap() }
+    };
+    let (schools_n, hospitals_n, units_n) =
+        (total_of("industry=I01").await, total_of("industry=I02").await, total_of("kind=social_unit").await);
+    let first_two = |industry: &'static str| {
+        let admin = &admin;
+        async move {
+            let (_, list) = admin.get(&format!("/api/v1/orgs?industry={industry}&region_id=2&per_page=200")).await;
+            let mut ids: Vec<i64> =
+                list["items"].as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect();
+            ids.sort();
+            ids
+        }
+    };
+    let schools = first_two("I01").await;
+    let hospital = first_two("I02").await[0];
+    assert!(schools.len() >= 2, "two schools in the first county");
+    let cid = open_campaign(&admin).await["id"].as_i64().unwrap();
+    let passed = run_to_result(&admin, cid, schools[0], 10).await; // 90: 达标
+    let failed = run_to_result(&admin, cid, schools[1], 30).await; // 70: 不达标
+    let (status, _) =
+        admin.post(&format!("/api/v1/safety/campaigns/{cid}/applications"), &json!({"org_id": hospital})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(detail(&admin, passed).await["application"]["state"], "publicised");
+    assert_eq!(detail(&admin, failed).await["application"]["state"], "not_passed");
+
+    let year = chrono::Datelike::year(&china_today());
+    let (status, f) = admin.get(&format!("/api/v1/safety/figures?year={year}&group=industry")).await;
+    assert_eq!(status, StatusCode::OK, "{f}");
+    let row = |key: &str| f["rows"].as_array().unwrap().iter().find(|r| r["key"] == key).unwrap()["figures"].clone();
+    let i01 = row("I01");
+    assert_eq!(
+        (i01["units"].as_f64(), i01["applied"].as_u64(), i01["concluded"].as_u64(), i01["passing"].as_u64()),
+        (Some(schools_n), Some(2), Some(2), Some(1))
+    );
+    assert!((i01["application_rate"].as_f64().unwrap() - 2.0 / schools_n).abs() < 1e-9);
+    assert_eq!(i01["acceptance_rate"], 0.5);
+    let i02 = row("I02");
+    assert_eq!((i02["applied"].as_u64(), i02["concluded"].as_u64()), (Some(1), Some(0)));
+    assert!((i02["application_rate"].as_f64().unwrap() - 1.0 / hospitals_n).abs() < 1e-9);
+    assert_eq!(i02["acceptance_rate"], Value::Null, "no result yet: no rate, not 0%");
+    let t = &f["total"];
+    assert_eq!((t["units"].as_f64(), t["applied"].as_u64(), t["passing"].as_u64()), (Some(units_n), Some(3), Some(1)));
+    assert_eq!(f["last_year_total"]["applied"], 0);
+    // By county: all three are in the first county.
+    let (_, by_county) = admin.get(&format!("/api/v1/safety/figures?year={year}&group=county")).await;
+    let first = by_county["rows"].as_array().unwrap().iter().find(|r| r["key"] == "2").unwrap();
+    assert_eq!(first["figures"]["applied"], 3);
+    let (status, err) = admin.get("/api/v1/safety/figures?group=township").await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["group".to_owned()]));
+    // The export carries the same total.
+    let res = admin.client.get(admin.url(&format!("/api/v1/safety/figures.xlsx?year={year}"))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let book = read_book(&res.bytes().await.unwrap());
+    let total_row = book[0].1.iter().find(|r| r[0] == "合计").expect("a total row");
+    assert_eq!(total_row[2], "3");
+    let page = admin.client.get(admin.url("/safety/figures")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+});

@@ -8,6 +8,7 @@
 //! - [`scoring`]: a unit's scores against a template: points, deductions, and the result
 //!   (达标 / 不达标 / 取消资格);
 //! - [`campaign`]: a yearly campaign's deadline and notice period;
+//! - [`figures`]: application and acceptance rates;
 //! - [`five_zero`]: 平安"五零"村(社区), each zero and the records that break it;
 //! - [`industry`]: the competent department (主管部门) of each of the 34 industries;
 //! - [`application`]: a unit's way through a campaign (申报 → 自评 → 审核 → 验收 → 公示 → 授牌,
@@ -20,6 +21,7 @@
 
 pub mod application;
 pub mod campaign;
+pub mod figures;
 pub mod five_zero;
 pub mod incident;
 pub mod industry;

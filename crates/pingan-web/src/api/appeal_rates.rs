@@ -9,8 +9,7 @@ use crate::auth::ApiCaller;
 use crate::error::{ApiResult, AppError, ErrorBody};
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 use pingan_domain::FieldError;
 use pingan_domain::appeal::rates::{RANKING_MIN_CASES, SCORE_RULE_ZH};
@@ -308,13 +307,11 @@ pub async fn rates_xlsx(
     ApiQuery(p): ApiQuery<RatesParams>,
 ) -> ApiResult<Response> {
     let (from, to, r) = report(&state, &caller, &p).await?;
-    let bytes = workbook(&r).map_err(|e| AppError::Internal(format!("xlsx: {e}")))?;
     let period =
         if (from, to) == month_bounds(from) { from.format("%Y-%m").to_string() } else { format!("{from}_{to}") };
-    let disposition =
-        super::download_disposition(&format!("appeal_rates_{period}.xlsx"), &format!("诉求评价指标_{period}.xlsx"));
-    Ok(([(header::CONTENT_TYPE, super::XLSX.to_owned()), (header::CONTENT_DISPOSITION, disposition)], bytes)
-        .into_response())
+    super::xlsx_download(&format!("appeal_rates_{period}.xlsx"), &format!("诉求评价指标_{period}.xlsx"), || {
+        workbook(&r)
+    })
 }
 
 /// Picks one rate out of [`Rates`].

@@ -610,21 +610,12 @@ pub async fn figures_xlsx(
     caller: ApiCaller,
     ApiQuery(p): ApiQuery<FiguresParams>,
 ) -> ApiResult<axum::response::Response> {
-    use axum::response::IntoResponse;
     let (from, to, rows, total) = figures_report(&state, &caller, &p).await?;
-    let bytes = figures_workbook(&rows, &total).map_err(|e| AppError::Internal(format!("xlsx: {e}")))?;
-    let disposition = super::download_disposition(
+    super::xlsx_download(
         &format!("mediation_figures_{from}_{to}.xlsx"),
         &format!("人民调解统计_{from}_{to}.xlsx"),
-    );
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, super::XLSX.to_owned()),
-            (axum::http::header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
+        || figures_workbook(&rows, &total),
     )
-        .into_response())
 }
 
 /// A count column or a ratio column of the figures workbook.

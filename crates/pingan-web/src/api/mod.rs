@@ -136,6 +136,22 @@ pub(crate) fn rfc5987(s: &str) -> String {
 /// The media type of an Excel workbook.
 pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+/// A workbook built by `build` as a download named `ascii` (old clients) and `name`; a
+/// failure to build it is a fault (500), not the caller's.
+pub(crate) fn xlsx_download(
+    ascii: &str,
+    name: &str,
+    build: impl FnOnce() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let bytes = build().map_err(|e| AppError::Internal(format!("xlsx: {e}")))?;
+    let headers = [
+        (axum::http::header::CONTENT_TYPE, XLSX.to_owned()),
+        (axum::http::header::CONTENT_DISPOSITION, download_disposition(ascii, name)),
+    ];
+    Ok((headers, bytes).into_response())
+}
+
 /// `attachment` with an ASCII name for old clients and the Chinese name for the rest.
 pub(crate) fn download_disposition(ascii: &str, name: &str) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", rfc5987(name))

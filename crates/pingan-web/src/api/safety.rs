@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use pingan_domain::FieldError;
 use pingan_domain::org::industry_name;
+use pingan_domain::safety::figures::SafeUnitFigures;
 use pingan_domain::safety::sheet;
 use pingan_domain::safety::{
     ApplicationCommand, ApplicationState, CampaignKind, IncidentKind, RawCampaign, RawIncident, UnitTemplate,
@@ -22,7 +23,7 @@ use pingan_domain::safety::{
 use pingan_store::blobs::AttachmentPolicy;
 use pingan_store::safety::{
     ApplicationDetail, ApplicationFilter, ApplicationView, Campaign, FiveZeroReport, Incident, IncidentFilter,
-    Proposal, ProposalDecision, SafetyEvidence, TemplateSummary, TemplateVersion,
+    Proposal, ProposalDecision, SafetyEvidence, SafetyFigures, SafetyGroup, TemplateSummary, TemplateVersion,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -45,6 +46,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_incident))
         .routes(routes!(decide_proposal))
         .routes(routes!(five_zero))
+        .routes(routes!(figures))
+        .routes(routes!(figures_xlsx))
         .routes(routes!(upload_evidence))
         .layer(DefaultBodyLimit::max(upload_limit(&AttachmentPolicy::default())))
         .routes(routes!(download_evidence))
@@ -115,22 +118,12 @@ pub async fn template_workbook(
     caller: ApiCaller,
     ApiPath(k): ApiPath<String>,
 ) -> ApiResult<Response> {
-    use axum::response::IntoResponse;
     let current = state.store.safety_template(&caller.actor, kind(&k)?).await?;
-    let bytes =
-        write_workbook(&sheet::to_sheets(&current.template)).map_err(|e| AppError::Internal(format!("xlsx: {e}")))?;
-    let disposition = super::download_disposition(
+    super::xlsx_download(
         &format!("safe_unit_template_v{}.xlsx", current.version),
         &format!("平安单位评分标准_第{}版.xlsx", current.version),
-    );
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, super::XLSX.to_owned()),
-            (axum::http::header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
+        || write_workbook(&sheet::to_sheets(&current.template)),
     )
-        .into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -502,6 +495,123 @@ pub async fn five_zero(
         )]));
     }
     Ok(Json(state.store.five_zero_report(&caller.actor, p.region_id, year).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct FiguresParams {
+    /// The campaign year (default: this year); the year before comes along for the trend.
+    pub year: Option<i32>,
+    /// `industry` (default) or `county`.
+    pub group: Option<String>,
+}
+
+pub(crate) fn figures_request(p: &FiguresParams) -> Result<(i32, SafetyGroup), AppError> {
+    let year = p.year.unwrap_or_else(|| chrono::Datelike::year(&pingan_store::mediation::china_today()));
+    let mut errors = Vec::new();
+    if !(2000..=2100).contains(&year) {
+        errors.push(FieldError::new("year", "年度须在 2000–2100 之间 / the year must be 2000–2100"));
+    }
+    let group = SafetyGroup::parse(p.group.as_deref().unwrap_or("industry"));
+    if group.is_none() {
+        errors.push(FieldError::new("group", "分组为 industry 或 county / group by industry or county"));
+    }
+    match group {
+        Some(group) if errors.is_empty() => Ok((year, group)),
+        _ => Err(AppError::Invalid(errors)),
+    }
+}
+
+/// 平安单位 figures over the caller's scope: units, applications and 申报率, results and
+/// 验收通过率, titles awarded and revoked, per industry or county, with the year before.
+#[utoipa::path(get, path = "/api/v1/safety/figures", tag = "safety", params(FiguresParams),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn figures(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiQuery(p): ApiQuery<FiguresParams>,
+) -> ApiResult<Json<SafetyFigures>> {
+    let (year, group) = figures_request(&p)?;
+    Ok(Json(state.store.safety_figures(&caller.actor, year, group).await?))
+}
+
+/// The same figures as an Excel workbook.
+#[utoipa::path(get, path = "/api/v1/safety/figures.xlsx", tag = "safety", params(FiguresParams),
+    responses((status = 200, description = "The workbook (XLSX)"), (status = 400, body = ErrorBody)))]
+pub async fn figures_xlsx(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiQuery(p): ApiQuery<FiguresParams>,
+) -> ApiResult<Response> {
+    let (year, group) = figures_request(&p)?;
+    let f = state.store.safety_figures(&caller.actor, year, group).await?;
+    super::xlsx_download(
+        &format!("safe_unit_figures_{year}.xlsx"),
+        &format!("平安单位创建统计_{year}.xlsx"),
+        || figures_workbook(&f),
+    )
+}
+
+/// The figures' columns: (header, value) — counts and ratios.
+pub(crate) fn figure_columns(f: &SafeUnitFigures, last: &SafeUnitFigures) -> Vec<(&'static str, FigureValue)> {
+    use FigureValue::{Count, Ratio};
+    vec![
+        ("单位数", Count(f.units)),
+        ("申报数", Count(f.applied)),
+        ("申报率", Ratio(f.application_rate)),
+        ("已验收", Count(f.concluded)),
+        ("达标", Count(f.passing)),
+        ("验收通过率", Ratio(f.acceptance_rate)),
+        ("已授牌", Count(f.awarded)),
+        ("已撤销", Count(f.revoked)),
+        ("上年申报率", Ratio(last.application_rate)),
+        ("上年验收通过率", Ratio(last.acceptance_rate)),
+    ]
+}
+
+pub(crate) enum FigureValue {
+    Count(u64),
+    Ratio(Option<f64>),
+}
+
+impl FigureValue {
+    pub(crate) fn text(&self) -> String {
+        match self {
+            FigureValue::Count(n) => n.to_string(),
+            FigureValue::Ratio(r) => r.map_or_else(|| "—".into(), |r| format!("{:.1}%", r * 100.0)),
+        }
+    }
+}
+
+fn figures_workbook(f: &SafetyFigures) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let percent = Format::new().set_num_format("0.0%");
+    let ws = book.add_worksheet();
+    ws.set_name(format!("{}年平安单位创建", f.year))?;
+    ws.write_string_with_format(0, 0, "统计对象", &bold)?;
+    let all = f.rows.iter().map(|r| (r.name.as_str(), &r.figures, &r.last_year)).chain(std::iter::once((
+        "合计",
+        &f.total,
+        &f.last_year_total,
+    )));
+    for (i, (name, this, last)) in all.enumerate() {
+        let row = i as u32 + 1;
+        ws.write_string(row, 0, name)?;
+        for (c, (header, value)) in figure_columns(this, last).into_iter().enumerate() {
+            let c = c as u16 + 1;
+            if i == 0 {
+                ws.write_string_with_format(0, c, header, &bold)?;
+            }
+            match value {
+                FigureValue::Count(n) => ws.write_number(row, c, n as f64)?,
+                FigureValue::Ratio(Some(r)) => ws.write_number_with_format(row, c, r, &percent)?,
+                FigureValue::Ratio(None) => ws.write_string(row, c, "—")?,
+            };
+        }
+    }
+    ws.autofit();
+    book.save_to_buffer()
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

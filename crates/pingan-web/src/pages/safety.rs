@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/safety/incidents", get(incidents_page).post(incident_submit))
         .route("/safety/template", get(template_page).post(template_submit))
         .route("/safety/five-zero", get(five_zero_page))
+        .route("/safety/figures", get(figures_page))
 }
 
 type Form = BTreeMap<String, String>;
@@ -738,6 +739,50 @@ async fn five_zero_page(
     let village = (report.villages.len() == 1 && report.villages[0].village_id == report.region_id)
         .then(|| report.villages[0].clone());
     super::render(FiveZeroPage { ui, report, village, years: (this_year - 4..=this_year).rev().collect() })
+}
+
+// ---- figures --------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "safety_figures.html")]
+struct FiguresPage {
+    ui: Ui,
+    year: i32,
+    group: String,
+    years: Vec<i32>,
+    headers: Vec<&'static str>,
+    rows: Vec<(String, Vec<String>)>,
+    total: Vec<String>,
+    export: String,
+}
+
+async fn figures_page(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Query(q): Query<Form>,
+) -> PageResult<Html<String>> {
+    use crate::api::safety::{FiguresParams, figure_columns, figures_request};
+    let ui = Ui::for_actor(&headers, &current);
+    let params = FiguresParams {
+        year: text(&q, "year").parse().ok(),
+        group: Some(Some(text(&q, "group")).filter(|g| !g.is_empty()).unwrap_or("industry").to_owned()),
+    };
+    let (year, group) = figures_request(&params)?;
+    let f = state.store.safety_figures(&current.actor, year, group).await?;
+    let cells = |this, last| figure_columns(this, last).into_iter().map(|(_, v)| v.text()).collect::<Vec<_>>();
+    let group = params.group.unwrap_or_default();
+    let this_year = chrono::Datelike::year(&pingan_store::mediation::china_today());
+    super::render(FiguresPage {
+        headers: figure_columns(&f.total, &f.last_year_total).into_iter().map(|(h, _)| h).collect(),
+        rows: f.rows.iter().map(|r| (r.name.clone(), cells(&r.figures, &r.last_year))).collect(),
+        total: cells(&f.total, &f.last_year_total),
+        export: format!("/api/v1/safety/figures.xlsx?year={year}&group={group}"),
+        years: (this_year - 4..=this_year).rev().collect(),
+        year,
+        group,
+        ui,
+    })
 }
 
 // ---- the template ------------------------------------------------------------------
