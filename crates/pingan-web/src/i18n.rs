@@ -566,6 +566,13 @@ pub const TEXT: &[(&str, &str, &str)] = &[
     ("safety.by_township", "按乡镇(街道)", "By township"),
     ("safety.by_industry", "按行业", "By industry"),
     ("safety.figures", "创建统计", "Figures"),
+    ("safety.public", "平安单位公示名单", "Safe units: public notice"),
+    (
+        "safety.public_hint",
+        "对公示中的单位有异议的,请在公示截止日前向所在地党委政法委(平安办)实名反映。",
+        "Objections to a unit on notice go to the local safe-creation office, under your name, before the notice ends.",
+    ),
+    ("safety.certificate", "打印证书", "Print the certificate"),
     ("safety.upload_template", "上传修改后的评分标准", "Upload an edited scorecard"),
     ("safety.template_name", "新版本名称", "Name of the new version"),
     ("safety.workbook", "Excel 文件", "Excel file"),

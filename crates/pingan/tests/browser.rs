@@ -689,6 +689,11 @@ async fn a_school_earns_and_loses_its_safe_unit_title_in_chromium() {
     submit_on_application(&browser, &award).await;
     assert_eq!(app_state(&browser).await, "已授牌");
     shot(&browser, "safety-awarded").await;
+    // The printable certificate.
+    browser.find(Locator::Id("certificate")).await.unwrap().click().await.unwrap();
+    let unit = browser.wait().for_element(Locator::Id("certificate-unit")).await.unwrap().text().await.unwrap();
+    assert_eq!(unit, school_name);
+    shot(&browser, "safety-certificate").await;
 
     // A major criminal case at the school proposes the veto; confirmed, the title is revoked.
     staff_login(&browser, &app, &format!("dept.{county}.gongan")).await;

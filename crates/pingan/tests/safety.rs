@@ -228,6 +228,17 @@ on_both_engines!(a_school_is_awarded_and_a_veto_revokes_its_title, |app: TestApp
     sql(&app, &format!("UPDATE safety_applications SET snapshot = replace(snapshot, '\"notice_until\":\"{until}\"', '\"notice_until\":\"{yesterday}\"') WHERE id = {id}")).await;
     let (status, awarded) = act(&office, id, json!({"action": "award"})).await;
     assert_eq!((status, awarded["state"].as_str()), (StatusCode::OK, Some("awarded")), "{awarded}");
+    // The public list, read without signing in, and the certificate.
+    let public = || async {
+        let res = reqwest::get(app.url("/safety/public")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        res.text().await.unwrap()
+    };
+    let list = public().await;
+    assert!(list.contains(school["name"].as_str().unwrap()) && list.contains("data-state=\"awarded\""), "{list}");
+    let res = office.client.get(office.url(&format!("/safety/applications/{id}/certificate"))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains(school["name"].as_str().unwrap()));
 
     // A dismissal needs a reason.
     let (_, minor) = police
@@ -267,6 +278,10 @@ on_both_engines!(a_school_is_awarded_and_a_veto_revokes_its_title, |app: TestApp
     assert_eq!(d["application"]["state"], "revoked");
     assert_eq!(d["application"]["outcome"], "disqualified");
     assert!(d["snapshot"]["ended"]["reason"].as_str().unwrap().starts_with("一票否决"), "{d}");
+    let list = public().await;
+    assert!(list.contains("data-state=\"revoked\"") && list.contains("一票否决"), "the list says why");
+    let res = office.client.get(office.url(&format!("/safety/applications/{id}/certificate"))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT, "a revoked title has no certificate");
     // The unit's contact reads the proposals about their own unit, nothing else.
     assert_eq!(d["proposals"].as_array().unwrap().len(), 3);
 

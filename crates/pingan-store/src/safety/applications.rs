@@ -733,3 +733,48 @@ fn evidence_of(
         added_ms,
     })
 }
+
+/// An entry of the public list (公示名单): units on notice, awarded, or whose title was revoked.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicEntry {
+    pub application_id: i64,
+    pub unit: String,
+    pub industry: String,
+    pub address: String,
+    pub state: ApplicationState,
+    pub total: Option<i64>,
+    pub notice_until: Option<chrono::NaiveDate>,
+    pub awarded_on: Option<chrono::NaiveDate>,
+    pub ended: Option<String>,
+}
+
+impl Store {
+    /// The public list of `year`: units on notice (with the end of the objection period),
+    /// awarded, and revoked with the reason. Public by design — unit names, addresses and
+    /// results, no person — so it reads across scopes.
+    pub async fn safety_public_list(&self, year: i32) -> Result<Vec<PublicEntry>> {
+        let sql = format!(
+            "{APP_SELECT} WHERE c.year = $1 AND c.kind = 'safe_unit' AND a.state IN ('publicised', 'awarded', 'revoked')
+              ORDER BY a.industry, o.name LIMIT 20000"
+        );
+        let rows: Vec<AppRow> =
+            on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(i64::from(year)).fetch_all(pool).await)?;
+        rows.iter()
+            .map(|r| {
+                let v = r.view()?;
+                let s = r.snapshot()?;
+                Ok(PublicEntry {
+                    application_id: v.id,
+                    unit: v.org_name,
+                    industry: v.industry_name,
+                    address: v.address.unwrap_or_default(),
+                    state: v.state,
+                    total: v.total,
+                    notice_until: s.notice_until,
+                    awarded_on: s.awarded_on,
+                    ended: s.ended.map(|e| format!("{} {}", e.on, e.reason)),
+                })
+            })
+            .collect()
+    }
+}

@@ -10,7 +10,9 @@ pub mod figures;
 pub mod five_zero;
 pub mod incidents;
 
-pub use applications::{ApplicationDetail, ApplicationFilter, ApplicationView, RelationView, SafetyEvidence};
+pub use applications::{
+    ApplicationDetail, ApplicationFilter, ApplicationView, PublicEntry, RelationView, SafetyEvidence,
+};
 pub use figures::{FiguresRow, SafetyFigures, SafetyGroup};
 pub use five_zero::{FiveZeroReport, VillageEvaluation};
 pub use incidents::{Incident, IncidentFilter, Proposal, ProposalDecision};

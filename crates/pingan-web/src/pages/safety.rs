@@ -39,6 +39,8 @@ pub fn router() -> Router<AppState> {
         .route("/safety/template", get(template_page).post(template_submit))
         .route("/safety/five-zero", get(five_zero_page))
         .route("/safety/figures", get(figures_page))
+        .route("/safety/public", get(public_page))
+        .route("/safety/applications/{id}/certificate", get(certificate_page))
 }
 
 type Form = BTreeMap<String, String>;
@@ -783,6 +785,65 @@ async fn figures_page(
         group,
         ui,
     })
+}
+
+// ---- the public list and the certificate ---------------------------------------------
+
+#[derive(Template)]
+#[template(path = "safety_public.html")]
+struct PublicPage {
+    ui: Ui,
+    year: i32,
+    entries: Vec<pingan_store::safety::PublicEntry>,
+}
+
+/// 公示名单, open to everyone (no sign-in): the public can see who is on notice and object
+/// to the 平安办 before the period ends.
+async fn public_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Form>,
+) -> PageResult<Html<String>> {
+    let this_year = chrono::Datelike::year(&pingan_store::mediation::china_today());
+    let year = text(&q, "year").parse().ok().filter(|y| (2000..=2100).contains(y)).unwrap_or(this_year);
+    let entries = state.store.safety_public_list(year).await?;
+    let ui = Ui { lang: crate::i18n::Lang::from_headers(&headers), actor: None, csrf: String::new() };
+    super::render(PublicPage { ui, year, entries })
+}
+
+#[derive(Template)]
+#[template(path = "safety_certificate.html")]
+struct CertificatePage {
+    unit: String,
+    industry: String,
+    year: i64,
+    number: String,
+    issuer: String,
+    awarded_on: String,
+}
+
+/// The 平安单位 certificate (printable), for an awarded title only.
+async fn certificate_page(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    Path(id): Path<i64>,
+) -> PageResult<Response> {
+    let d = state.store.safety_application(&current.actor, id).await?;
+    let (a, s) = (&d.application, &d.snapshot);
+    let Some(on) = s.awarded_on.filter(|_| a.state == ApplicationState::Awarded) else {
+        return Err(
+            AppError::Conflict("只有已授牌的单位才有证书 / only an awarded title has a certificate".into()).into()
+        );
+    };
+    let page = CertificatePage {
+        unit: a.org_name.clone(),
+        industry: a.industry_name.clone(),
+        year: a.year,
+        number: format!("{}-{:06}", a.year, a.id),
+        issuer: a.campaign_name.clone(),
+        awarded_on: on.format("%Y年%m月%d日").to_string(),
+    };
+    Ok(Html(page.render().map_err(AppError::from)?).into_response())
 }
 
 // ---- the template ------------------------------------------------------------------
