@@ -58,7 +58,7 @@ pub fn generate_city(seed: u64, scale: Scale) -> CityRows {
 /// `(username, role, name of the region the account's scope starts at)`. A grid's
 /// name is given with its village's (新湖社区第1网格), as 第1网格 alone says little.
 pub fn demo_accounts(city: &CityRows) -> Vec<(String, Role, String)> {
-    const SHOWN: [Role; 7] = [
+    const SHOWN: [Role; 8] = [
         Role::Admin,
         Role::Leader,
         Role::Supervisor,
@@ -66,6 +66,7 @@ pub fn demo_accounts(city: &CityRows) -> Vec<(String, Role, String)> {
         Role::TownshipDispatcher,
         Role::VillageCadre,
         Role::GridWorker,
+        Role::UnitContact,
     ];
     SHOWN
         .into_iter()

@@ -153,9 +153,11 @@ fn check_structure(city: &CityRows, scale: Scale) {
         assert_eq!(Username::parse(&a.username).expect("valid username").as_str(), a.username);
         assert!(usernames.insert(a.username.as_str()), "duplicate {}", a.username);
         assert!(by_id.contains_key(&a.region_id));
-        assert_eq!(a.org_id.is_some(), a.role == Role::DeptHandler, "{}", a.username);
+        assert_eq!(a.org_id.is_some(), matches!(a.role, Role::DeptHandler | Role::UnitContact), "{}", a.username);
         if let Some(org) = a.org_id {
-            assert_eq!(orgs_by_id[&org].kind, OrgKind::Department);
+            let kind = if a.role == Role::UnitContact { OrgKind::SocialUnit } else { OrgKind::Department };
+            assert_eq!(orgs_by_id[&org].kind, kind, "{}", a.username);
+            assert_eq!(orgs_by_id[&org].region_id, a.region_id, "an account sits where its organisation is");
         }
         assert!(a.display_name.chars().count() >= 2);
     }

@@ -566,6 +566,9 @@ pub const TEXT: &[(&str, &str, &str)] = &[
     ("safety.by_township", "按乡镇(街道)", "By township"),
     ("safety.by_industry", "按行业", "By industry"),
     ("safety.figures", "创建统计", "Figures"),
+    ("safety.scores", "四级联创评分", "Joint-creation scores"),
+    ("safety.formula", "评分公式", "Formula"),
+    ("safety.rank", "排名", "Rank"),
     ("safety.public", "平安单位公示名单", "Safe units: public notice"),
     (
         "safety.public_hint",

@@ -862,3 +862,83 @@ on_both_engines!(figures_match_a_hand_count, |app: TestApp| async move {
     let page = admin.client.get(admin.url("/safety/figures")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
 });
+
+on_both_engines!(counties_are_scored_and_ranked_by_the_formula, |app: TestApp| async move {
+    let admin = app.login("admin").await;
+    let year = chrono::Datelike::year(&china_today());
+    let scores = |level: &'static str| {
+        let admin = &admin;
+        async move {
+            let (status, s) = admin.get(&format!("/api/v1/safety/county-scores?year={year}&level={level}")).await;
+            assert_eq!(status, StatusCode::OK, "{s}");
+            s
+        }
+    };
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-6;
+    // No appeals, disputes or applications yet: every county holds 五零 (25 points) and has
+    // applied nothing (0 of 15); the rest cannot be measured and earns nothing.
+    let s = scores("county").await;
+    assert_eq!(s["formula"]["version"], 0);
+    let rows = s["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 11, "the city's counties");
+    assert!(rows.iter().all(|r| close(r["score"]["total"].as_f64().unwrap(), 25.0) && r["rank"] == 1), "{rows:?}");
+
+    // A criminal case in one village of the first county lowers its 五零 rate to (m − 1)/m;
+    // a school there applies and passes: accepted 100% (25 points), applied 1 of its units.
+    let (school, _) = school(&admin).await;
+    let (_, grid) = admin.get(&format!("/api/v1/regions/{}", school["region_id"])).await;
+    let village = grid["region"]["parent_id"].as_i64().unwrap();
+    let (status, _) = admin
+        .post(
+            "/api/v1/safety/incidents",
+            &json!({"kind": "criminal", "severity": "ordinary", "occurred_on": china_today().to_string(),
+                    "summary": "盗窃", "region_id": village}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let cid = open_campaign(&admin).await["id"].as_i64().unwrap();
+    run_to_result(&admin, cid, school["id"].as_i64().unwrap(), 0).await;
+    let (_, zero) = admin.get(&format!("/api/v1/safety/five-zero?region_id=2&year={year}")).await;
+    let m = zero["total"]["villages"].as_f64().unwrap();
+    let units = admin.get("/api/v1/orgs?kind=social_unit&region_id=2&per_page=1").await.1["total"].as_f64().unwrap();
+    let expected = 25.0 * 1.0 + 15.0 / units + 25.0 * (m - 1.0) / m;
+    let s = scores("county").await;
+    let first = &s["rows"][0];
+    assert_eq!(first["id"], 2, "the first county leads: {first}");
+    assert!(close(first["score"]["total"].as_f64().unwrap(), expected), "{} vs {expected}", first["score"]["total"]);
+    assert_eq!(s["rows"][1]["rank"], 2);
+
+    // A formula of the city's: 五零 alone. The first county now trails.
+    let formula = json!({"weights": [{"indicator": "five_zero", "weight": 100}]});
+    let (status, err) = admin
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/safety/county-formula",
+            &json!({"version": 0, "name": "五零", "formula": {"weights": [{"indicator": "five_zero", "weight": 90}]}}),
+        )
+        .await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["weights".to_owned()]));
+    let (status, saved) = admin
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/safety/county-formula",
+            &json!({"version": 0, "name": "五零", "formula": formula}),
+        )
+        .await;
+    assert_eq!((status, saved["version"].as_i64()), (StatusCode::OK, Some(1)), "{saved}");
+    let s = scores("county").await;
+    let last = s["rows"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["id"], 2);
+    assert!(close(last["score"]["total"].as_f64().unwrap(), 100.0 * (m - 1.0) / m));
+    // Townships too; the page and the report.
+    let t = scores("township").await;
+    assert!(t["rows"].as_array().unwrap().len() > 11);
+    let page = admin.client.get(admin.url("/safety/scores")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let res =
+        admin.client.get(admin.url(&format!("/api/v1/safety/county-scores.xlsx?year={year}"))).send().await.unwrap();
+    let book = read_book(&res.bytes().await.unwrap());
+    assert_eq!(book[0].1.len(), 12, "a header and 11 counties");
+    let (status, _) = app.login(&format!("unit.{}", school["id"])).await.get("/api/v1/safety/county-scores").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+});

@@ -8,6 +8,7 @@
 //! - [`scoring`]: a unit's scores against a template: points, deductions, and the result
 //!   (达标 / 不达标 / 取消资格);
 //! - [`campaign`]: a yearly campaign's deadline and notice period;
+//! - [`county`]: 四级联创 scoring of counties and townships by a formula kept as data;
 //! - [`figures`]: application and acceptance rates;
 //! - [`five_zero`]: 平安"五零"村(社区), each zero and the records that break it;
 //! - [`industry`]: the competent department (主管部门) of each of the 34 industries;
@@ -21,6 +22,7 @@
 
 pub mod application;
 pub mod campaign;
+pub mod county;
 pub mod figures;
 pub mod five_zero;
 pub mod incident;

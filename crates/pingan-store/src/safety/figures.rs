@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 pub enum SafetyGroup {
     Industry,
     County,
+    Township,
 }
 
 impl SafetyGroup {
@@ -23,6 +24,7 @@ impl SafetyGroup {
         match s {
             "industry" => Some(SafetyGroup::Industry),
             "county" => Some(SafetyGroup::County),
+            "township" => Some(SafetyGroup::Township),
             _ => None,
         }
     }
@@ -73,22 +75,32 @@ impl Store {
         .bind(&hi)
         .fetch_all(pool)
         .await)?;
-        let county_names: BTreeMap<String, String> = if group == SafetyGroup::County {
+        let area = |level: &'static str| async move {
             let rows: Vec<(i64, String)> = on_pool!(&self.db, |pool| sqlx::query_as(
-                "SELECT id, name FROM regions WHERE level = 'county' AND path >= $1 AND path < $2"
+                "SELECT id, name FROM regions WHERE level = $1 AND path >= $2 AND path < $3"
             )
+            .bind(level)
             .bind(&lo)
             .bind(&hi)
             .fetch_all(pool)
             .await)?;
-            rows.into_iter().map(|(id, name)| (id.to_string(), name)).collect()
-        } else {
-            INDUSTRIES.iter().map(|(code, name, _)| ((*code).to_owned(), (*name).to_owned())).collect()
+            Ok::<BTreeMap<String, String>, StoreError>(
+                rows.into_iter().map(|(id, name)| (id.to_string(), name)).collect(),
+            )
+        };
+        let county_names: BTreeMap<String, String> = match group {
+            SafetyGroup::County => area("county").await?,
+            SafetyGroup::Township => area("township").await?,
+            SafetyGroup::Industry => {
+                INDUSTRIES.iter().map(|(code, name, _)| ((*code).to_owned(), (*name).to_owned())).collect()
+            }
         };
         let key_of = |industry: &str, path: &str| -> Option<String> {
+            let at = |depth: usize| RegionPath::parse(path).and_then(|p| p.ids().get(depth).map(i64::to_string));
             match group {
                 SafetyGroup::Industry => Some(industry.to_owned()),
-                SafetyGroup::County => RegionPath::parse(path).and_then(|p| p.ids().get(1).map(i64::to_string)),
+                SafetyGroup::County => at(1),
+                SafetyGroup::Township => at(2),
             }
         };
         let mut rows: BTreeMap<String, (SafeUnitFigures, SafeUnitFigures)> = BTreeMap::new();

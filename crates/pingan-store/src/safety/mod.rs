@@ -5,6 +5,7 @@
 //! are [`pingan_domain::safety`]'s; here are scope, versions, transactions and the audit.
 
 pub mod applications;
+pub mod county;
 mod derive;
 pub mod figures;
 pub mod five_zero;
@@ -13,6 +14,7 @@ pub mod incidents;
 pub use applications::{
     ApplicationDetail, ApplicationFilter, ApplicationView, PublicEntry, RelationView, SafetyEvidence,
 };
+pub use county::{CountyScores, ScoreRow};
 pub use figures::{FiguresRow, SafetyFigures, SafetyGroup};
 pub use five_zero::{FiveZeroReport, VillageEvaluation};
 pub use incidents::{Incident, IncidentFilter, Proposal, ProposalDecision};
@@ -40,6 +42,26 @@ fn require_admin(actor: &Actor) -> Result<()> {
 
 fn is_city(path: &RegionPath) -> bool {
     path.ids().len() == 1
+}
+
+/// Templates and the scoring formula are the city administrators': the name of a new version,
+/// checked.
+pub(crate) fn city_document_name<'a>(actor: &Actor, name: &'a str) -> Result<&'a str> {
+    require_admin(actor)?;
+    if !is_city(&actor.scope.region) {
+        return Err(StoreError::Refused {
+            status: 403,
+            message: "评分标准由市级管理员维护 / scorecards are kept by the city's administrators".into(),
+        });
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(StoreError::Invalid(vec![FieldError::new(
+            "name",
+            "请填写名称(100 字以内)/ a name of at most 100 characters",
+        )]));
+    }
+    Ok(name)
 }
 
 pub(crate) fn china_today() -> NaiveDate {
@@ -218,30 +240,35 @@ impl Store {
         name: &str,
         template: &UnitTemplate,
     ) -> Result<TemplateVersion> {
-        require_admin(actor)?;
-        if !is_city(&actor.scope.region) {
-            return Err(StoreError::Refused {
-                status: 403,
-                message: "评分表由市级管理员维护 / templates are kept by the city's administrators".into(),
-            });
-        }
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(StoreError::Invalid(vec![FieldError::new(
-                "name",
-                "请填写评分表名称(100 字以内)/ a name of at most 100 characters",
-            )]));
-        }
+        let name = city_document_name(actor, name)?;
         template.check().map_err(StoreError::Invalid)?;
         let before = self.current_template(kind).await?;
-        if before.version != expected_version {
+        let after = serde_json::json!({ "kind": kind.as_str(), "version": expected_version + 1, "name": name,
+            "tasks": template.tasks().count(), "negative": template.negative.len(), "veto": template.veto.len() });
+        let body = serde_json::to_string(template).expect("serialisable");
+        self.insert_version(actor, kind.as_str(), before.version, expected_version, name, &body, after).await?;
+        self.current_template(kind).await
+    }
+
+    /// Write version `expected_version + 1` of document `kind` (a template or the county
+    /// formula), if `expected_version` is the one in force (`current`), with its audit event.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn insert_version(
+        &self,
+        actor: &Actor,
+        kind: &str,
+        current: i64,
+        expected_version: i64,
+        name: &str,
+        body: &str,
+        after: serde_json::Value,
+    ) -> Result<()> {
+        if current != expected_version {
             return Err(StoreError::Conflict(format!(
-                "评分表已更新为第 {} 版,请刷新后重试 / the template is at version {} now: reload and retry",
-                before.version, before.version
+                "已更新为第 {current} 版,请刷新后重试 / it is at version {current} now: reload and retry"
             )));
         }
         let now = now_ms();
-        let body = serde_json::to_string(template).expect("serialisable");
         let version = expected_version + 1;
         on_pool!(&self.db, |pool| {
             let mut tx = pool.begin_write().await?;
@@ -250,10 +277,10 @@ impl Store {
                 "INSERT INTO safety_templates (kind, version, name, body, created_by, created_ms)
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
-            .bind(kind.as_str())
+            .bind(kind)
             .bind(version)
             .bind(name)
-            .bind(&body)
+            .bind(body)
             .bind(actor.account_id)
             .bind(now)
             .fetch_one(&mut *tx)
@@ -266,14 +293,13 @@ impl Store {
                 target_kind: "safety_template".into(),
                 target_id: Some(id),
                 success: true,
-                before: serde_json::json!({ "kind": kind.as_str(), "version": before.version }),
-                after: serde_json::json!({ "kind": kind.as_str(), "version": version, "name": name,
-                    "tasks": template.tasks().count(), "negative": template.negative.len(), "veto": template.veto.len() }),
+                before: serde_json::json!({ "kind": kind, "version": current }),
+                after,
             };
             write_audit!(&mut *tx, &event, actor.scope.region.as_str())?;
             tx.commit().await?;
         });
-        self.current_template(kind).await
+        Ok(())
     }
 
     /// Open a campaign for the actor's region (the city, or their county). It runs on the

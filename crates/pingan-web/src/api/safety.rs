@@ -15,15 +15,18 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use pingan_domain::FieldError;
 use pingan_domain::org::industry_name;
+use pingan_domain::region::RegionLevel;
 use pingan_domain::safety::figures::SafeUnitFigures;
 use pingan_domain::safety::sheet;
 use pingan_domain::safety::{
     ApplicationCommand, ApplicationState, CampaignKind, IncidentKind, RawCampaign, RawIncident, UnitTemplate,
 };
 use pingan_store::blobs::AttachmentPolicy;
+use pingan_store::safety::county::FormulaVersion;
 use pingan_store::safety::{
-    ApplicationDetail, ApplicationFilter, ApplicationView, Campaign, FiveZeroReport, Incident, IncidentFilter,
-    Proposal, ProposalDecision, SafetyEvidence, SafetyFigures, SafetyGroup, TemplateSummary, TemplateVersion,
+    ApplicationDetail, ApplicationFilter, ApplicationView, Campaign, CountyScores, FiveZeroReport, Incident,
+    IncidentFilter, Proposal, ProposalDecision, SafetyEvidence, SafetyFigures, SafetyGroup, TemplateSummary,
+    TemplateVersion,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -48,6 +51,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(five_zero))
         .routes(routes!(figures))
         .routes(routes!(figures_xlsx))
+        .routes(routes!(county_scores))
+        .routes(routes!(county_scores_xlsx))
+        .routes(routes!(get_county_formula, put_county_formula))
         .routes(routes!(upload_evidence))
         .layer(DefaultBodyLimit::max(upload_limit(&AttachmentPolicy::default())))
         .routes(routes!(download_evidence))
@@ -612,6 +618,109 @@ fn figures_workbook(f: &SafetyFigures) -> Result<Vec<u8>, rust_xlsxwriter::XlsxE
     }
     ws.autofit();
     book.save_to_buffer()
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ScoresParams {
+    pub year: Option<i32>,
+    /// `county` (default) or `township`.
+    pub level: Option<String>,
+}
+
+pub(crate) fn scores_request(p: &ScoresParams) -> Result<(i32, RegionLevel), AppError> {
+    let (year, _) = figures_request(&FiguresParams { year: p.year, group: None })?;
+    match p.level.as_deref().unwrap_or("county") {
+        "county" => Ok((year, RegionLevel::County)),
+        "township" => Ok((year, RegionLevel::Township)),
+        _ => Err(AppError::Invalid(vec![FieldError::new("level", "按 county 或 township 评分 / county or township")])),
+    }
+}
+
+/// 四级联创: the counties' (or townships') scores for the year by the formula in force, each
+/// with its rates and points, ranked; the county score feeds the annual development assessment.
+#[utoipa::path(get, path = "/api/v1/safety/county-scores", tag = "safety", params(ScoresParams),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn county_scores(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiQuery(p): ApiQuery<ScoresParams>,
+) -> ApiResult<Json<CountyScores>> {
+    let (year, level) = scores_request(&p)?;
+    Ok(Json(state.store.county_scores(&caller.actor, year, level).await?))
+}
+
+/// The same scores as an Excel workbook: the county report for the annual assessment.
+#[utoipa::path(get, path = "/api/v1/safety/county-scores.xlsx", tag = "safety", params(ScoresParams),
+    responses((status = 200, description = "The workbook (XLSX)"), (status = 400, body = ErrorBody)))]
+pub async fn county_scores_xlsx(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiQuery(p): ApiQuery<ScoresParams>,
+) -> ApiResult<Response> {
+    let (year, level) = scores_request(&p)?;
+    let scores = state.store.county_scores(&caller.actor, year, level).await?;
+    super::xlsx_download(&format!("safety_scores_{year}.xlsx"), &format!("四级联创评分_{year}.xlsx"), || {
+        scores_workbook(&scores)
+    })
+}
+
+fn scores_workbook(s: &CountyScores) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let points = Format::new().set_num_format("0.00");
+    let ws = book.add_worksheet();
+    ws.set_name(format!("{}年四级联创评分", s.year))?;
+    let mut headers = vec!["排名".to_owned(), "地区".to_owned(), "总分".to_owned()];
+    for w in &s.formula.formula.weights {
+        headers.push(format!("{}({}分)", w.indicator.zh(), w.weight));
+    }
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &bold)?;
+    }
+    for (i, row) in s.rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_number(r, 0, row.rank as f64)?;
+        ws.write_string(r, 1, &row.name)?;
+        ws.write_number_with_format(r, 2, row.score.total, &points)?;
+        for (c, part) in row.score.parts.iter().enumerate() {
+            ws.write_number_with_format(r, c as u16 + 3, part.points, &points)?;
+        }
+    }
+    ws.autofit();
+    book.save_to_buffer()
+}
+
+/// The scoring formula in force (version 0: the default).
+#[utoipa::path(get, path = "/api/v1/safety/county-formula", tag = "safety",
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+pub async fn get_county_formula(State(state): State<AppState>, caller: ApiCaller) -> ApiResult<Json<FormulaVersion>> {
+    Ok(Json(state.store.county_formula(&caller.actor).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FormulaRequest {
+    /// The version the caller edited.
+    pub version: i64,
+    pub name: String,
+    /// `{"weights": [{"indicator": "five_zero", "weight": 25}, …]}`, summing to 100.
+    #[schema(value_type = Object)]
+    pub formula: Value,
+}
+
+/// Save the next version of the formula (city administrators).
+#[utoipa::path(put, path = "/api/v1/safety/county-formula", tag = "safety", request_body = FormulaRequest,
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn put_county_formula(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<FormulaRequest>,
+) -> ApiResult<Json<FormulaVersion>> {
+    caller.check_write(&headers)?;
+    let formula = pingan_domain::safety::county::Formula::parse(&req.formula).map_err(AppError::Invalid)?;
+    Ok(Json(state.store.save_county_formula(&caller.actor, req.version, &req.name, &formula).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/safety/five-zero", get(five_zero_page))
         .route("/safety/figures", get(figures_page))
         .route("/safety/public", get(public_page))
+        .route("/safety/scores", get(scores_page))
         .route("/safety/applications/{id}/certificate", get(certificate_page))
 }
 
@@ -783,6 +784,68 @@ async fn figures_page(
         years: (this_year - 4..=this_year).rev().collect(),
         year,
         group,
+        ui,
+    })
+}
+
+// ---- 四级联创 scores ---------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "safety_scores.html")]
+struct ScoresPage {
+    ui: Ui,
+    year: i32,
+    level: String,
+    years: Vec<i32>,
+    headers: Vec<String>,
+    /// (rank, name, total, cells: points and rate)
+    rows: Vec<(usize, String, String, Vec<String>)>,
+    formula: String,
+    export: String,
+}
+
+async fn scores_page(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Query(q): Query<Form>,
+) -> PageResult<Html<String>> {
+    use crate::api::safety::{ScoresParams, scores_request};
+    let ui = Ui::for_actor(&headers, &current);
+    let params = ScoresParams {
+        year: text(&q, "year").parse().ok(),
+        level: Some(Some(text(&q, "level")).filter(|l| !l.is_empty()).unwrap_or("county").to_owned()),
+    };
+    let (year, level) = scores_request(&params)?;
+    let s = state.store.county_scores(&current.actor, year, level).await?;
+    let this_year = chrono::Datelike::year(&pingan_store::mediation::china_today());
+    let level = params.level.unwrap_or_default();
+    super::render(ScoresPage {
+        headers: s.formula.formula.weights.iter().map(|w| format!("{}({}分)", w.indicator.zh(), w.weight)).collect(),
+        rows: s
+            .rows
+            .iter()
+            .map(|r| {
+                let cells = r
+                    .score
+                    .parts
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{:.2}({})",
+                            p.points,
+                            p.rate.map_or_else(|| "—".into(), |x| format!("{:.1}%", x * 100.0))
+                        )
+                    })
+                    .collect();
+                (r.rank, r.name.clone(), format!("{:.2}", r.score.total), cells)
+            })
+            .collect(),
+        formula: format!("{} v{}", s.formula.name, s.formula.version),
+        export: format!("/api/v1/safety/county-scores.xlsx?year={year}&level={level}"),
+        years: (this_year - 4..=this_year).rev().collect(),
+        year,
+        level,
         ui,
     })
 }
