@@ -851,7 +851,7 @@ on_both_engines!(figures_match_a_hand_count, |app: TestApp| async move {
     let (_, by_county) = admin.get(&format!("/api/v1/safety/figures?year={year}&group=county")).await;
     let first = by_county["rows"].as_array().unwrap().iter().find(|r| r["key"] == "2").unwrap();
     assert_eq!(first["figures"]["applied"], 3);
-    let (status, err) = admin.get("/api/v1/safety/figures?group=township").await;
+    let (status, err) = admin.get("/api/v1/safety/figures?group=village").await;
     assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["group".to_owned()]));
     // The export carries the same total.
     let res = admin.client.get(admin.url(&format!("/api/v1/safety/figures.xlsx?year={year}"))).send().await.unwrap();

@@ -507,7 +507,7 @@ pub async fn five_zero(
 pub struct FiguresParams {
     /// The campaign year (default: this year); the year before comes along for the trend.
     pub year: Option<i32>,
-    /// `industry` (default) or `county`.
+    /// `industry` (default), `county` or `township`.
     pub group: Option<String>,
 }
 
@@ -519,7 +519,10 @@ pub(crate) fn figures_request(p: &FiguresParams) -> Result<(i32, SafetyGroup), A
     }
     let group = SafetyGroup::parse(p.group.as_deref().unwrap_or("industry"));
     if group.is_none() {
-        errors.push(FieldError::new("group", "分组为 industry 或 county / group by industry or county"));
+        errors.push(FieldError::new(
+            "group",
+            "分组为 industry、county 或 township / group by industry, county or township",
+        ));
     }
     match group {
         Some(group) if errors.is_empty() => Ok((year, group)),
