@@ -365,7 +365,7 @@ on_both_engines!(refusals_write_nothing_and_scope_holds, |app: TestApp| async mo
         .await;
     assert_eq!(v2["version"], 2);
     let (_, c) = admin.get(&format!("/api/v1/safety/campaigns/{cid}")).await;
-    assert_eq!((c["campaign"]["template_version"].as_i64(), c["template"]["pass"].as_i64()), (Some(1), Some(85)));
+    assert_eq!((c["campaign"]["template_version"].as_i64(), c["rules"]["pass"].as_i64()), (Some(1), Some(85)));
 
     // Not a social unit, and nothing written.
     let (_, townships) = admin.get("/api/v1/orgs?kind=department&per_page=1").await;
@@ -941,4 +941,270 @@ on_both_engines!(counties_are_scored_and_ranked_by_the_formula, |app: TestApp| a
     assert_eq!(book[0].1.len(), 12, "a header and 11 counties");
     let (status, _) = app.login(&format!("unit.{}", school["id"])).await.get("/api/v1/safety/county-scores").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+});
+
+async fn village_report(s: &Session, village: i64, year: i32) -> Value {
+    let (status, r) = s.get(&format!("/api/v1/safety/five-zero?region_id={village}&year={year}")).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    r
+}
+
+async fn confirm(s: &Session, village: i64, body: Value) -> (StatusCode, Value) {
+    s.post(&format!("/api/v1/safety/five-zero/villages/{village}/confirmations"), &body).await
+}
+
+on_both_engines!(five_zero_rules_are_versioned_and_townships_confirm_evidence, |app: TestApp| async move {
+    let admin = app.login("admin").await;
+    let this_year = chrono::Datelike::year(&china_today());
+    let today = china_today().to_string();
+
+    // The zeros in force are the default five until the city saves its own.
+    let (_, rules) = admin.get("/api/v1/safety/five-zero/rules").await;
+    assert_eq!((rules["version"].as_i64(), rules["zeros"].as_array().map(Vec::len)), (Some(0), Some(5)), "{rules}");
+    let mut zeros = rules["zeros"].clone();
+    let put = |version: i64, zeros: Value| {
+        let admin = &admin;
+        async move {
+            admin
+                .send(
+                    reqwest::Method::PUT,
+                    "/api/v1/safety/five-zero/rules",
+                    &json!({"version": version, "name": "德州市五零标准", "rules": {"zeros": zeros}}),
+                )
+                .await
+        }
+    };
+    let mut bad = zeros.clone();
+    bad.as_array_mut().unwrap().push(json!({"code": "Z1", "name": " ", "kinds": [], "min_severity": "ordinary"}));
+    let (status, err) = put(0, bad).await;
+    assert_eq!(
+        (status, fields(&err)),
+        (StatusCode::BAD_REQUEST, vec!["zeros[5].code".to_owned(), "zeros[5].name".to_owned()])
+    );
+    // A sixth zero that only a township's confirmation breaks.
+    zeros
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"code": "Z6", "name": "零邪教活动", "kinds": [], "min_severity": "ordinary"}));
+    let (status, saved) = put(0, zeros.clone()).await;
+    assert_eq!((status, saved["version"].as_i64()), (StatusCode::OK, Some(1)), "{saved}");
+    let (status, _) =
+        app.login(&format!("dept.{}.jiaoyu", school(&admin).await.1)).await.get("/api/v1/safety/five-zero/rules").await;
+    assert_eq!(status, StatusCode::OK, "everyone on the programme reads the rules");
+
+    // This year's 五零 campaign keeps version 1; a later edit rules only later years.
+    let until = (china_today() + chrono::Duration::days(30)).to_string();
+    let (status, campaign) = admin
+        .post(
+            "/api/v1/safety/campaigns",
+            &json!({"kind": "five_zero", "name": "五零村创建", "year": this_year, "apply_until": until}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{campaign}");
+    let (_, c) = admin.get(&format!("/api/v1/safety/campaigns/{}", campaign["id"])).await;
+    assert_eq!(
+        (c["campaign"]["template_version"].as_i64(), c["rules"]["zeros"].as_array().map(Vec::len)),
+        (Some(1), Some(6))
+    );
+    let (status, _) = put(1, rules["zeros"].clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, now) = admin.get("/api/v1/safety/five-zero/rules").await;
+    assert_eq!((now["version"].as_i64(), now["zeros"].as_array().map(Vec::len)), (Some(2), Some(5)));
+    // Units do not apply to a 五零 campaign.
+    let (school, county) = school(&admin).await;
+    let (status, err) = admin
+        .post(&format!("/api/v1/safety/campaigns/{}/applications", campaign["id"]), &json!({"org_id": school["id"]}))
+        .await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["campaign_id".to_owned()]));
+
+    // The school's village and township; the township's dispatcher confirms.
+    let (_, grid) = admin.get(&format!("/api/v1/regions/{}", school["region_id"])).await;
+    let village = grid["region"]["parent_id"].as_i64().unwrap();
+    let (_, v) = admin.get(&format!("/api/v1/regions/{village}")).await;
+    let township = v["region"]["parent_id"].as_i64().unwrap();
+    let (_, t) = admin.get(&format!("/api/v1/regions/{township}")).await;
+    let dispatcher = app.login(&format!("dispatch.{}", t["region"]["code"].as_str().unwrap())).await;
+    let r = village_report(&dispatcher, village, this_year).await;
+    assert_eq!((r["rules"]["version"].as_i64(), r["rules"]["campaign_id"].clone()), (Some(1), campaign["id"].clone()));
+    assert_eq!(r["villages"][0]["zeros"].as_array().map(Vec::len), Some(6), "the year keeps its campaign's zeros");
+    assert_eq!(r["can_confirm"], true);
+
+    // A grid worker reports a fight; the appeal is registered as a criminal case, once, at the
+    // appeal's place.
+    let grid_code = grid["region"]["code"].as_str().unwrap();
+    let worker = app.login(&format!("grid.{grid_code}")).await;
+    let (status, appeal) = worker
+        .post(
+            "/api/v1/appeals",
+            &json!({"text": "村口两人斗殴致一人轻伤", "category": "B01", "channel": "patrol",
+                                         "region_code": grid_code, "urgency": "normal"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{appeal}");
+    let incident = json!({"kind": "criminal", "severity": "ordinary", "occurred_on": today, "summary": "斗殴致轻伤",
+                          "appeal_id": appeal["id"]});
+    let (status, i) = dispatcher.post("/api/v1/safety/incidents", &incident).await;
+    assert_eq!(
+        (status, i["region_id"].as_i64(), i["appeal_id"].clone()),
+        (StatusCode::CREATED, school["region_id"].as_i64(), appeal["id"].clone()),
+        "{i}"
+    );
+    let (status, _) = dispatcher.post("/api/v1/safety/incidents", &incident).await;
+    assert_eq!(status, StatusCode::CONFLICT, "an appeal is registered once");
+    let mut unknown = incident.clone();
+    unknown["appeal_id"] = json!(999_999);
+    let (status, err) = dispatcher.post("/api/v1/safety/incidents", &unknown).await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["appeal_id".to_owned(), "region_id".to_owned()]));
+    let r = village_report(&dispatcher, village, this_year).await;
+    let z1 = &r["villages"][0]["zeros"][0];
+    assert_eq!(z1["held"], false);
+    let summary = z1["evidence"][0]["summary"].as_str().unwrap();
+    assert!(summary.contains(&format!("源自诉求 #{}", appeal["id"])), "{summary}");
+
+    // Bad input names its fields and writes nothing.
+    let (status, err) = confirm(
+        &dispatcher,
+        village,
+        json!({"year": this_year, "zero": "Z9", "verdict": "excluded", "record_source": "incident", "reason": "短"}),
+    )
+    .await;
+    assert_eq!(
+        (status, fields(&err)),
+        (StatusCode::BAD_REQUEST, vec!["zero".to_owned(), "reason".to_owned(), "record_id".to_owned()])
+    );
+    // Only a record that counts against the zero can be set aside.
+    let (status, err) = confirm(&dispatcher, village, json!({"year": this_year, "zero": "Z2", "verdict": "excluded", "record_source": "incident", "record_id": i["id"], "reason": "不是重大事故"})).await;
+    assert_eq!((status, fields(&err)), (StatusCode::BAD_REQUEST, vec!["record_id".to_owned()]));
+    // A village does not confirm its own evaluation; a unit contact reads none of it.
+    let cadre = app.login(&format!("cadre.{}", v["region"]["code"].as_str().unwrap())).await;
+    let (status, _) = confirm(
+        &cadre,
+        village,
+        json!({"year": this_year, "zero": "Z1", "verdict": "broken", "occurred_on": today, "reason": "村内确认"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let _ = county;
+    let (_, audit_before) = admin.get("/api/v1/audit?action=safety.five_zero_confirm").await;
+    let n_before = audit_before["total"].as_i64().unwrap_or(0);
+
+    // The case was registered at the wrong village: set aside with a reason.
+    let set_aside = json!({"year": this_year, "zero": "Z1", "verdict": "excluded", "record_source": "incident", "record_id": i["id"], "reason": "经核实,事发地为邻村"});
+    let (status, x) = confirm(&dispatcher, village, set_aside.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{x}");
+    let (status, _) = confirm(&dispatcher, village, set_aside).await;
+    assert_eq!(status, StatusCode::CONFLICT, "set aside once");
+    // A 邪教 activity the platform holds no record of breaks Z6.
+    let (status, broke) = confirm(&dispatcher, village, json!({"year": this_year, "zero": "Z6", "verdict": "broken", "occurred_on": today, "reason": "县公安局通报:村内发现邪教聚会"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{broke}");
+    let r = village_report(&dispatcher, village, this_year).await;
+    let zs = r["villages"][0]["zeros"].as_array().unwrap();
+    assert_eq!((zs[0]["held"].clone(), zs[0]["excluded"].as_array().map(Vec::len)), (json!(true), Some(1)));
+    assert_eq!((zs[5]["held"].clone(), zs[5]["evidence"][0]["source"].clone()), (json!(false), json!("manual")));
+    assert_eq!(r["villages"][0]["broken"], json!(["Z6"]));
+    assert_eq!(r["villages"][0]["confirmations"].as_array().map(Vec::len), Some(2));
+    let (_, audit_after) = admin.get("/api/v1/audit?action=safety.five_zero_confirm").await;
+    assert_eq!(audit_after["total"].as_i64().unwrap_or(0), n_before + 2, "{audit_after}");
+
+    // Withdrawn, the case counts again; the page shows the forms to the dispatcher.
+    let (status, _) = dispatcher
+        .send(reqwest::Method::DELETE, &format!("/api/v1/safety/five-zero/confirmations/{}", x["id"]), &Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = dispatcher
+        .send(reqwest::Method::DELETE, &format!("/api/v1/safety/five-zero/confirmations/{}", x["id"]), &Value::Null)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let r = village_report(&dispatcher, village, this_year).await;
+    assert_eq!(r["villages"][0]["broken"], json!(["Z1", "Z6"]));
+    let html = dispatcher
+        .client
+        .get(dispatcher.url(&format!("/safety/five-zero?region_id={village}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("confirm-broken") && html.contains("邪教聚会") && html.contains("源自诉求"),
+        "the village page"
+    );
+    // The page's form refuses a reason too short, naming it, with a 400.
+    let res = dispatcher
+        .client
+        .post(dispatcher.url(&format!("/safety/five-zero/villages/{village}/confirm")))
+        .form(&[
+            ("_csrf", dispatcher.csrf.as_str()),
+            ("year", &this_year.to_string()),
+            ("verdict", "broken"),
+            ("zero", "Z2"),
+            ("occurred_on", &today),
+            ("reason", "无"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.unwrap().contains("reason"));
+
+    // The city's editors: the zeros page and the formula page, each saving a version.
+    let res = admin.client.get(admin.url("/safety/five-zero/rules")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = admin
+        .client
+        .post(admin.url("/safety/five-zero/rules"))
+        .form(&[
+            ("_csrf", admin.csrf.as_str()),
+            ("version", "2"),
+            ("name", "第三版"),
+            ("code_0", "Z1"),
+            ("name_0", "零刑事案件"),
+            ("kind_0_criminal", "on"),
+            ("min_0", "ordinary"),
+            ("code_1", "Z2"),
+            ("name_1", "零重大火灾"),
+            ("kind_1_fire", "on"),
+            ("min_1", "major"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, now) = admin.get("/api/v1/safety/five-zero/rules").await;
+    assert_eq!((now["version"].as_i64(), now["zeros"][1]["kinds"].clone()), (Some(3), json!(["fire"])));
+    let res = admin
+        .client
+        .post(admin.url("/safety/scores/formula"))
+        .form(&[("_csrf", admin.csrf.as_str()), ("version", "0"), ("name", "只看五零"), ("w_five_zero", "90")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST, "the weights must sum to 100");
+    // A county campaign keeps the formula of its year.
+    let (status, _) = admin
+        .post(
+            "/api/v1/safety/campaigns",
+            &json!({"kind": "county", "name": "四级联创考核", "year": this_year, "apply_until": until}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let res = admin
+        .client
+        .post(admin.url("/safety/scores/formula"))
+        .form(&[("_csrf", admin.csrf.as_str()), ("version", "1"), ("name", "只看五零"), ("w_five_zero", "100")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, f) = admin.get("/api/v1/safety/county-formula").await;
+    assert_eq!(f["version"], 2);
+    let (_, s) = admin.get(&format!("/api/v1/safety/county-scores?year={this_year}")).await;
+    assert_eq!(
+        (s["formula"]["version"].as_i64(), s["formula"]["formula"]["weights"].as_array().map(Vec::len)),
+        (Some(1), Some(6)),
+        "this year keeps the formula its campaign opened with"
+    );
+    let (_, s) = admin.get(&format!("/api/v1/safety/county-scores?year={}", this_year - 1)).await;
+    assert_eq!(s["formula"]["version"], 2, "a year without a campaign is scored by the formula in force");
 });

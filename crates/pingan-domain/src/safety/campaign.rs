@@ -5,30 +5,56 @@ use crate::FieldError;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-/// Kinds of campaign. Only 平安单位 runs today; the kind is part of a campaign's identity
-/// (one per kind, year and region) so the 五零 villages and county scoring join it later.
+/// Kinds of campaign, each run on its own kind of versioned document: the 平安单位 scorecard,
+/// the 五零 zeros, the 四级联创 formula. A campaign keeps the version it opened with, so a
+/// year's results keep that year's rules. The kind is part of a campaign's identity (one per
+/// kind, year and region).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CampaignKind {
-    /// 平安单位
+    /// 平安单位: units apply and are assessed on the scorecard.
     SafeUnit,
+    /// 平安"五零"村(社区): every village is evaluated against the zeros.
+    FiveZero,
+    /// 四级联创 county and township scoring by the formula.
+    County,
 }
 
 impl CampaignKind {
+    pub const ALL: [CampaignKind; 3] = [CampaignKind::SafeUnit, CampaignKind::FiveZero, CampaignKind::County];
+
     pub fn as_str(self) -> &'static str {
         match self {
             CampaignKind::SafeUnit => "safe_unit",
+            CampaignKind::FiveZero => "five_zero",
+            CampaignKind::County => "county",
         }
     }
 
     pub fn parse(s: &str) -> Option<CampaignKind> {
-        (s == "safe_unit").then_some(CampaignKind::SafeUnit)
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
     pub fn zh(self) -> &'static str {
         match self {
             CampaignKind::SafeUnit => "平安单位",
+            CampaignKind::FiveZero => "平安\u{201c}五零\u{201d}村(社区)",
+            CampaignKind::County => "四级联创考核",
         }
+    }
+
+    /// The kind of versioned document the campaign runs on.
+    pub fn document(self) -> &'static str {
+        match self {
+            CampaignKind::SafeUnit => "safe_unit",
+            CampaignKind::FiveZero => "five_zero",
+            CampaignKind::County => "county_formula",
+        }
+    }
+
+    /// Whether units apply to it (the other kinds evaluate every area without asking).
+    pub fn takes_applications(self) -> bool {
+        self == CampaignKind::SafeUnit
     }
 }
 
@@ -37,7 +63,8 @@ impl CampaignKind {
 pub struct RawCampaign {
     pub name: String,
     pub year: i32,
-    /// `YYYY-MM-DD`: the last day applications are taken.
+    /// `YYYY-MM-DD`: the last day applications are taken (平安单位), or by which the year's
+    /// evaluation is settled (the other kinds).
     pub apply_until: String,
     /// Working days of public notice; 5 when not given.
     #[serde(default)]

@@ -719,8 +719,8 @@ impl Store {
             let alert_text = high_risk_alert(&case_no, &place.name, &snapshot);
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO mediation_cases (case_no, region_id, region_path, body_org_id, level, state, dispute_type, source,
-                        appeal_id, mediator_id, risk_level, opened_ms, updated_ms, version, snapshot)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $11, 1, $12) RETURNING id",
+                        appeal_id, mediator_id, risk_level, opened_ms, updated_ms, version, snapshot, violent)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $11, 1, $12, $13) RETURNING id",
             )
             .bind(&case_no)
             .bind(place.id)
@@ -734,6 +734,7 @@ impl Store {
             .bind(snapshot.risk.level.as_str())
             .bind(now)
             .bind(serde_json::to_string(&snapshot).expect("serialisable"))
+            .bind(snapshot.risk_factors.violence)
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| match &e {
@@ -982,7 +983,7 @@ impl Store {
                 "UPDATE mediation_cases SET body_org_id = $1, level = $2, state = $3, mediator_id = $4, risk_level = $5,
                         closed_ms = CASE WHEN $6 THEN NULL WHEN $7 IS NULL THEN closed_ms ELSE $7 END,
                         resolved_level = $8, judicial = $9, performance = $10, updated_ms = $11, version = $12, snapshot = $13,
-                        follow_up_due_ms = $16, judicial_due_ms = $17
+                        follow_up_due_ms = $16, judicial_due_ms = $17, violent = $18
                   WHERE id = $14 AND version = $15",
             )
             .bind(after.body_id())
@@ -1002,6 +1003,7 @@ impl Store {
             .bind(row.version)
             .bind(follow_up_due)
             .bind(judicial_due)
+            .bind(after.risk_factors.violence)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -1366,7 +1368,7 @@ impl Store {
                 500,
                 "INSERT INTO mediation_cases (id, case_no, region_id, region_path, body_org_id, level, state, dispute_type, source,
                         appeal_id, mediator_id, risk_level, opened_ms, closed_ms, resolved_level, judicial, performance,
-                        updated_ms, version, snapshot, follow_up_due_ms, judicial_due_ms) ",
+                        updated_ms, version, snapshot, follow_up_due_ms, judicial_due_ms, violent) ",
                 "",
                 |b, (id, case_no, c, opened_ms, updated_ms, judicial, performance)| b
                     .push_bind(*id)
@@ -1391,6 +1393,7 @@ impl Store {
                     .push_bind(serde_json::to_string(&c.snapshot).expect("serialisable"))
                     .push_bind(due_columns(&c.snapshot).0)
                     .push_bind(due_columns(&c.snapshot).1)
+                    .push_bind(c.snapshot.risk_factors.violence)
             )?;
             crate::insert_chunks!(
                 tx,

@@ -326,6 +326,12 @@ impl Store {
             return Err(StoreError::Denied(Denied::Scope));
         }
         let (campaign, _) = self.safety_campaign(actor, campaign_id).await?;
+        if !campaign.kind.takes_applications() {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "campaign_id",
+                format!("{}不接受单位申报 / units do not apply to this campaign", campaign.kind.zh()),
+            )]));
+        }
         let today = china_today();
         if today > campaign.apply_until {
             return Err(StoreError::Conflict(format!(

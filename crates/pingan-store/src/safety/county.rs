@@ -3,29 +3,50 @@
 //! appeals (`appeals::rates`), mediation — and weighed by the formula in force
 //! ([`pingan_domain::safety::county`]), stored as versions like the templates.
 
-use super::{city_document_name, require};
+use super::{DocumentRow, city_document_name, require};
 use crate::appeals::{GroupKey, RatesGroup, RatesQuery};
 use crate::mediation::FiguresGroup;
 use crate::safety::SafetyGroup;
-use crate::{Result, Store, StoreError, on_pool};
+use crate::{Result, Store, StoreError};
 use chrono::NaiveDate;
 use pingan_domain::access::{Action, Actor, Denied};
 use pingan_domain::account::Role;
 use pingan_domain::calendar::from_china;
 use pingan_domain::region::RegionLevel;
+use pingan_domain::safety::CampaignKind;
 use pingan_domain::safety::county::{AreaScore, Formula, Indicator, ranks, score};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 const FORMULA_KIND: &str = "county_formula";
-const DEFAULT_FORMULA_NAME: &str = "四级联创评分公式(默认)";
+pub(crate) const DEFAULT_FORMULA_NAME: &str = "四级联创评分公式(默认)";
 
-/// The formula in force: the newest stored version, or the default as version 0.
+/// A version of the formula: the newest stored, or the one a year's campaign keeps, or the
+/// default as version 0.
 #[derive(Debug, Clone, Serialize)]
 pub struct FormulaVersion {
     pub version: i64,
     pub name: String,
+    /// The county campaign of the year that keeps it, when read for a year.
+    pub campaign_id: Option<i64>,
     pub formula: Formula,
+}
+
+fn formula_from(row: Option<DocumentRow>) -> Result<FormulaVersion> {
+    Ok(match row {
+        Some(row) => {
+            let doc: serde_json::Value =
+                serde_json::from_str(&row.body).map_err(|e| StoreError::Corrupt(format!("county formula: {e}")))?;
+            let formula = Formula::parse(&doc).map_err(|e| StoreError::Corrupt(format!("county formula: {}", e[0])))?;
+            FormulaVersion { version: row.version, name: row.name, campaign_id: row.campaign_id, formula }
+        }
+        None => FormulaVersion {
+            version: 0,
+            name: DEFAULT_FORMULA_NAME.into(),
+            campaign_id: None,
+            formula: Formula::default(),
+        },
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -52,22 +73,7 @@ impl Store {
     }
 
     async fn current_formula(&self) -> Result<FormulaVersion> {
-        let row: Option<(i64, String, String)> = on_pool!(&self.db, |pool| sqlx::query_as(
-            "SELECT version, name, body FROM safety_templates WHERE kind = $1 ORDER BY version DESC LIMIT 1"
-        )
-        .bind(FORMULA_KIND)
-        .fetch_optional(pool)
-        .await)?;
-        Ok(match row {
-            Some((version, name, body)) => {
-                let doc: serde_json::Value =
-                    serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("county formula: {e}")))?;
-                let formula =
-                    Formula::parse(&doc).map_err(|e| StoreError::Corrupt(format!("county formula: {}", e[0])))?;
-                FormulaVersion { version, name, formula }
-            }
-            None => FormulaVersion { version: 0, name: DEFAULT_FORMULA_NAME.into(), formula: Formula::default() },
-        })
+        formula_from(self.current_document(CampaignKind::County).await?)
     }
 
     /// Store the next version of the formula (city administrators; audited).
@@ -106,7 +112,7 @@ impl Store {
                 )]));
             }
         };
-        let formula = self.current_formula().await?;
+        let formula = formula_from(self.document_for_year(CampaignKind::County, year, &actor.scope.region).await?)?;
         let areas = self.regions_at_level(&actor.scope, level).await?;
         let mut rates: HashMap<i64, BTreeMap<Indicator, Option<f64>>> =
             areas.iter().map(|a| (a.id, BTreeMap::new())).collect();

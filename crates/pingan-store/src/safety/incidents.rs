@@ -38,6 +38,8 @@ pub struct Incident {
     pub recorded_ms: i64,
     /// Applications it was proposed against.
     pub proposals: i64,
+    /// The citizen's appeal it was registered from.
+    pub appeal_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -159,7 +161,7 @@ pub(crate) fn template_of(id: i64, body: &str) -> Result<UnitTemplate> {
 
 const INCIDENT_SELECT: &str = "SELECT i.id, i.kind, i.severity, i.occurred_on, i.region_id, r.name AS place, i.org_id,
         o.name AS org_name, i.address, i.summary, i.casualties, a.display_name AS recorded_by, i.recorded_ms,
-        (SELECT count(*) FROM safety_proposals p WHERE p.source_id = i.id AND p.source LIKE 'incident.%') AS proposals
+        i.appeal_id, (SELECT count(*) FROM safety_proposals p WHERE p.source_id = i.id AND p.source LIKE 'incident.%') AS proposals
    FROM safety_incidents i JOIN regions r ON r.id = i.region_id LEFT JOIN orgs o ON o.id = i.org_id
    LEFT JOIN accounts a ON a.id = i.recorded_by";
 
@@ -172,12 +174,17 @@ impl Store {
     /// grid), and propose it against the open applications of its year at that unit or
     /// address. Staff who record incidents (township dispatchers, departments, administrators)
     /// do so wherever their scope reaches: an incident belongs to no organisation.
+    ///
+    /// An incident may be registered from a citizen's appeal (`appeal_id`) the recorder can
+    /// read, once: an appeal found to be such an event. Without a unit or place it is at the
+    /// appeal's place.
     pub async fn record_incident(
         &self,
         actor: &Actor,
         raw: &RawIncident,
         region_id: Option<i64>,
         org_id: Option<i64>,
+        appeal_id: Option<i64>,
     ) -> Result<Incident> {
         require(actor, Action::Create)?;
         if actor.role == Role::UnitContact {
@@ -185,6 +192,16 @@ impl Store {
         }
         let mut errors = Vec::new();
         let draft = raw.parse(china_today()).map_err(|e| errors.extend(e)).ok();
+        let mut region_id = region_id;
+        if let Some(appeal_id) = appeal_id {
+            match self.appeal(actor, appeal_id).await {
+                Ok(appeal) => region_id = region_id.or(Some(appeal.region_id)),
+                Err(StoreError::NotFound) => {
+                    errors.push(FieldError::new("appeal_id", "没有这件诉求 / no such appeal"));
+                }
+                Err(e) => return Err(e),
+            }
+        }
         let (region, unit) = match (org_id, region_id) {
             (Some(org_id), _) => match self.org(&actor.scope, org_id).await {
                 Ok(org) => (Some(self.region(&actor.scope, org.region_id).await?), Some(org)),
@@ -233,8 +250,8 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO safety_incidents (kind, severity, occurred_on, region_id, region_path, org_id, address, summary,
-                                               casualties, recorded_by, recorded_ms)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                                               casualties, recorded_by, recorded_ms, appeal_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
             )
             .bind(draft.kind.as_str())
             .bind(draft.severity.as_str())
@@ -247,8 +264,15 @@ impl Store {
             .bind(i64::from(draft.casualties))
             .bind(actor.account_id)
             .bind(now)
+            .bind(appeal_id)
             .fetch_one(&mut *tx)
-            .await?;
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.is_unique_violation() => {
+                    StoreError::Conflict("这件诉求已经登记为事件 / this appeal is already registered as an incident".into())
+                }
+                _ => StoreError::from(e),
+            })?;
             // The open applications of the year in the county: named, or at the same address.
             let candidates: Vec<(i64, i64, Option<String>, i64, String)> = sqlx::query_as(
                 "SELECT a.id, a.org_id, o.address, c.template_id, t.body

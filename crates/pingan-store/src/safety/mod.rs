@@ -16,7 +16,7 @@ pub use applications::{
 };
 pub use county::{CountyScores, ScoreRow};
 pub use figures::{FiguresRow, SafetyFigures, SafetyGroup};
-pub use five_zero::{FiveZeroReport, VillageEvaluation};
+pub use five_zero::{Confirmation, FiveZeroReport, VillageEvaluation};
 pub use incidents::{Incident, IncidentFilter, Proposal, ProposalDecision};
 
 use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool, write_audit};
@@ -27,6 +27,8 @@ use pingan_domain::account::Role;
 use pingan_domain::audit::AuditEvent;
 use pingan_domain::calendar::WorkCalendar;
 use pingan_domain::region::RegionPath;
+use pingan_domain::safety::county::Formula;
+use pingan_domain::safety::five_zero::ZeroRules;
 use pingan_domain::safety::{CampaignDraft, CampaignKind, UnitTemplate};
 use serde::Serialize;
 
@@ -100,6 +102,78 @@ pub struct TemplateSummary {
 }
 
 const DEFAULT_TEMPLATE_NAME: &str = "平安单位评分表(默认)";
+
+/// The document a campaign runs on, as its kind has it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum CampaignRules {
+    /// The 平安单位 scorecard.
+    SafeUnit(UnitTemplate),
+    /// The 五零 zeros.
+    FiveZero(ZeroRules),
+    /// The 四级联创 formula.
+    County(Formula),
+}
+
+impl CampaignRules {
+    /// The shipped default of `kind`'s document, with its name.
+    fn default_for(kind: CampaignKind) -> (&'static str, CampaignRules) {
+        match kind {
+            CampaignKind::SafeUnit => {
+                (DEFAULT_TEMPLATE_NAME, CampaignRules::SafeUnit(UnitTemplate::safe_unit_default()))
+            }
+            CampaignKind::FiveZero => (five_zero::DEFAULT_ZEROS_NAME, CampaignRules::FiveZero(ZeroRules::default())),
+            CampaignKind::County => (county::DEFAULT_FORMULA_NAME, CampaignRules::County(Formula::default())),
+        }
+    }
+
+    /// A stored version of `kind`'s document.
+    fn parse(kind: CampaignKind, id: i64, body: &str) -> Result<CampaignRules> {
+        let doc: serde_json::Value =
+            serde_json::from_str(body).map_err(|e| StoreError::Corrupt(format!("document {id}: {e}")))?;
+        let corrupt = |e: Vec<FieldError>| StoreError::Corrupt(format!("document {id}: {}", e[0]));
+        Ok(match kind {
+            CampaignKind::SafeUnit => CampaignRules::SafeUnit(UnitTemplate::parse(&doc).map_err(corrupt)?),
+            CampaignKind::FiveZero => CampaignRules::FiveZero(ZeroRules::parse(&doc).map_err(corrupt)?),
+            CampaignKind::County => CampaignRules::County(Formula::parse(&doc).map_err(corrupt)?),
+        })
+    }
+
+    fn body(&self) -> String {
+        match self {
+            CampaignRules::SafeUnit(t) => serde_json::to_string(t),
+            CampaignRules::FiveZero(z) => serde_json::to_string(z),
+            CampaignRules::County(f) => serde_json::to_string(f),
+        }
+        .expect("serialisable")
+    }
+}
+
+/// A stored version of a document, as read.
+#[derive(sqlx::FromRow)]
+pub(crate) struct DocumentRow {
+    pub id: i64,
+    pub version: i64,
+    pub name: String,
+    pub body: String,
+    pub created_ms: i64,
+    pub created_by: Option<String>,
+    /// The campaign whose year it rules, when found by year.
+    #[sqlx(default)]
+    pub campaign_id: Option<i64>,
+}
+
+/// The document of `kind` that rules `year` at a region, and where that came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct RulesInForce<T> {
+    pub version: i64,
+    pub name: String,
+    /// The campaign of that year that keeps the version; `None` while the year has no campaign
+    /// (then the version in force today rules it).
+    pub campaign_id: Option<i64>,
+    #[serde(flatten)]
+    pub rules: T,
+}
 
 /// A yearly campaign.
 #[derive(Debug, Clone, Serialize)]
@@ -175,23 +249,15 @@ impl Store {
     }
 
     async fn current_template(&self, kind: CampaignKind) -> Result<TemplateVersion> {
-        let row: Option<(i64, i64, String, String, i64, Option<String>)> = on_pool!(&self.db, |pool| sqlx::query_as(
-            "SELECT t.id, t.version, t.name, t.body, t.created_ms, a.display_name
-               FROM safety_templates t LEFT JOIN accounts a ON a.id = t.created_by
-              WHERE t.kind = $1 ORDER BY t.version DESC LIMIT 1"
-        )
-        .bind(kind.as_str())
-        .fetch_optional(pool)
-        .await)?;
-        Ok(match row {
-            Some((id, version, name, body, created_ms, created_by)) => TemplateVersion {
-                id: Some(id),
+        Ok(match self.current_document(kind).await? {
+            Some(row) => TemplateVersion {
+                id: Some(row.id),
                 kind: kind.as_str().into(),
-                version,
-                name,
-                template: parse_template(id, &body)?,
-                created_ms: Some(created_ms),
-                created_by,
+                version: row.version,
+                template: parse_template(row.id, &row.body)?,
+                name: row.name,
+                created_ms: Some(row.created_ms),
+                created_by: row.created_by,
             },
             None => TemplateVersion {
                 id: None,
@@ -203,6 +269,46 @@ impl Store {
                 created_by: None,
             },
         })
+    }
+
+    /// The newest stored version of `kind`'s document, if any was stored.
+    pub(crate) async fn current_document(&self, kind: CampaignKind) -> Result<Option<DocumentRow>> {
+        Ok(on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT t.id, t.version, t.name, t.body, t.created_ms, a.display_name AS created_by
+               FROM safety_templates t LEFT JOIN accounts a ON a.id = t.created_by
+              WHERE t.kind = $1 ORDER BY t.version DESC LIMIT 1"
+        )
+        .bind(kind.document())
+        .fetch_optional(pool)
+        .await)?)
+    }
+
+    /// The version of `kind`'s document that rules `year` at `region`: the one kept by that
+    /// year's campaign of the nearest region that has one (the region's own, its county's, the
+    /// city's), else the one in force (`None` while only the shipped default exists).
+    pub(crate) async fn document_for_year(
+        &self,
+        kind: CampaignKind,
+        year: i32,
+        region: &RegionPath,
+    ) -> Result<Option<DocumentRow>> {
+        let above = region.ids().iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let sql = format!(
+            "SELECT t.id, t.version, t.name, t.body, t.created_ms, a.display_name AS created_by, c.id AS campaign_id
+               FROM safety_campaigns c JOIN safety_templates t ON t.id = c.template_id
+               LEFT JOIN accounts a ON a.id = t.created_by
+              WHERE c.kind = $1 AND c.year = $2 AND c.region_id IN ({above})
+              ORDER BY length(c.region_path) DESC LIMIT 1"
+        );
+        let kept: Option<DocumentRow> = on_pool!(&self.db, |pool| sqlx::query_as(&sql)
+            .bind(kind.as_str())
+            .bind(i64::from(year))
+            .fetch_optional(pool)
+            .await)?;
+        match kept {
+            Some(row) => Ok(Some(row)),
+            None => self.current_document(kind).await,
+        }
     }
 
     /// A stored version by id (what a campaign runs on).
@@ -320,26 +426,27 @@ impl Store {
                     .into(),
             });
         }
-        let current = self.current_template(kind).await?;
+        let current = self.current_document(kind).await?.map(|row| row.id);
         let now = now_ms();
-        let default_body = serde_json::to_string(&current.template).expect("serialisable");
+        let (default_name, default_rules) = CampaignRules::default_for(kind);
+        let default_body = default_rules.body();
         let id: i64 = on_pool!(&self.db, |pool| {
             let mut tx = pool.begin_write().await?;
-            let template_id = match current.id {
+            let template_id = match current {
                 Some(id) => id,
                 None => {
                     sqlx::query(
                         "INSERT INTO safety_templates (kind, version, name, body, created_by, created_ms)
                          VALUES ($1, 1, $2, $3, NULL, $4) ON CONFLICT (kind, version) DO NOTHING",
                     )
-                    .bind(kind.as_str())
-                    .bind(DEFAULT_TEMPLATE_NAME)
+                    .bind(kind.document())
+                    .bind(default_name)
                     .bind(&default_body)
                     .bind(now)
                     .execute(&mut *tx)
                     .await?;
                     sqlx::query_scalar("SELECT id FROM safety_templates WHERE kind = $1 AND version = 1")
-                        .bind(kind.as_str())
+                        .bind(kind.document())
                         .fetch_one(&mut *tx)
                         .await?
                 }
@@ -404,16 +511,18 @@ impl Store {
             .bind(actor.scope.region.subtree_end())
             .fetch_all(pool)
             .await)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let n = self.count_applications(actor, r.id).await?;
-            out.push(r.into_campaign(n)?);
-        }
-        Ok(out)
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let counts = self.count_applications(actor, &ids).await?;
+        rows.into_iter()
+            .map(|r| {
+                let n = counts.get(&r.id).copied().unwrap_or(0);
+                r.into_campaign(n)
+            })
+            .collect()
     }
 
-    /// One campaign the actor takes part in, with its template version.
-    pub async fn safety_campaign(&self, actor: &Actor, id: i64) -> Result<(Campaign, UnitTemplate)> {
+    /// One campaign the actor takes part in, with the document version it runs on.
+    pub async fn safety_campaign(&self, actor: &Actor, id: i64) -> Result<(Campaign, CampaignRules)> {
         require(actor, Action::Read)?;
         let sql = format!("{CAMPAIGN_SELECT} WHERE c.id = $1");
         let row: Option<CampaignRecord> =
@@ -423,28 +532,42 @@ impl Store {
         if !(actor.scope.covers_region(&path) || path.contains(&actor.scope.region)) {
             return Err(StoreError::NotFound);
         }
-        let template = self.template_by_id(row.template_id).await?;
-        let n = self.count_applications(actor, id).await?;
-        Ok((row.into_campaign(n)?, template))
+        let campaign = row.into_campaign(0)?;
+        let body: String =
+            on_pool!(&self.db, |pool| sqlx::query_scalar("SELECT body FROM safety_templates WHERE id = $1")
+                .bind(campaign.template_id)
+                .fetch_one(pool)
+                .await)?;
+        let rules = CampaignRules::parse(campaign.kind, campaign.template_id, &body)?;
+        let applications = self.count_applications(actor, &[id]).await?.get(&id).copied().unwrap_or(0);
+        Ok((Campaign { applications, ..campaign }, rules))
     }
 
-    async fn count_applications(&self, actor: &Actor, campaign_id: i64) -> Result<i64> {
-        let (own, org) = applications::own_org_filter(actor, 4);
+    /// Applications in the actor's scope, per campaign of `campaign_ids`.
+    async fn count_applications(
+        &self,
+        actor: &Actor,
+        campaign_ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, i64>> {
+        if campaign_ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let (own, org) = applications::own_org_filter(actor, 3);
+        let ids = campaign_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let sql = format!(
-            "SELECT count(*) FROM safety_applications
-              WHERE campaign_id = $1 AND region_path >= $2 AND region_path < $3 {own}"
+            "SELECT campaign_id, count(*) FROM safety_applications
+              WHERE campaign_id IN ({ids}) AND region_path >= $1 AND region_path < $2 {own}
+              GROUP BY campaign_id"
         );
-        Ok(on_pool!(&self.db, |pool| {
-            let q = sqlx::query_scalar(&sql)
-                .bind(campaign_id)
-                .bind(actor.scope.region.as_str())
-                .bind(actor.scope.region.subtree_end());
+        let rows: Vec<(i64, i64)> = on_pool!(&self.db, |pool| {
+            let q = sqlx::query_as(&sql).bind(actor.scope.region.as_str()).bind(actor.scope.region.subtree_end());
             match org {
                 Some(org) => q.bind(org),
                 None => q,
             }
-            .fetch_one(pool)
+            .fetch_all(pool)
             .await
-        })?)
+        })?;
+        Ok(rows.into_iter().collect())
     }
 }

@@ -17,6 +17,7 @@ use pingan_domain::FieldError;
 use pingan_domain::org::industry_name;
 use pingan_domain::region::RegionLevel;
 use pingan_domain::safety::figures::SafeUnitFigures;
+use pingan_domain::safety::five_zero::{RawConfirmation, ZeroRules};
 use pingan_domain::safety::sheet;
 use pingan_domain::safety::{
     ApplicationCommand, ApplicationState, CampaignKind, IncidentKind, RawCampaign, RawIncident, UnitTemplate,
@@ -24,9 +25,9 @@ use pingan_domain::safety::{
 use pingan_store::blobs::AttachmentPolicy;
 use pingan_store::safety::county::FormulaVersion;
 use pingan_store::safety::{
-    ApplicationDetail, ApplicationFilter, ApplicationView, Campaign, CountyScores, FiveZeroReport, Incident,
-    IncidentFilter, Proposal, ProposalDecision, SafetyEvidence, SafetyFigures, SafetyGroup, TemplateSummary,
-    TemplateVersion,
+    ApplicationDetail, ApplicationFilter, ApplicationView, Campaign, CampaignRules, Confirmation, CountyScores,
+    FiveZeroReport, Incident, IncidentFilter, Proposal, ProposalDecision, RulesInForce, SafetyEvidence, SafetyFigures,
+    SafetyGroup, TemplateSummary, TemplateVersion,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -49,6 +50,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_incident))
         .routes(routes!(decide_proposal))
         .routes(routes!(five_zero))
+        .routes(routes!(get_five_zero_rules, put_five_zero_rules))
+        .routes(routes!(confirm_five_zero))
+        .routes(routes!(withdraw_five_zero_confirmation))
         .routes(routes!(figures))
         .routes(routes!(figures_xlsx))
         .routes(routes!(county_scores))
@@ -240,11 +244,12 @@ pub async fn list_campaigns(State(state): State<AppState>, caller: ApiCaller) ->
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CampaignRequest {
-    /// `safe_unit` (平安单位).
+    /// `safe_unit` (平安单位), `five_zero` (五零村(社区)) or `county` (四级联创考核).
     pub kind: String,
     pub name: String,
     pub year: i32,
-    /// Last day of applications, `YYYY-MM-DD`.
+    /// Last day of applications (平安单位), or by which the year's evaluation is settled,
+    /// `YYYY-MM-DD`.
     pub apply_until: String,
     /// 公示 in working days (default 5).
     pub notice_days: Option<u32>,
@@ -263,7 +268,10 @@ pub async fn create_campaign(
 ) -> ApiResult<(StatusCode, Json<Campaign>)> {
     caller.check_write(&headers)?;
     let kind = CampaignKind::parse(&req.kind).ok_or_else(|| {
-        AppError::Invalid(vec![FieldError::new("kind", "活动类别为 safe_unit / kind must be safe_unit")])
+        AppError::Invalid(vec![FieldError::new(
+            "kind",
+            "活动类别为 safe_unit、five_zero 或 county / kind must be safe_unit, five_zero or county",
+        )])
     })?;
     let raw =
         RawCampaign { name: req.name, year: req.year, apply_until: req.apply_until, notice_days: req.notice_days };
@@ -276,12 +284,13 @@ pub async fn create_campaign(
 pub struct CampaignResponse {
     #[schema(value_type = Object)]
     pub campaign: Campaign,
-    /// The template version the campaign runs on.
+    /// The version of its document the campaign runs on: the scorecard, the zeros or the
+    /// formula, by its kind.
     #[schema(value_type = Object)]
-    pub template: UnitTemplate,
+    pub rules: CampaignRules,
 }
 
-/// One campaign with the template version it runs on.
+/// One campaign with the version of its document it runs on.
 #[utoipa::path(get, path = "/api/v1/safety/campaigns/{id}", tag = "safety", params(("id" = i64, Path)),
     responses((status = 200, body = CampaignResponse), (status = 404, body = ErrorBody)))]
 pub async fn get_campaign(
@@ -289,8 +298,8 @@ pub async fn get_campaign(
     caller: ApiCaller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<CampaignResponse>> {
-    let (campaign, template) = state.store.safety_campaign(&caller.actor, id).await?;
-    Ok(Json(CampaignResponse { campaign, template }))
+    let (campaign, rules) = state.store.safety_campaign(&caller.actor, id).await?;
+    Ok(Json(CampaignResponse { campaign, rules }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -440,6 +449,9 @@ pub struct IncidentRequest {
     pub org_id: Option<i64>,
     /// Otherwise the township, village or grid.
     pub region_id: Option<i64>,
+    /// The citizen's appeal it is registered from (then, without a unit or place, it is at
+    /// the appeal's place).
+    pub appeal_id: Option<i64>,
 }
 
 /// Record an incident; it is proposed at once against the open applications of its year at
@@ -461,7 +473,7 @@ pub async fn record_incident(
         address: req.address,
         casualties: req.casualties,
     };
-    let incident = state.store.record_incident(&caller.actor, &raw, req.region_id, req.org_id).await?;
+    let incident = state.store.record_incident(&caller.actor, &raw, req.region_id, req.org_id, req.appeal_id).await?;
     Ok((StatusCode::CREATED, Json(incident)))
 }
 
@@ -501,6 +513,99 @@ pub async fn five_zero(
         )]));
     }
     Ok(Json(state.store.five_zero_report(&caller.actor, p.region_id, year).await?))
+}
+
+/// The 五零 zeros in force (version 0: the default). A year with a 五零 campaign keeps the
+/// version it opened with; the report names the version it used.
+#[utoipa::path(get, path = "/api/v1/safety/five-zero/rules", tag = "safety",
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+pub async fn get_five_zero_rules(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> ApiResult<Json<RulesInForce<ZeroRules>>> {
+    Ok(Json(state.store.five_zero_rules(&caller.actor).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ZeroRulesRequest {
+    /// The version the caller edited.
+    pub version: i64,
+    pub name: String,
+    /// `{"zeros": [{"code": "Z1", "name": "零刑事案件", "kinds": ["criminal"], "min_severity": "ordinary",
+    /// "violent_disputes": false}, …]}`
+    #[schema(value_type = Object)]
+    pub rules: Value,
+}
+
+/// Save the next version of the zeros (city administrators).
+#[utoipa::path(put, path = "/api/v1/safety/five-zero/rules", tag = "safety", request_body = ZeroRulesRequest,
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn put_five_zero_rules(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<ZeroRulesRequest>,
+) -> ApiResult<Json<RulesInForce<ZeroRules>>> {
+    caller.check_write(&headers)?;
+    let rules = ZeroRules::parse(&req.rules).map_err(AppError::Invalid)?;
+    Ok(Json(state.store.save_five_zero_rules(&caller.actor, req.version, &req.name, &rules).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ConfirmationRequest {
+    pub year: i32,
+    /// The zero's code.
+    pub zero: String,
+    /// `broken` (an event the platform holds no record of) or `excluded` (a record set aside).
+    pub verdict: String,
+    /// broken: the day of the event, `YYYY-MM-DD`.
+    pub occurred_on: Option<String>,
+    /// excluded: `incident` or `mediation`, and its id.
+    pub record_source: Option<String>,
+    pub record_id: Option<i64>,
+    pub reason: String,
+}
+
+/// A township's confirmation on a village's 五零 evaluation (this year or the last):
+/// administrators and township dispatchers above the village.
+#[utoipa::path(post, path = "/api/v1/safety/five-zero/villages/{id}/confirmations", tag = "safety",
+    params(("id" = i64, Path)), request_body = ConfirmationRequest,
+    responses((status = 201, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn confirm_five_zero(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<ConfirmationRequest>,
+) -> ApiResult<(StatusCode, Json<Confirmation>)> {
+    caller.check_write(&headers)?;
+    let raw = RawConfirmation {
+        zero: req.zero,
+        verdict: req.verdict,
+        occurred_on: req.occurred_on,
+        record_source: req.record_source,
+        record_id: req.record_id,
+        reason: req.reason,
+    };
+    let confirmation = state.store.confirm_five_zero(&caller.actor, id, req.year, &raw).await?;
+    Ok((StatusCode::CREATED, Json(confirmation)))
+}
+
+/// Withdraw a confirmation (it stays in the audit).
+#[utoipa::path(delete, path = "/api/v1/safety/five-zero/confirmations/{id}", tag = "safety",
+    params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn withdraw_five_zero_confirmation(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    caller.check_write(&headers)?;
+    state.store.withdraw_five_zero_confirmation(&caller.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -404,6 +404,8 @@ struct CasePage {
     mediation: Option<i64>,
     /// A dispute case (A01–A06) that may still go to mediation by this actor.
     can_mediate: bool,
+    /// Staff who keep the incident register may register the appeal as an incident.
+    can_register_incident: bool,
 }
 
 fn action_form(kind: ActionKind, lang: Lang) -> Option<ActionForm> {
@@ -539,9 +541,13 @@ async fn render_case(
     let can_mediate = mediation.is_none()
         && pingan_domain::mediation::DisputeType::from_appeal_category(s.category.as_str()).is_some()
         && current.actor.permits(pingan_domain::access::Action::Create, pingan_domain::access::Resource::Mediation);
+    let can_register_incident =
+        current.actor.permits(pingan_domain::access::Action::Create, pingan_domain::access::Resource::Safety)
+            && current.actor.role != pingan_domain::account::Role::UnitContact;
     let page = CasePage {
         mediation,
         can_mediate,
+        can_register_incident,
         state_name: lang_pick(ui.lang, s.state.zh(), s.state.en()),
         category_name: category_name(&rules, s.category.as_str()),
         card: match card {

@@ -38,6 +38,10 @@ pub fn router() -> Router<AppState> {
         .route("/safety/incidents", get(incidents_page).post(incident_submit))
         .route("/safety/template", get(template_page).post(template_submit))
         .route("/safety/five-zero", get(five_zero_page))
+        .route("/safety/five-zero/villages/{id}/confirm", post(confirm_submit))
+        .route("/safety/five-zero/confirmations/{id}/withdraw", post(withdraw_submit))
+        .route("/safety/five-zero/rules", get(zero_rules_page).post(zero_rules_submit))
+        .route("/safety/scores/formula", get(formula_page).post(formula_submit))
         .route("/safety/figures", get(figures_page))
         .route("/safety/public", get(public_page))
         .route("/safety/scores", get(scores_page))
@@ -48,6 +52,25 @@ type Form = BTreeMap<String, String>;
 
 fn text<'a>(form: &'a Form, key: &str) -> &'a str {
     form.get(key).map(String::as_str).unwrap_or("")
+}
+
+/// A form's answer: on success, go to `to`; refused, the form's page again (drawn by
+/// `render` with the message) under the refusal's status.
+async fn done_or_refused<T, Fut>(
+    result: Result<T, AppError>,
+    to: &str,
+    render: impl FnOnce(String) -> Fut,
+) -> PageResult<Response>
+where
+    Fut: std::future::Future<Output = PageResult<String>>,
+{
+    match result {
+        Ok(_) => Ok(Redirect::to(to).into_response()),
+        Err(e) => {
+            let (status, message) = form_refusal(e)?;
+            Ok((status, Html(render(message).await?)).into_response())
+        }
+    }
 }
 
 // ---- overview: campaigns and applications --------------------------------------
@@ -77,7 +100,10 @@ struct CampaignRow {
     year: i32,
     region: String,
     apply_until: String,
+    /// Units may apply now (a 平安单位 campaign before its deadline).
     open: bool,
+    kind: &'static str,
+    kind_name: &'static str,
     template_version: i64,
     applications: i64,
 }
@@ -128,7 +154,9 @@ async fn render_overview(
         campaigns: campaigns
             .into_iter()
             .map(|c| CampaignRow {
-                open: today <= c.apply_until,
+                open: c.kind.takes_applications() && today <= c.apply_until,
+                kind: c.kind.as_str(),
+                kind_name: c.kind.zh(),
                 apply_until: c.apply_until.to_string(),
                 id: c.id,
                 name: c.name,
@@ -180,7 +208,8 @@ async fn campaign_submit(
             notice_days: text(&form, "notice_days").trim().parse().ok(),
         };
         let draft = raw.parse(pingan_store::mediation::china_today()).map_err(AppError::Invalid)?;
-        Ok::<_, AppError>(state.store.create_safety_campaign(&current.actor, CampaignKind::SafeUnit, &draft).await?)
+        let kind = CampaignKind::parse(text(&form, "kind")).unwrap_or(CampaignKind::SafeUnit);
+        Ok::<_, AppError>(state.store.create_safety_campaign(&current.actor, kind, &draft).await?)
     }
     .await;
     match result {
@@ -601,6 +630,8 @@ struct IncidentsPage {
     /// The unit chosen for the form.
     chosen: Option<(i64, String, String)>,
     townships: Vec<(i64, String)>,
+    /// The appeal being registered as an incident (its place is the appeal's).
+    appeal_id: Option<i64>,
     records: bool,
     today: String,
     error: Option<String>,
@@ -677,6 +708,7 @@ async fn render_incidents(
         q: search,
         chosen,
         townships,
+        appeal_id: q.get("appeal_id").and_then(|a| a.trim().parse().ok()),
         records: actor.permits(Action::Create, Resource::Safety) && actor.role != Role::UnitContact,
         today: pingan_store::mediation::china_today().to_string(),
         error,
@@ -702,14 +734,12 @@ async fn incident_submit(
     };
     let org_id = text(&form, "org_id").trim().parse().ok();
     let region_id = text(&form, "region_id").trim().parse().ok();
-    match state.store.record_incident(&current.actor, &raw, region_id, org_id).await {
-        Ok(_) => Ok(Redirect::to("/safety/incidents").into_response()),
-        Err(e) => {
-            let (status, message) = form_refusal(e.into())?;
-            let html = render_incidents(&state, &current, &headers, &form, Some(message)).await?;
-            Ok((status, Html(html)).into_response())
-        }
-    }
+    let appeal_id = text(&form, "appeal_id").trim().parse().ok();
+    let result = state.store.record_incident(&current.actor, &raw, region_id, org_id, appeal_id).await;
+    done_or_refused(result.map_err(AppError::from), "/safety/incidents", |m| {
+        render_incidents(&state, &current, &headers, &form, Some(m))
+    })
+    .await
 }
 
 // ---- 五零 villages -------------------------------------------------------------------
@@ -722,10 +752,25 @@ struct FiveZeroPage {
     /// The one village shown with its evidence, when the region is a village.
     village: Option<pingan_store::safety::VillageEvaluation>,
     years: Vec<i32>,
+    /// City administrators edit the zeros.
+    edits_rules: bool,
+    today: String,
+    error: Option<String>,
 }
 
 fn percent(rate: &Option<f64>) -> String {
     rate.map_or_else(|| "—".into(), |r| format!("{:.1}%", r * 100.0))
+}
+
+fn kinds_text(z: &pingan_domain::safety::five_zero::Zero) -> String {
+    let mut parts: Vec<String> = z.kinds.iter().map(|k| k.zh().to_owned()).collect();
+    if !parts.is_empty() && z.min_severity != Severity::Ordinary {
+        parts.push(format!("{}及以上", z.min_severity.zh()));
+    }
+    if z.violent_disputes {
+        parts.push("调解中发生肢体冲突".into());
+    }
+    if parts.is_empty() { "仅乡镇确认".into() } else { parts.join("、") }
 }
 
 async fn five_zero_page(
@@ -734,14 +779,248 @@ async fn five_zero_page(
     headers: HeaderMap,
     Query(q): Query<Form>,
 ) -> PageResult<Html<String>> {
-    let ui = Ui::for_actor(&headers, &current);
-    let this_year = chrono::Datelike::year(&pingan_store::mediation::china_today());
-    let year = text(&q, "year").parse().ok().filter(|y| (2000..=2100).contains(y)).unwrap_or(this_year);
-    let region_id = text(&q, "region_id").parse().ok();
+    render_five_zero(&state, &current, &headers, &q, None).await.map(Html)
+}
+
+async fn render_five_zero(
+    state: &AppState,
+    current: &CurrentActor,
+    headers: &HeaderMap,
+    q: &Form,
+    error: Option<String>,
+) -> PageResult<String> {
+    let ui = Ui::for_actor(headers, current);
+    let today = pingan_store::mediation::china_today();
+    let this_year = chrono::Datelike::year(&today);
+    let year = text(q, "year").parse().ok().filter(|y| (2000..=2100).contains(y)).unwrap_or(this_year);
+    let region_id = text(q, "region_id").parse().ok();
     let report = state.store.five_zero_report(&current.actor, region_id, year).await?;
     let village = (report.villages.len() == 1 && report.villages[0].village_id == report.region_id)
         .then(|| report.villages[0].clone());
-    super::render(FiveZeroPage { ui, report, village, years: (this_year - 4..=this_year).rev().collect() })
+    let page = FiveZeroPage {
+        ui,
+        report,
+        village,
+        years: (this_year - 4..=this_year).rev().collect(),
+        edits_rules: current.actor.role == Role::Admin && current.actor.scope.region.ids().len() == 1,
+        today: today.to_string(),
+        error,
+    };
+    Ok(page.render()?)
+}
+
+async fn confirm_submit(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Path(village_id): Path<i64>,
+    axum::Form(form): axum::Form<Form>,
+) -> PageResult<Response> {
+    current.check_csrf(form.get("_csrf").map(String::as_str))?;
+    let year: i32 = text(&form, "year").trim().parse().unwrap_or(0);
+    let raw = pingan_domain::safety::five_zero::RawConfirmation {
+        zero: text(&form, "zero").to_owned(),
+        verdict: text(&form, "verdict").to_owned(),
+        occurred_on: form.get("occurred_on").cloned(),
+        record_source: form.get("record_source").cloned(),
+        record_id: text(&form, "record_id").trim().parse().ok(),
+        reason: text(&form, "reason").to_owned(),
+    };
+    let back = Form::from([("region_id".to_owned(), village_id.to_string()), ("year".to_owned(), year.to_string())]);
+    let result = state.store.confirm_five_zero(&current.actor, village_id, year, &raw).await.map_err(AppError::from);
+    let to = format!("/safety/five-zero?region_id={village_id}&year={year}");
+    done_or_refused(result, &to, |m| render_five_zero(&state, &current, &headers, &back, Some(m))).await
+}
+
+async fn withdraw_submit(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<Form>,
+) -> PageResult<Response> {
+    current.check_csrf(form.get("_csrf").map(String::as_str))?;
+    state.store.withdraw_five_zero_confirmation(&current.actor, id).await?;
+    let to = format!("/safety/five-zero?region_id={}&year={}", text(&form, "village_id"), text(&form, "year"));
+    Ok(Redirect::to(&to).into_response())
+}
+
+// ---- the zeros and the formula, edited by the city's administrators ---------------------
+
+#[derive(Template)]
+#[template(path = "safety_zero_rules.html")]
+struct ZeroRulesPage {
+    ui: Ui,
+    version: i64,
+    name: String,
+    /// The zeros as form rows, with two blank rows to add one.
+    rows: Vec<ZeroRow>,
+    kinds: Vec<(&'static str, &'static str)>,
+    severities: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+}
+
+#[derive(Default)]
+struct ZeroRow {
+    code: String,
+    name: String,
+    kinds: Vec<&'static str>,
+    min_severity: &'static str,
+    violent: bool,
+}
+
+async fn zero_rules_page(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+) -> PageResult<Html<String>> {
+    render_zero_rules(&state, &current, &headers, None).await.map(Html)
+}
+
+async fn render_zero_rules(
+    state: &AppState,
+    current: &CurrentActor,
+    headers: &HeaderMap,
+    error: Option<String>,
+) -> PageResult<String> {
+    let rules = state.store.five_zero_rules(&current.actor).await?;
+    let mut rows: Vec<ZeroRow> = rules
+        .rules
+        .zeros
+        .iter()
+        .map(|z| ZeroRow {
+            code: z.code.clone(),
+            name: z.name.clone(),
+            kinds: z.kinds.iter().map(|k| k.as_str()).collect(),
+            min_severity: z.min_severity.as_str(),
+            violent: z.violent_disputes,
+        })
+        .collect();
+    rows.extend([ZeroRow::default(), ZeroRow::default()]);
+    let page = ZeroRulesPage {
+        ui: Ui::for_actor(headers, current),
+        version: rules.version,
+        name: rules.name,
+        rows,
+        kinds: IncidentKind::ALL.iter().map(|k| (k.as_str(), k.zh())).collect(),
+        severities: Severity::ALL.iter().map(|s| (s.as_str(), s.zh())).collect(),
+        error,
+    };
+    Ok(page.render()?)
+}
+
+/// The zeros from the editor's rows: a row without a code is left out (how a zero is removed).
+fn zero_rules_from_form(form: &Form) -> Value {
+    let zeros: Vec<Value> = (0..pingan_domain::safety::five_zero::MAX_ZEROS + 2)
+        .filter(|i| !text(form, &format!("code_{i}")).trim().is_empty())
+        .map(|i| {
+            let kinds: Vec<&str> = IncidentKind::ALL
+                .iter()
+                .map(|k| k.as_str())
+                .filter(|k| form.contains_key(&format!("kind_{i}_{k}")))
+                .collect();
+            serde_json::json!({
+                "code": text(form, &format!("code_{i}")).trim(),
+                "name": text(form, &format!("name_{i}")).trim(),
+                "kinds": kinds,
+                "min_severity": Some(text(form, &format!("min_{i}"))).filter(|m| !m.is_empty()).unwrap_or("ordinary"),
+                "violent_disputes": form.contains_key(&format!("violent_{i}")),
+            })
+        })
+        .collect();
+    serde_json::json!({ "zeros": zeros })
+}
+
+async fn zero_rules_submit(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<Form>,
+) -> PageResult<Response> {
+    current.check_csrf(form.get("_csrf").map(String::as_str))?;
+    let result = async {
+        let rules = pingan_domain::safety::five_zero::ZeroRules::parse(&zero_rules_from_form(&form))
+            .map_err(AppError::Invalid)?;
+        let version = text(&form, "version").parse().unwrap_or(-1);
+        Ok::<_, AppError>(state.store.save_five_zero_rules(&current.actor, version, text(&form, "name"), &rules).await?)
+    }
+    .await;
+    done_or_refused(result, "/safety/five-zero", |m| render_zero_rules(&state, &current, &headers, Some(m))).await
+}
+
+#[derive(Template)]
+#[template(path = "safety_formula.html")]
+struct FormulaPage {
+    ui: Ui,
+    version: i64,
+    name: String,
+    /// (indicator code, its name, its weight)
+    weights: Vec<(String, &'static str, u32)>,
+    error: Option<String>,
+}
+
+async fn formula_page(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+) -> PageResult<Html<String>> {
+    render_formula(&state, &current, &headers, None).await.map(Html)
+}
+
+async fn render_formula(
+    state: &AppState,
+    current: &CurrentActor,
+    headers: &HeaderMap,
+    error: Option<String>,
+) -> PageResult<String> {
+    use pingan_domain::safety::county::Indicator;
+    let f = state.store.county_formula(&current.actor).await?;
+    let weights = Indicator::ALL
+        .iter()
+        .map(|i| {
+            let code = serde_json::to_value(i).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            let weight = f.formula.weights.iter().find(|w| w.indicator == *i).map_or(0, |w| w.weight);
+            (code, i.zh(), weight)
+        })
+        .collect();
+    let page = FormulaPage { ui: Ui::for_actor(headers, current), version: f.version, name: f.name, weights, error };
+    Ok(page.render()?)
+}
+
+async fn formula_submit(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<Form>,
+) -> PageResult<Response> {
+    use pingan_domain::safety::county::{Formula, Indicator};
+    current.check_csrf(form.get("_csrf").map(String::as_str))?;
+    let result = async {
+        let mut errors = Vec::new();
+        let mut weights = Vec::new();
+        for i in Indicator::ALL {
+            let code = serde_json::to_value(i).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            // A blank weight is 0: the indicator is left out.
+            let raw = Some(text(&form, &format!("w_{code}")).trim()).filter(|w| !w.is_empty()).unwrap_or("0");
+            match raw.parse::<u32>() {
+                Ok(0) => {}
+                Ok(w) if w <= 100 => weights.push(serde_json::json!({ "indicator": code, "weight": w })),
+                _ => errors.push(pingan_domain::FieldError::new(
+                    format!("w_{code}"),
+                    format!("「{}」的分值须为 0 到 100 的整数 / a whole number from 0 to 100", i.zh()),
+                )),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        let formula = Formula::parse(&serde_json::json!({ "weights": weights })).map_err(AppError::Invalid)?;
+        let version = text(&form, "version").parse().unwrap_or(-1);
+        Ok::<_, AppError>(
+            state.store.save_county_formula(&current.actor, version, text(&form, "name"), &formula).await?,
+        )
+    }
+    .await;
+    done_or_refused(result, "/safety/scores", |m| render_formula(&state, &current, &headers, Some(m))).await
 }
 
 // ---- figures --------------------------------------------------------------------------
@@ -801,6 +1080,7 @@ struct ScoresPage {
     /// (rank, name, total, cells: points and rate)
     rows: Vec<(usize, String, String, Vec<String>)>,
     formula: String,
+    edits_formula: bool,
     export: String,
 }
 
@@ -841,7 +1121,13 @@ async fn scores_page(
                 (r.rank, r.name.clone(), format!("{:.2}", r.score.total), cells)
             })
             .collect(),
-        formula: format!("{} v{}", s.formula.name, s.formula.version),
+        formula: format!(
+            "{} v{}{}",
+            s.formula.name,
+            s.formula.version,
+            if s.formula.campaign_id.is_some() { "(本年度考核活动所定)" } else { "" }
+        ),
+        edits_formula: current.actor.role == Role::Admin && current.actor.scope.region.ids().len() == 1,
         export: format!("/api/v1/safety/county-scores.xlsx?year={year}&level={level}"),
         years: (this_year - 4..=this_year).rev().collect(),
         year,
