@@ -334,6 +334,26 @@ pub fn mask_phones_in(text: &str) -> String {
     out
 }
 
+impl Store {
+    /// Claim periodic job `name` for this period: true for exactly one caller across instances
+    /// once the job is due at `now` (then it is next due `every_ms` later), false otherwise.
+    pub async fn claim_periodic_job(&self, name: &str, instance: &str, now: i64, every_ms: i64) -> Result<bool> {
+        let claimed = on_pool!(&self.db, |pool| sqlx::query(
+            "INSERT INTO scheduled_jobs (name, due_ms, holder) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE SET due_ms = excluded.due_ms, holder = excluded.holder
+              WHERE scheduled_jobs.due_ms <= $4"
+        )
+        .bind(name)
+        .bind(now + every_ms)
+        .bind(instance)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(claimed == 1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -160,14 +160,14 @@ fn shared_classifier() -> Arc<pingan_classify::Classifier> {
 }
 
 /// Fire due deadline timers every `every` (yellow-card warnings, red-card supervision
-/// orders), then send the mediation after-care reminders that came due. Safe to run on every
-/// instance: each timer fires and each reminder goes out exactly once (see
-/// `pingan_store::appeals::timers` and `pingan_store::mediation::reminders`).
+/// orders), then send the mediation after-care reminders that came due, and hourly derive
+/// safe-creation proposals. Safe to run on every instance: each timer fires and each reminder
+/// goes out exactly once (see `pingan_store::appeals::timers` and
+/// `pingan_store::mediation::reminders`), and one instance claims each hour's derivation.
 pub fn spawn_deadline_scanner(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut last_derivation: Option<std::time::Instant> = None;
         loop {
             tick.tick().await;
             let rules = state.appeal_rules();
@@ -199,9 +199,14 @@ pub fn spawn_deadline_scanner(state: AppState, every: Duration) -> tokio::task::
                 Err(e) => tracing::warn!(error = %e, "mediation reminders failed; retrying at the next tick"),
             }
             // 平安创建: appeals and disputes about units become proposals; hourly is soon enough
-            // for a yearly assessment, and each proposal is written once across instances.
-            if last_derivation.is_none_or(|t| t.elapsed() >= SAFETY_DERIVATION_EVERY) {
-                last_derivation = Some(std::time::Instant::now());
+            // for a yearly assessment, and one instance of all runs it each hour.
+            let now = chrono::Utc::now().timestamp_millis();
+            let every = SAFETY_DERIVATION_EVERY.as_millis() as i64;
+            let claimed = state.store.claim_periodic_job("safety.derive", &state.instance, now, every).await;
+            if claimed.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "claiming the safe-creation derivation failed");
+                false
+            }) {
                 let started = std::time::Instant::now();
                 match state.store.derive_safety_proposals(None).await {
                     Ok(n) if n > 0 => tracing::info!(

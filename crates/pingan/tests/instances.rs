@@ -49,3 +49,27 @@ on_both_engines!(concurrent_writes_from_two_instances_all_land, |app: TestApp| a
     let (_, audit) = a.get("/api/v1/audit?action=org.create").await;
     assert_eq!(audit["total"], 20);
 });
+
+on_both_engines!(a_periodic_job_runs_on_one_instance_per_period, |app: TestApp| async move {
+    let other = app.second_instance().await;
+    let now = 1_800_000_000_000_i64;
+    let hour = 3_600_000;
+    // Many instances ask at once: exactly one runs the job.
+    let mut asks = Vec::new();
+    for i in 0..8 {
+        let store = if i % 2 == 0 { app.store.clone() } else { other.store.clone() };
+        asks.push(tokio::spawn(async move {
+            store.claim_periodic_job("safety.derive", &format!("i{i}"), now, hour).await.unwrap()
+        }));
+    }
+    let mut claimed = 0;
+    for a in asks {
+        claimed += usize::from(a.await.unwrap());
+    }
+    assert_eq!(claimed, 1);
+    // Not again within the hour; once more after it; other jobs are their own.
+    assert!(!app.store.claim_periodic_job("safety.derive", "a", now + hour - 1, hour).await.unwrap());
+    assert!(other.store.claim_periodic_job("safety.derive", "b", now + hour, hour).await.unwrap());
+    assert!(!app.store.claim_periodic_job("safety.derive", "a", now + hour, hour).await.unwrap());
+    assert!(app.store.claim_periodic_job("another", "a", now, hour).await.unwrap());
+});

@@ -235,7 +235,9 @@ pub enum ApplicationCommand {
     ResolveObjection { index: usize, upheld: bool, reason: String },
     /// The office awards the title once the period has ended without open objections.
     Award,
-    /// A reviewer confirmed a proposal (the store checks the proposal and the item).
+    /// A reviewer confirmed a proposal (the store checks the proposal and the item). Never
+    /// read from a request: only a proposal's confirmation issues it.
+    #[serde(skip_deserializing)]
     ConfirmEvent { proposal_id: i64, list: ListKind, code: String, severity: Severity, summary: String },
 }
 
@@ -592,6 +594,15 @@ mod tests {
     const UNIT: Relation = Relation { unit: true, department: false, office: false };
     const DEPT: Relation = Relation { unit: false, department: true, office: false };
     const OFFICE: Relation = Relation { unit: false, department: false, office: true };
+
+    #[test]
+    fn a_request_cannot_confirm_an_event_directly() {
+        let award: ApplicationCommand = serde_json::from_value(serde_json::json!({"action": "award"})).unwrap();
+        assert_eq!(award, ApplicationCommand::Award);
+        let forged = serde_json::json!({"action": "confirm_event", "proposal_id": 1, "list": "veto", "code": "V1",
+                                        "severity": "major", "summary": "x"});
+        assert!(serde_json::from_value::<ApplicationCommand>(forged).is_err());
+    }
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 6, d).unwrap()

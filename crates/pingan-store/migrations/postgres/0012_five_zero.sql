@@ -37,3 +37,11 @@ CREATE UNIQUE INDEX safety_incidents_appeal ON safety_incidents(appeal_id) WHERE
 ALTER TABLE mediation_cases ADD COLUMN violent BOOLEAN NOT NULL DEFAULT FALSE;
 UPDATE mediation_cases SET violent = TRUE WHERE snapshot LIKE '%"violence":true%';
 CREATE INDEX mediation_cases_violent ON mediation_cases(region_path, opened_ms) WHERE violent;
+
+-- Periodic jobs that must run once per period across all instances (the hourly derivation of
+-- safe-creation proposals): the instance that moves due_ms forward runs the job.
+CREATE TABLE scheduled_jobs (
+    name    TEXT PRIMARY KEY,
+    due_ms  BIGINT NOT NULL,
+    holder  TEXT NOT NULL
+);
