@@ -4,6 +4,7 @@
 use crate::startup::{Server, open_store, shutdown_signal};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
+use pingan_domain::account::Role;
 use pingan_domain::calendar::to_china;
 use pingan_sim::Scale;
 use pingan_sim::appeals::{AppealHistory, HistoryConfig};
@@ -31,17 +32,53 @@ pub struct DemoData {
     pub history: Option<(u64, Duration)>,
     /// Mediation cases the history's disputes became.
     pub mediation: Option<u64>,
+    /// 平安创建: the year's campaigns opened and the units that began applying.
+    pub safety: Option<(usize, usize)>,
 }
 
 /// The demo's data: on an empty database the city and a year of appeal history; otherwise
 /// what is there is reused.
 pub async fn ensure_demo(store: &Store, scale: Scale, show_progress: bool) -> anyhow::Result<DemoData> {
     let Some((city, took)) = load_city(store, scale, show_progress).await? else {
-        return Ok(DemoData { city: None, history: None, mediation: None });
+        return Ok(DemoData { city: None, history: None, mediation: None, safety: None });
     };
+    let unit_contacts: Vec<String> =
+        city.accounts.iter().filter(|a| a.role == Role::UnitContact).map(|a| a.username.clone()).collect();
     let history = load_history(store, city, scale, show_progress).await?;
     let mediation = load_mediation_history(store).await?;
-    Ok(DemoData { city: Some(took), history: Some(history), mediation: Some(mediation) })
+    let safety = open_safety_campaigns(store, &unit_contacts).await?;
+    Ok(DemoData { city: Some(took), history: Some(history), mediation: Some(mediation), safety: Some(safety) })
+}
+
+/// This year's 平安创建 campaigns as the city's 平安办 opens them — 平安单位 (applications taken
+/// until the year's end), 五零村(社区) and 四级联创 — each keeping the shipped rules as its
+/// version 1, and the units that have a contact's account starting their applications, so the
+/// demo's unit contacts find a draft to fill in. Returns (campaigns, applications).
+pub async fn open_safety_campaigns(store: &Store, unit_contacts: &[String]) -> anyhow::Result<(usize, usize)> {
+    use chrono::Datelike;
+    use pingan_domain::safety::{CampaignKind, RawCampaign};
+    let today = pingan_store::mediation::china_today();
+    let year = today.year();
+    let admin = store.login_account("admin").await?.context("the demo city has an administrator")?.actor;
+    let mut campaigns = Vec::new();
+    for (kind, name) in [
+        (CampaignKind::SafeUnit, format!("{year}年度平安单位创建")),
+        (CampaignKind::FiveZero, format!("{year}年度平安“五零”村(社区)创建")),
+        (CampaignKind::County, format!("{year}年度四级联创考核")),
+    ] {
+        let raw = RawCampaign { name, year, apply_until: format!("{year}-12-31"), notice_days: None };
+        let draft = raw.parse(today).map_err(|e| anyhow::anyhow!("demo campaign: {}", e[0]))?;
+        campaigns.push(store.create_safety_campaign(&admin, kind, &draft).await?);
+    }
+    let safe_unit = campaigns[0].id;
+    let mut applied = 0;
+    for username in unit_contacts {
+        let Some(contact) = store.login_account(username).await? else { continue };
+        let Some(org) = contact.actor.scope.org_id else { continue };
+        store.apply_for_safe_unit(&contact.actor, safe_unit, org).await?;
+        applied += 1;
+    }
+    Ok((campaigns.len(), applied))
 }
 
 /// The mediation cases (德为民) that the appeal history's disputes became: a share of the
@@ -209,6 +246,11 @@ pub async fn run(scale: Scale, port: u16, db_path: &Path) -> anyhow::Result<()> 
     }
     if let Some(cases) = data.mediation {
         println!("其中矛盾纠纷转调解: {} 件 / of which mediation cases: {}", thousands(cases), thousands(cases));
+    }
+    if let Some((campaigns, applications)) = data.safety {
+        println!(
+            "平安创建: 已开展 {campaigns} 项年度活动, {applications} 家单位已开始申报 / safe creation: {campaigns} campaigns, {applications} units applying"
+        );
     }
     let server = Server::build(store.clone(), WebConfig::default(), &format!("127.0.0.1:{port}")).await?;
     let accounts = store.first_account_per_role().await?;

@@ -1208,3 +1208,23 @@ on_both_engines!(five_zero_rules_are_versioned_and_townships_confirm_evidence, |
     let (_, s) = admin.get(&format!("/api/v1/safety/county-scores?year={}", this_year - 1)).await;
     assert_eq!(s["formula"]["version"], 2, "a year without a campaign is scored by the formula in force");
 });
+
+on_both_engines!(the_demo_opens_the_years_campaigns_and_units_start_applying, |app: TestApp| async move {
+    let contact = app.first_username("unit_contact").await;
+    let (campaigns, applied) =
+        pingan::demo::open_safety_campaigns(&app.store, std::slice::from_ref(&contact)).await.expect("demo campaigns");
+    assert_eq!((campaigns, applied), (3, 1));
+    let unit = app.login(&contact).await;
+    let (_, mine) = unit.get("/api/v1/safety/applications").await;
+    assert_eq!((mine["total"].as_i64(), mine["items"][0]["state"].as_str()), (Some(1), Some("drafting")), "{mine}");
+    let admin = app.login("admin").await;
+    let (_, list) = admin.get("/api/v1/safety/campaigns").await;
+    let kinds: Vec<&str> = list.as_array().unwrap().iter().map(|c| c["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.len(), 3);
+    for kind in ["safe_unit", "five_zero", "county"] {
+        assert!(kinds.contains(&kind), "{kinds:?}");
+    }
+    let year = chrono::Datelike::year(&china_today());
+    let (_, r) = admin.get(&format!("/api/v1/safety/five-zero?year={year}")).await;
+    assert!(r["rules"]["campaign_id"].is_i64(), "the year's zeros are its campaign's");
+});

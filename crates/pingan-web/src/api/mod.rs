@@ -136,6 +136,18 @@ pub(crate) fn rfc5987(s: &str) -> String {
 /// The media type of an Excel workbook.
 pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+/// A spreadsheet cell as the text a person typed: codes and phone numbers typed into Excel
+/// become numbers, so whole numbers print without a fraction (15 digits are exact in a
+/// double). Shared by every workbook upload (the scorecard here, the CLI's imports).
+pub fn cell_text(cell: &calamine::Data) -> String {
+    match cell {
+        calamine::Data::Empty => String::new(),
+        calamine::Data::String(s) => s.clone(),
+        calamine::Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        other => other.to_string(),
+    }
+}
+
 /// A workbook built by `build` as a download named `ascii` (old clients) and `name`; a
 /// failure to build it is a fault (500), not the caller's.
 pub(crate) fn xlsx_download(

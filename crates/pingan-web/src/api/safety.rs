@@ -202,7 +202,7 @@ fn write_workbook(s: &sheet::Sheets) -> Result<Vec<u8>, rust_xlsxwriter::XlsxErr
 }
 
 fn read_workbook(bytes: &[u8]) -> Result<sheet::Sheets, AppError> {
-    use calamine::{Data, Reader, Xlsx};
+    use calamine::{Reader, Xlsx};
     let unreadable = |e: String| {
         AppError::Invalid(vec![FieldError::new(
             "file",
@@ -210,16 +210,10 @@ fn read_workbook(bytes: &[u8]) -> Result<sheet::Sheets, AppError> {
         )])
     };
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
-    let text = |cell: &Data| match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        other => other.to_string(),
-    };
     let mut missing = Vec::new();
     let mut read = |name: &str| -> Vec<Vec<String>> {
         match book.worksheet_range(name) {
-            Ok(range) => range.rows().map(|r| r.iter().map(text).collect()).collect(),
+            Ok(range) => range.rows().map(|r| r.iter().map(super::cell_text).collect()).collect(),
             Err(_) => {
                 missing.push(FieldError::new(name, format!("缺少工作表「{name}」 / the sheet {name} is missing")));
                 Vec::new()

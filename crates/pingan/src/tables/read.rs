@@ -4,7 +4,8 @@
 
 use super::error::{ImportError, Position, RowError};
 use super::{Column, Format, Kind};
-use calamine::{Data, Reader, Xlsx, XlsxError};
+use calamine::{Reader, Xlsx, XlsxError};
+use pingan_web::api::cell_text;
 use serde_json::Value;
 use std::path::Path;
 
@@ -124,17 +125,6 @@ fn xlsx_rows(path: &Path, file: &str) -> Result<Vec<RawRow>, ImportError> {
         .enumerate()
         .map(|(i, cells)| RawRow { number: first + i + 1, cells: cells.iter().map(cell_text).collect() })
         .collect())
-}
-
-fn cell_text(cell: &Data) -> String {
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        // Codes and phone numbers typed into Excel become numbers: print whole
-        // numbers without a fraction (15 digits are exact in a double).
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        other => other.to_string(),
-    }
 }
 
 /// Match the header row to `columns` and key each data row's cells by column.
@@ -309,6 +299,7 @@ fn positions(ring: &Value) -> Result<Vec<[f64; 2]>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use calamine::Data;
 
     fn raw(number: usize, cells: &[&str]) -> RawRow {
         RawRow { number, cells: cells.iter().map(|c| c.to_string()).collect() }
