@@ -16,6 +16,7 @@ pub mod blobs;
 pub mod calendar;
 pub mod export;
 pub mod import;
+pub mod ledger;
 pub mod mediation;
 pub mod notifications;
 pub mod orgs;

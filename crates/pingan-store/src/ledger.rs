@@ -1,0 +1,328 @@
+//! The ledger's storage: entries and the hashes of every full subtree of each log, the log's
+//! head (size and root), and the checkpoints it signed. The tree's rules are
+//! [`pingan_ledger`]'s; here are the transactions.
+//!
+//! An append runs in one transaction that locks the log's head row (PostgreSQL: `FOR UPDATE`;
+//! SQLite's `BEGIN IMMEDIATE` serialises writers), reads the right border of the tree, and
+//! writes the entries, the nodes they complete and the new head. So every instance sees one
+//! sequence of heads, each extending the last, and a checkpoint — signed from a head read in
+//! its own transaction — can never contradict another.
+//!
+//! A proof is computed in two passes: which full subtrees it needs depends only on the sizes
+//! and index, so they are fetched in one query, then combined.
+
+use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool};
+use pingan_ledger::note::{Checkpoint, NoteSigner};
+use pingan_ledger::tree::{Frontier, NodeSource, ProveError, Prover};
+use pingan_ledger::{EMPTY_ROOT, Hash, leaf_hash};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+
+/// The logs the platform keeps.
+pub const LOGS: [&str; 2] = ["prepaid", "audit"];
+
+/// A log's size and root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogHead {
+    pub size: u64,
+    pub root: Hash,
+}
+
+/// A checkpoint the log signed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignedCheckpoint {
+    pub log: String,
+    pub size: u64,
+    /// The C2SP signed note.
+    pub note: String,
+    pub signed_ms: i64,
+}
+
+fn node_key(level: u32, index: u64) -> i64 {
+    ((u64::from(level) << 48) | index) as i64
+}
+
+fn hash_of(bytes: Vec<u8>, what: &str) -> Result<Hash> {
+    bytes.try_into().map_err(|_| StoreError::Corrupt(format!("ledger {what}: not a 32-byte hash")))
+}
+
+fn check_log(log: &str) -> Result<()> {
+    if LOGS.contains(&log) { Ok(()) } else { Err(StoreError::NotFound) }
+}
+
+/// Records which nodes a computation asks for (any hash will do: the choice of nodes depends
+/// on sizes and indexes alone).
+#[derive(Default)]
+struct Wanted(BTreeSet<(u32, u64)>);
+
+impl NodeSource for Wanted {
+    type Error = std::convert::Infallible;
+    fn node(&mut self, level: u32, index: u64) -> std::result::Result<Hash, Self::Error> {
+        self.0.insert((level, index));
+        Ok([0; 32])
+    }
+}
+
+/// Nodes fetched for one computation.
+struct Fetched(HashMap<(u32, u64), Hash>);
+
+impl NodeSource for Fetched {
+    type Error = StoreError;
+    fn node(&mut self, level: u32, index: u64) -> Result<Hash> {
+        self.0
+            .get(&(level, index))
+            .copied()
+            .ok_or_else(|| StoreError::Corrupt(format!("ledger node ({level}, {index}) is missing")))
+    }
+}
+
+fn proved<T>(r: std::result::Result<T, ProveError<StoreError>>) -> Result<T> {
+    r.map_err(|e| match e {
+        ProveError::Source(e) => e,
+        ProveError::OutOfRange(why) => {
+            StoreError::Invalid(vec![pingan_domain::FieldError::new("size", format!("超出日志范围 / {why}"))])
+        }
+    })
+}
+
+impl Store {
+    /// The log's head: (0, the empty root) before its first entry.
+    pub async fn ledger_head(&self, log: &str) -> Result<LogHead> {
+        check_log(log)?;
+        let row: Option<(i64, Vec<u8>)> =
+            on_pool!(&self.db, |pool| sqlx::query_as("SELECT size, root FROM ledger_logs WHERE log = $1")
+                .bind(log)
+                .fetch_optional(pool)
+                .await)?;
+        Ok(match row {
+            Some((size, root)) => LogHead { size: size as u64, root: hash_of(root, "root")? },
+            None => LogHead { size: 0, root: EMPTY_ROOT },
+        })
+    }
+
+    /// Append `entries` (canonical bytes) to `log` in one transaction; returns the new head and
+    /// the index of the first entry.
+    pub async fn ledger_append(&self, log: &str, entries: &[Vec<u8>]) -> Result<(LogHead, u64)> {
+        check_log(log)?;
+        let at = now_ms();
+        let lock = self.lock_clause();
+        Ok(on_pool!(&self.db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("INSERT INTO ledger_logs (log, size, root) VALUES ($1, 0, $2) ON CONFLICT (log) DO NOTHING")
+                .bind(log)
+                .bind(EMPTY_ROOT.to_vec())
+                .execute(&mut *tx)
+                .await?;
+            let size: i64 = sqlx::query_scalar(&format!("SELECT size FROM ledger_logs WHERE log = $1 {lock}"))
+                .bind(log)
+                .fetch_one(&mut *tx)
+                .await?;
+            let size = size as u64;
+            // The right border: one full subtree per set bit of the size.
+            let mut wanted = Wanted::default();
+            let _ = Frontier::load(size, &mut wanted);
+            let keys: Vec<i64> = wanted.0.iter().map(|&(l, i)| node_key(l, i)).collect();
+            let mut border = HashMap::new();
+            if !keys.is_empty() {
+                let list = keys.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                let rows: Vec<(i64, Vec<u8>)> =
+                    sqlx::query_as(&format!("SELECT node, hash FROM ledger_nodes WHERE log = $1 AND node IN ({list})"))
+                        .bind(log)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                for (node, hash) in rows {
+                    border.insert(node_of(node), hash_of(hash, "node")?);
+                }
+            }
+            let mut frontier = Frontier::load(size, &mut Fetched(border))?;
+            let mut nodes: Vec<(i64, Vec<u8>)> = Vec::with_capacity(entries.len() * 2);
+            for e in entries {
+                for c in frontier.push(leaf_hash(e)) {
+                    nodes.push((node_key(c.level, c.index), c.hash.to_vec()));
+                }
+            }
+            let numbered: Vec<(i64, &Vec<u8>)> =
+                entries.iter().enumerate().map(|(i, e)| ((size + i as u64) as i64, e)).collect();
+            crate::insert_chunks!(
+                tx,
+                numbered,
+                500,
+                "INSERT INTO ledger_entries (log, idx, entry, at_ms) ",
+                "",
+                |b, (idx, entry)| b.push_bind(log).push_bind(*idx).push_bind(entry.as_slice()).push_bind(at)
+            )?;
+            crate::insert_chunks!(tx, nodes, 1000, "INSERT INTO ledger_nodes (log, node, hash) ", "", |b,
+                                                                                                       (
+                node,
+                hash,
+            )| {
+                b.push_bind(log).push_bind(*node).push_bind(hash.as_slice())
+            })?;
+            let head = LogHead { size: frontier.size(), root: frontier.root() };
+            sqlx::query("UPDATE ledger_logs SET size = $1, root = $2 WHERE log = $3")
+                .bind(head.size as i64)
+                .bind(head.root.to_vec())
+                .bind(log)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            (head, size)
+        }))
+    }
+
+    /// Entry `index` of `log`.
+    pub async fn ledger_entry(&self, log: &str, index: u64) -> Result<Vec<u8>> {
+        check_log(log)?;
+        let entry: Option<Vec<u8>> = on_pool!(&self.db, |pool| sqlx::query_scalar(
+            "SELECT entry FROM ledger_entries WHERE log = $1 AND idx = $2"
+        )
+        .bind(log)
+        .bind(index as i64)
+        .fetch_optional(pool)
+        .await)?;
+        entry.ok_or(StoreError::NotFound)
+    }
+
+    /// The inclusion proof of entry `index` in the tree of `size` (at most the log's size).
+    pub async fn ledger_inclusion(&self, log: &str, index: u64, size: u64) -> Result<Vec<Hash>> {
+        self.prove(log, Request::Inclusion { index, size }).await
+    }
+
+    /// The consistency proof from the tree of `size1` to the tree of `size2`.
+    pub async fn ledger_consistency(&self, log: &str, size1: u64, size2: u64) -> Result<Vec<Hash>> {
+        self.prove(log, Request::Consistency { size1, size2 }).await
+    }
+
+    /// The root of the log's tree of `size` entries (an earlier head).
+    pub async fn ledger_root(&self, log: &str, size: u64) -> Result<Hash> {
+        Ok(self.prove(log, Request::Root { size }).await?[0])
+    }
+
+    /// Answer `request` from the full subtrees it needs, fetched in one query.
+    async fn prove(&self, log: &str, request: Request) -> Result<Vec<Hash>> {
+        let head = self.ledger_head(log).await?;
+        if request.size() > head.size {
+            return Err(StoreError::Invalid(vec![pingan_domain::FieldError::new(
+                "size",
+                format!("日志只有 {} 条 / the log holds {} entries", head.size, head.size),
+            )]));
+        }
+        // The same computation over any hashes names the nodes it needs.
+        let mut wanted = Wanted::default();
+        if let Err(ProveError::OutOfRange(why)) = request.run(&mut Prover::new(&mut wanted)) {
+            return proved(Err(ProveError::OutOfRange(why)));
+        }
+        let keys: Vec<i64> = wanted.0.iter().map(|&(l, i)| node_key(l, i)).collect();
+        let mut fetched = HashMap::new();
+        if !keys.is_empty() {
+            let list = keys.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            let sql = format!("SELECT node, hash FROM ledger_nodes WHERE log = $1 AND node IN ({list})");
+            let rows: Vec<(i64, Vec<u8>)> =
+                on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(log).fetch_all(pool).await)?;
+            for (node, hash) in rows {
+                fetched.insert(node_of(node), hash_of(hash, "node")?);
+            }
+        }
+        proved(request.run(&mut Prover::new(&mut Fetched(fetched))))
+    }
+
+    /// Sign the log's head as a checkpoint with `signer`, unless the latest checkpoint already
+    /// covers that size; returns the latest checkpoint either way. Several instances may call
+    /// it at once: one signature per size is kept (the first), and since heads only grow by
+    /// appends every signed head extends the ones before.
+    pub async fn ledger_checkpoint(&self, log: &str, signer: &NoteSigner) -> Result<SignedCheckpoint> {
+        let head = self.ledger_head(log).await?;
+        if let Some(latest) = self.ledger_latest_checkpoint(log).await?
+            && latest.size >= head.size
+        {
+            return Ok(latest);
+        }
+        let text =
+            Checkpoint { origin: signer.name().to_owned(), size: head.size, root: head.root, extensions: vec![] }
+                .text();
+        let note = signer.sign(&text).map_err(|e| StoreError::Corrupt(format!("ledger signer: {e}")))?;
+        on_pool!(&self.db, |pool| sqlx::query(
+            "INSERT INTO ledger_checkpoints (log, size, root, note, signed_ms) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (log, size) DO NOTHING"
+        )
+        .bind(log)
+        .bind(head.size as i64)
+        .bind(head.root.to_vec())
+        .bind(&note)
+        .bind(now_ms())
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+        self.ledger_latest_checkpoint(log).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// The newest checkpoint of `log`, if it signed one.
+    pub async fn ledger_latest_checkpoint(&self, log: &str) -> Result<Option<SignedCheckpoint>> {
+        check_log(log)?;
+        let row: Option<(i64, String, i64)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT size, note, signed_ms FROM ledger_checkpoints WHERE log = $1 ORDER BY size DESC LIMIT 1"
+        )
+        .bind(log)
+        .fetch_optional(pool)
+        .await)?;
+        Ok(row.map(|(size, note, signed_ms)| SignedCheckpoint {
+            log: log.to_owned(),
+            size: size as u64,
+            note,
+            signed_ms,
+        }))
+    }
+
+    /// The signer of origin `name`: the operator's configured key when given, else the key
+    /// generated for this database on first use (kept in `ledger_keys`, the same for every
+    /// instance sharing the database).
+    pub async fn ledger_signer(&self, name: &str, configured: Option<&str>) -> Result<NoteSigner> {
+        if let Some(key) = configured {
+            return NoteSigner::parse(key).map_err(|e| StoreError::Corrupt(format!("configured ledger key: {e}")));
+        }
+        let seed: [u8; 32] = rand::random();
+        let fresh = NoteSigner::from_seed(name, &seed).map_err(|e| StoreError::Corrupt(format!("ledger key: {e}")))?;
+        let key: String = on_pool!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO ledger_keys (name, signer_key, created_ms) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(name)
+            .bind(fresh.signer_key())
+            .bind(now_ms())
+            .execute(pool)
+            .await?;
+            sqlx::query_scalar("SELECT signer_key FROM ledger_keys WHERE name = $1").bind(name).fetch_one(pool).await
+        })?;
+        NoteSigner::parse(&key).map_err(|e| StoreError::Corrupt(format!("stored ledger key: {e}")))
+    }
+}
+
+/// What a proof computation is asked.
+#[derive(Debug, Clone, Copy)]
+enum Request {
+    Root { size: u64 },
+    Inclusion { index: u64, size: u64 },
+    Consistency { size1: u64, size2: u64 },
+}
+
+impl Request {
+    fn size(self) -> u64 {
+        match self {
+            Request::Root { size } | Request::Inclusion { size, .. } => size,
+            Request::Consistency { size1, size2 } => size1.max(size2),
+        }
+    }
+
+    fn run<S: NodeSource>(self, p: &mut Prover<'_, S>) -> std::result::Result<Vec<Hash>, ProveError<S::Error>> {
+        match self {
+            Request::Root { size } => p.root(size).map(|r| vec![r]),
+            Request::Inclusion { index, size } => p.inclusion(index, size),
+            Request::Consistency { size1, size2 } => p.consistency(size1, size2),
+        }
+    }
+}
+
+fn node_of(key: i64) -> (u32, u64) {
+    let key = key as u64;
+    ((key >> 48) as u32, key & ((1 << 48) - 1))
+}
