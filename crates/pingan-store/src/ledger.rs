@@ -326,3 +326,139 @@ fn node_of(key: i64) -> (u32, u64) {
     let key = key as u64;
     ((key >> 48) as u32, key & ((1 << 48) - 1))
 }
+
+/// What `ledger_verify` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    pub log: String,
+    /// Entries recomputed.
+    pub entries: u64,
+    /// Checkpoints whose signature and root were checked.
+    pub checkpoints: u64,
+    /// The first problem, if any: where the stored log diverges from its recomputation.
+    pub divergence: Option<Divergence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Divergence {
+    /// The first entry at or after which the log is not what its history says (`None`: the
+    /// problem is in a checkpoint or the head, not an entry).
+    pub entry: Option<u64>,
+    pub reason: String,
+}
+
+impl Store {
+    /// Recompute `log` from its stored entries and check it against everything stored about
+    /// it: each leaf and each full subtree's hash, the head, and every checkpoint (signed by
+    /// `verifier`, with the root of its size). Stops at the first divergence. Reads the entries
+    /// in pages, so it runs in constant memory at any size.
+    pub async fn ledger_verify(&self, log: &str, verifier: &pingan_ledger::note::NoteVerifier) -> Result<VerifyReport> {
+        check_log(log)?;
+        let head = self.ledger_head(log).await?;
+        let checkpoints: Vec<(i64, Vec<u8>, String)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT size, root, note FROM ledger_checkpoints WHERE log = $1 ORDER BY size"
+        )
+        .bind(log)
+        .fetch_all(pool)
+        .await)?;
+        let mut report = VerifyReport { log: log.to_owned(), entries: 0, checkpoints: 0, divergence: None };
+        let diverge = |report: &mut VerifyReport, entry: Option<u64>, reason: String| {
+            report.divergence = Some(Divergence { entry, reason });
+        };
+        // Each checkpoint's root is checked when the recomputation reaches its size.
+        let mut pending = checkpoints.iter().peekable();
+        let mut check_checkpoints = |frontier: &Frontier, report: &mut VerifyReport| -> bool {
+            while let Some((size, root, note)) = pending.peek() {
+                if *size as u64 > frontier.size() {
+                    break;
+                }
+                pending.next();
+                let reason = match pingan_ledger::note::open(note, verifier) {
+                    Err(e) => Some(format!("checkpoint of size {size}: {e}")),
+                    Ok(text) => match Checkpoint::parse(text) {
+                        Err(e) => Some(format!("checkpoint of size {size}: {e}")),
+                        Ok(cp) if cp.size != *size as u64 || cp.root.as_slice() != root.as_slice() => {
+                            Some(format!("checkpoint of size {size}: its note does not match its row"))
+                        }
+                        Ok(cp) if cp.root != frontier.root() => {
+                            Some(format!("checkpoint of size {size}: the entries give another root"))
+                        }
+                        Ok(_) => None,
+                    },
+                };
+                if let Some(reason) = reason {
+                    diverge(report, None, reason);
+                    return false;
+                }
+                report.checkpoints += 1;
+            }
+            true
+        };
+        let mut frontier = Frontier::default();
+        if !check_checkpoints(&frontier, &mut report) {
+            return Ok(report);
+        }
+        const PAGE: i64 = 10_000;
+        loop {
+            let from = frontier.size() as i64;
+            let entries: Vec<(i64, Vec<u8>)> = on_pool!(&self.db, |pool| sqlx::query_as(
+                "SELECT idx, entry FROM ledger_entries WHERE log = $1 AND idx >= $2 ORDER BY idx LIMIT $3"
+            )
+            .bind(log)
+            .bind(from)
+            .bind(PAGE)
+            .fetch_all(pool)
+            .await)?;
+            if entries.is_empty() {
+                break;
+            }
+            let last = entries.last().map_or(from, |e| e.0) as u64;
+            // Every stored node this page's entries complete, level by level, in one query.
+            let ranges: Vec<String> = (0..48u32)
+                .take_while(|l| (last + 1) >> l > 0)
+                .map(|l| format!("(node >= {} AND node <= {})", node_key(l, from as u64 >> l), node_key(l, last >> l)))
+                .collect();
+            let sql = format!("SELECT node, hash FROM ledger_nodes WHERE log = $1 AND ({})", ranges.join(" OR "));
+            let stored: Vec<(i64, Vec<u8>)> =
+                on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(log).fetch_all(pool).await)?;
+            let nodes: HashMap<i64, Vec<u8>> = stored.into_iter().collect();
+            for (idx, entry) in entries {
+                let expected = frontier.size();
+                if idx as u64 != expected {
+                    diverge(
+                        &mut report,
+                        Some(expected),
+                        format!("entry {expected} is missing (the next stored is {idx})"),
+                    );
+                    return Ok(report);
+                }
+                let leaf = leaf_hash(&entry);
+                if nodes.get(&idx).map(Vec::as_slice) != Some(leaf.as_slice()) {
+                    diverge(&mut report, Some(expected), format!("entry {expected} does not hash to its stored leaf"));
+                    return Ok(report);
+                }
+                // The subtrees this entry completes, above the leaf, against their stored hashes.
+                for c in frontier.push(leaf).iter().skip(1) {
+                    if nodes.get(&node_key(c.level, c.index)).map(Vec::as_slice) != Some(c.hash.as_slice()) {
+                        let first = c.index << c.level;
+                        let reason = format!("the stored subtree over entries {first}–{expected} differs");
+                        diverge(&mut report, Some(first), reason);
+                        return Ok(report);
+                    }
+                }
+                report.entries += 1;
+                if !check_checkpoints(&frontier, &mut report) {
+                    return Ok(report);
+                }
+            }
+        }
+        if frontier.size() != head.size || frontier.root() != head.root {
+            let reason =
+                format!("the head says {} entries with another root; the entries give {}", head.size, frontier.size());
+            diverge(&mut report, Some(frontier.size().min(head.size)), reason);
+        } else if pending.peek().is_some() {
+            diverge(&mut report, None, "a checkpoint is larger than the log".into());
+        }
+        Ok(report)
+    }
+}

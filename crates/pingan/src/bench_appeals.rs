@@ -29,7 +29,7 @@ impl Latencies {
     }
 }
 
-async fn fresh_store(engine: Engine) -> anyhow::Result<(TestDb, Store)> {
+pub(crate) async fn fresh_store(engine: Engine) -> anyhow::Result<(TestDb, Store)> {
     let db = TestDb::new(engine).await.ok_or_else(|| {
         anyhow::anyhow!("PostgreSQL needs PINGAN_TEST_POSTGRES_URL, e.g. postgres://postgres@127.0.0.1/postgres")
     })?;

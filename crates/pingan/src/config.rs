@@ -37,6 +37,18 @@ pub struct Config {
     /// one directory all of them share (e.g. an NFS mount).
     #[serde(default = "default_blob_dir")]
     pub blob_dir: PathBuf,
+    /// The ledger's signer key (`PRIVATE+KEY+<name>+<id>+<key>`, the C2SP note form) for
+    /// checkpoints. Without it a key is generated once per database and kept there, which is
+    /// for demos and tests: a regulator should be given a key the operator holds apart.
+    #[serde(default)]
+    pub ledger_key: Option<String>,
+    /// The name the ledger's checkpoints carry; each log's origin is `<name>/<log>`.
+    #[serde(default = "default_ledger_origin")]
+    pub ledger_origin: String,
+}
+
+fn default_ledger_origin() -> String {
+    "pingan.local".into()
 }
 
 fn default_database_url() -> String {
@@ -64,8 +76,8 @@ impl Default for Config {
 impl Config {
     /// Read `file` if given, then apply `PINGAN_DATABASE_URL`, `PINGAN_LISTEN`,
     /// `PINGAN_LOG_FORMAT`, `PINGAN_SMS_WEBHOOK_URL`, `PINGAN_NOTIFY_WEBHOOK_URL`,
-    /// `PINGAN_CLASSIFIER_MODEL` (empty: the shipped model), `PINGAN_BLOB_DIR` and
-    /// `PINGAN_COOKIE_SECURE`.
+    /// `PINGAN_CLASSIFIER_MODEL` (empty: the shipped model), `PINGAN_BLOB_DIR`,
+    /// `PINGAN_LEDGER_KEY` and `PINGAN_COOKIE_SECURE`.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         let mut config = match file {
             Some(path) => {
@@ -98,6 +110,9 @@ impl Config {
         if let Ok(v) = std::env::var("PINGAN_BLOB_DIR") {
             config.blob_dir = PathBuf::from(v);
         }
+        if let Ok(v) = std::env::var("PINGAN_LEDGER_KEY") {
+            config.ledger_key = (!v.is_empty()).then_some(v);
+        }
         if let Ok(v) = std::env::var("PINGAN_COOKIE_SECURE") {
             config.cookie_secure = matches!(v.as_str(), "1" | "true" | "yes");
         }
@@ -108,6 +123,13 @@ impl Config {
     fn check(&self) -> anyhow::Result<()> {
         if !matches!(self.log_format.as_str(), "pretty" | "json") {
             bail!("log_format must be 'pretty' or 'json', not '{}'", self.log_format);
+        }
+        if let Some(key) = &self.ledger_key {
+            pingan_ledger::note::NoteSigner::parse(key)
+                .map_err(|e| anyhow::anyhow!("ledger_key is not a signer key (PRIVATE+KEY+…): {e}"))?;
+        }
+        if self.ledger_origin.is_empty() || self.ledger_origin.chars().any(|c| c.is_whitespace() || c == '+') {
+            bail!("ledger_origin must be a name without spaces or '+', not '{}'", self.ledger_origin);
         }
         if self.max_connections == 0 {
             bail!("max_connections must be at least 1");

@@ -3,10 +3,12 @@
 
 pub mod bench;
 pub mod bench_appeals;
+pub mod bench_ledger;
 pub mod blobs;
 pub mod classifier;
 pub mod config;
 pub mod demo;
+pub mod ledger;
 pub mod startup;
 pub mod tables;
 pub mod tokens;

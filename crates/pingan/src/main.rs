@@ -53,6 +53,13 @@ enum Command {
         #[command(subcommand)]
         what: ClassifierCommand,
     },
+    /// The tamper-evident ledger: `verify` recomputes each log from its stored entries and
+    /// checks every stored subtree, the head and every checkpoint; it names the first
+    /// divergent entry and exits 1 when the log is not what its history says.
+    Ledger {
+        #[command(subcommand)]
+        what: LedgerCommand,
+    },
     /// API tokens for other systems: `create --name NAME --user USERNAME` (prints the secret
     /// once), `list`, `revoke ID`.
     Token {
@@ -104,6 +111,18 @@ enum BlobsCommand {
         /// Only count what would be removed.
         #[arg(long)]
         dry_run: bool,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Recompute and check the logs (all, or one with --log).
+    Verify {
+        /// `prepaid` or `audit`.
+        #[arg(long)]
+        log: Option<String>,
         #[arg(long)]
         config: Option<PathBuf>,
     },
@@ -169,6 +188,18 @@ enum BenchCommand {
         open: usize,
         #[arg(long, default_value_t = 500)]
         due: usize,
+    },
+    /// The ledger: batched appends with durable commits, then inclusion and consistency proof
+    /// times at the log's size. PostgreSQL needs PINGAN_TEST_POSTGRES_URL.
+    Ledger {
+        #[arg(long, value_enum, default_value_t = EngineArg::Sqlite)]
+        engine: EngineArg,
+        #[arg(long, default_value_t = 1_000_000)]
+        entries: u64,
+        #[arg(long, default_value_t = 10_000)]
+        batch: usize,
+        #[arg(long, default_value_t = 1_000)]
+        proofs: usize,
     },
     /// Point → grid lookups per second on one thread.
     Locate {
@@ -275,6 +306,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench { what: BenchCommand::Deadlines { engine, open, due } } => {
             pingan::bench_appeals::deadlines(engine.into(), open, due).await
         }
+        Command::Bench { what: BenchCommand::Ledger { engine, entries, batch, proofs } } => {
+            pingan::bench_ledger::run(engine.into(), entries, batch.max(1), proofs.max(1)).await
+        }
         Command::Bench { what: BenchCommand::Locate { scale, lookups } } => {
             pingan::bench::locate(scale.into(), lookups)
         }
@@ -293,6 +327,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Token { what: TokenCommand::Create { name, user, config } } => {
             pingan::tokens::create(config.as_deref(), &name, &user).await
+        }
+        Command::Ledger { what: LedgerCommand::Verify { log, config } } => {
+            let all_good = pingan::ledger::verify(config.as_deref(), log.as_deref()).await?;
+            if !all_good {
+                std::process::exit(1);
+            }
+            Ok(())
         }
         Command::Token { what: TokenCommand::List { config } } => pingan::tokens::list(config.as_deref()).await,
         Command::Token { what: TokenCommand::Revoke { id, config } } => {

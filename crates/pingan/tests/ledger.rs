@@ -101,3 +101,79 @@ on_both_engines!(checkpoints_are_signed_once_per_size_with_a_shared_key, |app: T
         verify_consistency(cp.size, last.size, &cp.root, &last.root, &proof).unwrap();
     }
 });
+
+/// `bytes` as an SQL literal of the app's engine.
+fn bytes_literal(app: &TestApp, bytes: &[u8]) -> String {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    match app.store.engine() {
+        pingan_store::Engine::Sqlite => format!("X'{hex}'"),
+        pingan_store::Engine::Postgres => format!("'\\x{hex}'::bytea"),
+    }
+}
+
+/// Run `statement` on the app's database.
+async fn sql(app: &TestApp, statement: &str) {
+    pingan_store::on_pool!(app.store.db(), |pool| pingan_store::sqlx::query(statement).execute(pool).await.map(|_| ()))
+        .expect(statement);
+}
+
+on_both_engines!(the_verifier_catches_edited_deleted_and_reordered_rows, |app: TestApp| async move {
+    let store = &app.store;
+    let (ok, out, err) = app.pingan(&["ledger", "verify"]).await;
+    assert!(ok, "an empty ledger verifies: {out}{err}");
+    // The origin the CLI uses by default, so that its checkpoints verify with the same key.
+    let signer = store.ledger_signer("pingan.local/audit", None).await.unwrap();
+    let verifier = NoteVerifier::parse(&signer.verifier_key()).unwrap();
+    for chunk in (0..300).collect::<Vec<usize>>().chunks(37) {
+        store.ledger_append("audit", &chunk.iter().map(|&i| entry(i)).collect::<Vec<_>>()).await.unwrap();
+        store.ledger_checkpoint("audit", &signer).await.unwrap();
+    }
+    let clean = store.ledger_verify("audit", &verifier).await.unwrap();
+    assert_eq!((clean.entries, clean.checkpoints, clean.divergence.clone()), (300, 9, None), "{clean:?}");
+    let (ok, out, _) = app.pingan(&["ledger", "verify", "--log", "audit"]).await;
+    assert!(ok && out.contains("audit: ok — 300 entries recomputed, 9 checkpoints verified"), "{out}");
+
+    let first_divergence = || async {
+        let r = store.ledger_verify("audit", &verifier).await.unwrap();
+        r.divergence.map(|d| (d.entry, d.reason)).expect("a divergence")
+    };
+    let blob = |i: usize| bytes_literal(&app, &entry(i));
+    // An edited entry.
+    sql(&app, &format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 123", blob(999))).await;
+    assert_eq!(first_divergence().await.0, Some(123));
+    let (ok, out, _) = app.pingan(&["ledger", "verify", "--log", "audit"]).await;
+    assert!(!ok && out.contains("DIVERGES at entry 123"), "the CLI names it and fails: {out}");
+    sql(&app, &format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 123", blob(123))).await;
+    assert_eq!(store.ledger_verify("audit", &verifier).await.unwrap().divergence, None, "restored");
+    // A deleted entry.
+    sql(&app, "DELETE FROM ledger_entries WHERE log = 'audit' AND idx = 200").await;
+    let (at, reason) = first_divergence().await;
+    assert_eq!(at, Some(200), "{reason}");
+    assert!(reason.contains("missing"), "{reason}");
+    sql(&app, &format!("INSERT INTO ledger_entries (log, idx, entry, at_ms) VALUES ('audit', 200, {}, 0)", blob(200)))
+        .await;
+    // Two entries swapped.
+    sql(&app, &format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 57", blob(58))).await;
+    sql(&app, &format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 58", blob(57))).await;
+    assert_eq!(first_divergence().await.0, Some(57));
+    sql(&app, &format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 57", blob(57))).await;
+    sql(&app, &format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 58", blob(58))).await;
+    // An entry and its stored leaf rewritten together: the subtree above it gives it away.
+    sql(&app, &format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 10", blob(777))).await;
+    let forged = bytes_literal(&app, &leaf_hash(&entry(777)));
+    sql(&app, &format!("UPDATE ledger_nodes SET hash = {forged} WHERE log = 'audit' AND node = 10")).await;
+    let (at, reason) = first_divergence().await;
+    assert_eq!(at, Some(10), "{reason}");
+    sql(&app, &format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 10", blob(10))).await;
+    let real = bytes_literal(&app, &leaf_hash(&entry(10)));
+    sql(&app, &format!("UPDATE ledger_nodes SET hash = {real} WHERE log = 'audit' AND node = 10")).await;
+    assert_eq!(store.ledger_verify("audit", &verifier).await.unwrap().divergence, None, "restored");
+    // A forged checkpoint.
+    sql(
+        &app,
+        "UPDATE ledger_checkpoints SET note = replace(note, 'audit', 'audi7') WHERE log = 'audit' AND size = 111",
+    )
+    .await;
+    let (at, reason) = first_divergence().await;
+    assert!(at.is_none() && reason.contains("checkpoint of size 111"), "{reason}");
+});
