@@ -230,7 +230,9 @@ impl Store {
     /// covers that size; returns the latest checkpoint either way. Several instances may call
     /// it at once: one signature per size is kept (the first), and since heads only grow by
     /// appends every signed head extends the ones before.
-    pub async fn ledger_checkpoint(&self, log: &str, signer: &NoteSigner) -> Result<SignedCheckpoint> {
+    ///
+    /// The checkpoint's origin line is `origin` (the log's name, `<operator>/<log>`).
+    pub async fn ledger_checkpoint(&self, log: &str, origin: &str, signer: &NoteSigner) -> Result<SignedCheckpoint> {
         let head = self.ledger_head(log).await?;
         if let Some(latest) = self.ledger_latest_checkpoint(log).await?
             && latest.size >= head.size
@@ -238,8 +240,7 @@ impl Store {
             return Ok(latest);
         }
         let text =
-            Checkpoint { origin: signer.name().to_owned(), size: head.size, root: head.root, extensions: vec![] }
-                .text();
+            Checkpoint { origin: origin.to_owned(), size: head.size, root: head.root, extensions: vec![] }.text();
         let note = signer.sign(&text).map_err(|e| StoreError::Corrupt(format!("ledger signer: {e}")))?;
         on_pool!(&self.db, |pool| sqlx::query(
             "INSERT INTO ledger_checkpoints (log, size, root, note, signed_ms) VALUES ($1, $2, $3, $4, $5)

@@ -59,6 +59,10 @@ pub struct WebConfig {
     /// A retrained appeal classifier (`pingan classifier train`, loaded by the binary from the
     /// `classifier_model` setting); `None` (the default, and tests) uses the shipped one.
     pub classifier: Option<Arc<pingan_classify::Classifier>>,
+    /// The ledger's signer key (C2SP `PRIVATE+KEY+…`); `None` uses one generated per database.
+    pub ledger_key: Option<String>,
+    /// Checkpoints name their log `<ledger_origin>/<log>`.
+    pub ledger_origin: String,
 }
 
 impl Default for WebConfig {
@@ -79,6 +83,8 @@ impl Default for WebConfig {
             notifier: Arc::new(notify::LogNotifier),
             notify_every: None,
             classifier: None,
+            ledger_key: None,
+            ledger_origin: "pingan.local".into(),
         }
     }
 }
@@ -103,6 +109,8 @@ pub struct AppState {
     pub blobs: pingan_store::blobs::BlobStore,
     /// API tokens recently checked.
     pub tokens: Arc<auth::TokenCache>,
+    /// The ledger's signers, by log.
+    pub ledger_signers: Arc<std::collections::HashMap<&'static str, pingan_ledger::note::NoteSigner>>,
 }
 
 impl AppState {
@@ -116,7 +124,13 @@ impl AppState {
         let root_path = store.city_path().await?.map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
         let rules = store.appeal_rules().await?;
         let classifier = config.classifier.clone().unwrap_or_else(shared_classifier);
+        let mut ledger_signers = std::collections::HashMap::new();
+        for log in pingan_store::ledger::LOGS {
+            let name = format!("{}/{log}", config.ledger_origin);
+            ledger_signers.insert(log, store.ledger_signer(&name, config.ledger_key.as_deref()).await?);
+        }
         Ok(AppState {
+            ledger_signers: Arc::new(ledger_signers),
             store,
             blobs: api::attachments::open_blob_store(&config.blob_dir)?,
             config: Arc::new(config),

@@ -71,6 +71,8 @@ impl Server {
             cookie_secure: config.cookie_secure,
             classifier,
             blob_dir: config.blob_dir.clone(),
+            ledger_key: config.ledger_key.clone(),
+            ledger_origin: config.ledger_origin.clone(),
             ..Default::default()
         };
         match &config.sms_webhook_url {

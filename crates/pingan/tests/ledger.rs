@@ -57,11 +57,11 @@ on_both_engines!(checkpoints_are_signed_once_per_size_with_a_shared_key, |app: T
     let verifier = NoteVerifier::parse(&signer.verifier_key()).unwrap();
 
     app.store.ledger_append("audit", &(0..10).map(entry).collect::<Vec<_>>()).await.unwrap();
-    let first = app.store.ledger_checkpoint("audit", &signer).await.unwrap();
+    let first = app.store.ledger_checkpoint("audit", "pingan.test/audit", &signer).await.unwrap();
     let cp = Checkpoint::parse(open(&first.note, &verifier).unwrap()).unwrap();
     assert_eq!((cp.size, cp.origin.as_str()), (10, "pingan.test/audit"));
     assert_eq!(
-        other.store.ledger_checkpoint("audit", &again).await.unwrap(),
+        other.store.ledger_checkpoint("audit", "pingan.test/audit", &again).await.unwrap(),
         first,
         "nothing new: the same checkpoint"
     );
@@ -79,13 +79,13 @@ on_both_engines!(checkpoints_are_signed_once_per_size_with_a_shared_key, |app: T
     }
     let mut signed = vec![first];
     for _ in 0..5 {
-        signed.push(app.store.ledger_checkpoint("audit", &signer).await.unwrap());
+        signed.push(app.store.ledger_checkpoint("audit", "pingan.test/audit", &signer).await.unwrap());
         tokio::task::yield_now().await;
     }
     for t in tasks {
         t.await.unwrap();
     }
-    signed.push(other.store.ledger_checkpoint("audit", &again).await.unwrap());
+    signed.push(other.store.ledger_checkpoint("audit", "pingan.test/audit", &again).await.unwrap());
     let head = app.store.ledger_head("audit").await.unwrap();
     assert_eq!(head.size, 10 + 8 * 5 * 3);
     let mut leaves = Vec::new();
@@ -126,7 +126,7 @@ on_both_engines!(the_verifier_catches_edited_deleted_and_reordered_rows, |app: T
     let verifier = NoteVerifier::parse(&signer.verifier_key()).unwrap();
     for chunk in (0..300).collect::<Vec<usize>>().chunks(37) {
         store.ledger_append("audit", &chunk.iter().map(|&i| entry(i)).collect::<Vec<_>>()).await.unwrap();
-        store.ledger_checkpoint("audit", &signer).await.unwrap();
+        store.ledger_checkpoint("audit", "pingan.test/audit", &signer).await.unwrap();
     }
     let clean = store.ledger_verify("audit", &verifier).await.unwrap();
     assert_eq!((clean.entries, clean.checkpoints, clean.divergence.clone()), (300, 9, None), "{clean:?}");
@@ -176,4 +176,47 @@ on_both_engines!(the_verifier_catches_edited_deleted_and_reordered_rows, |app: T
     .await;
     let (at, reason) = first_divergence().await;
     assert!(at.is_none() && reason.contains("checkpoint of size 111"), "{reason}");
+});
+
+on_both_engines!(the_api_serves_checkpoints_proofs_and_bundles_that_verify_offline, |app: TestApp| async move {
+    use pingan_ledger::bundle::{Checked, check_document};
+    app.store.ledger_append("audit", &(0..21).map(entry).collect::<Vec<_>>()).await.unwrap();
+    let anonymous = reqwest::Client::new();
+    let get = |path: &str| anonymous.get(app.url(path)).send();
+    let res = get("/api/v1/ledger/audit/checkpoint").await.unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    let cp: serde_json::Value = res.json().await.unwrap();
+    let key = cp["verifier_key"].as_str().unwrap().to_owned();
+    let verifier = NoteVerifier::parse(&key).unwrap();
+    let head = Checkpoint::parse(open(cp["checkpoint"].as_str().unwrap(), &verifier).unwrap()).unwrap();
+    assert_eq!((head.size, head.origin.as_str()), (21, "pingan.local/audit"));
+
+    // Proofs are public and verify as pingan-verify reads them.
+    let inclusion = get("/api/v1/ledger/audit/proof/inclusion?index=13").await.unwrap().text().await.unwrap();
+    assert_eq!(check_document(&inclusion, None), Ok(Checked::Inclusion { index: 13, size: 21 }), "{inclusion}");
+    let consistency = get("/api/v1/ledger/audit/proof/consistency?size1=6").await.unwrap().text().await.unwrap();
+    assert_eq!(check_document(&consistency, None), Ok(Checked::Consistency { size1: 6, size2: 21 }));
+    assert_eq!(get("/api/v1/ledger/audit/proof/inclusion?index=21").await.unwrap().status(), 400);
+    assert_eq!(get("/api/v1/ledger/audit/proof/consistency?size1=30&size2=21").await.unwrap().status(), 400);
+    assert_eq!(get("/api/v1/ledger/payroll/checkpoint").await.unwrap().status(), 404);
+
+    // Entries and bundles are for signed-in readers of the audit trail.
+    assert_eq!(get("/api/v1/ledger/audit/entries/4").await.unwrap().status(), 401);
+    let admin = app.login("admin").await;
+    let (status, e) = admin.get("/api/v1/ledger/audit/entries/4").await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert_eq!(e["index"], 4);
+    let res = admin.client.get(admin.url("/api/v1/ledger/audit/entries/4/bundle")).send().await.unwrap();
+    let bundle = res.text().await.unwrap();
+    let checked = check_document(&bundle, Some(&key)).unwrap();
+    assert_eq!(checked, Checked::Entry { log: "audit".into(), index: 4, size: 21 });
+    // Another instance signs with the same key: its checkpoint verifies with the pinned one.
+    let other = app.second_instance().await;
+    app.store.ledger_append("audit", &[entry(21)]).await.unwrap();
+    let cp: serde_json::Value =
+        reqwest::get(format!("{}/api/v1/ledger/audit/checkpoint", other.base)).await.unwrap().json().await.unwrap();
+    let next = Checkpoint::parse(open(cp["checkpoint"].as_str().unwrap(), &verifier).unwrap()).unwrap();
+    assert_eq!(next.size, 22);
+    let (status, _) = admin.get("/api/v1/ledger/audit/entries/99/bundle").await;
+    assert_eq!(status, reqwest::StatusCode::NOT_FOUND);
 });

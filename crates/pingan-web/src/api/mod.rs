@@ -11,6 +11,7 @@ pub mod attachments;
 mod audit;
 mod auth;
 mod calendar;
+mod ledger;
 mod locate;
 pub mod mediation;
 pub mod mediation_brands;
@@ -95,6 +96,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(mediation_brands::get_brand, mediation_brands::update_brand))
         .routes(routes!(mediation_brands::get_mediator, mediation_brands::update_mediator))
         .merge(safety::router())
+        .merge(ledger::router())
 }
 
 /// Unknown paths: JSON for the API, a page for people.
