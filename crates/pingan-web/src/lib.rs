@@ -212,6 +212,17 @@ pub fn spawn_deadline_scanner(state: AppState, every: Duration) -> tokio::task::
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "mediation reminders failed; retrying at the next tick"),
             }
+            // The ledger: a checkpoint of each log that grew, once a minute across instances.
+            let now = chrono::Utc::now().timestamp_millis();
+            if state.store.claim_periodic_job("ledger.checkpoint", &state.instance, now, 60_000).await.unwrap_or(false)
+            {
+                for (log, signer) in state.ledger_signers.iter() {
+                    let origin = format!("{}/{log}", state.config.ledger_origin);
+                    if let Err(e) = state.store.ledger_checkpoint(log, &origin, signer).await {
+                        tracing::warn!(error = %e, log, "signing the ledger checkpoint failed; retrying in a minute");
+                    }
+                }
+            }
             // 平安创建: appeals and disputes about units become proposals; hourly is soon enough
             // for a yearly assessment, and one instance of all runs it each hour.
             let now = chrono::Utc::now().timestamp_millis();

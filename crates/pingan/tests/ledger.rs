@@ -220,3 +220,20 @@ on_both_engines!(the_api_serves_checkpoints_proofs_and_bundles_that_verify_offli
     let (status, _) = admin.get("/api/v1/ledger/audit/entries/99/bundle").await;
     assert_eq!(status, reqwest::StatusCode::NOT_FOUND);
 });
+
+on_both_engines!(the_scanner_signs_checkpoints_of_logs_that_grew, |app: TestApp| async move {
+    app.store.ledger_append("prepaid", &(0..5).map(entry).collect::<Vec<_>>()).await.unwrap();
+    let scanning = app.instance_with_scanner(std::time::Duration::from_millis(100), 0).await;
+    let mut signed = None;
+    for _ in 0..100 {
+        // The claim lets one signing a minute through; the first is due at once.
+        signed = scanning.store.ledger_latest_checkpoint("prepaid").await.unwrap();
+        if signed.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let signed = signed.expect("a checkpoint within ten seconds");
+    assert_eq!(signed.size, 5);
+    assert!(signed.note.starts_with("pingan.local/prepaid\n5\n"), "{}", signed.note);
+});
