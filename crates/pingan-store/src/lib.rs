@@ -155,6 +155,8 @@ pub struct Store {
     group_commit: Option<appeals::GroupCommit>,
     /// Routing look-ups read for every new case, shared by all clones of this store.
     pub(crate) routing: Arc<appeals::RoutingCache>,
+    /// The ledger's upper subtrees, immutable once written, shared by all clones.
+    pub(crate) ledger_nodes: Arc<ledger::NodeCache>,
 }
 
 /// Copy the WAL back into the database file every half second with a PASSIVE checkpoint, which
@@ -210,9 +212,19 @@ impl Store {
                     .idle_timeout(None)
                     .max_lifetime(None)
                     .connect_lazy_with(options);
-                Store { db: Db::Sqlite(own), group_commit: None, routing: self.routing.clone() }
+                Store {
+                    db: Db::Sqlite(own),
+                    group_commit: None,
+                    routing: self.routing.clone(),
+                    ledger_nodes: self.ledger_nodes.clone(),
+                }
             }
-            Db::Postgres(_) => Store { db: self.db.clone(), group_commit: None, routing: self.routing.clone() },
+            Db::Postgres(_) => Store {
+                db: self.db.clone(),
+                group_commit: None,
+                routing: self.routing.clone(),
+                ledger_nodes: self.ledger_nodes.clone(),
+            },
         }
     }
 
@@ -278,7 +290,7 @@ impl Store {
         } else {
             return Err(StoreError::BadUrl(url.to_owned()));
         };
-        Ok(Store { db, group_commit: None, routing: Default::default() })
+        Ok(Store { db, group_commit: None, routing: Default::default(), ledger_nodes: Default::default() })
     }
 
     pub fn engine(&self) -> Engine {
