@@ -563,9 +563,9 @@ async fn record_incident_at(
     let form = browser.find(Locator::Id("incident-form")).await.unwrap();
     form.find(Locator::Css("[name='summary']")).await.unwrap().send_keys(summary).await.unwrap();
     form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
-    let row = browser.wait().for_element(Locator::Css("#incident-list tbody tr")).await.unwrap();
-    let text = row.text().await.unwrap();
-    assert!(text.contains(summary), "{text}");
+    // Wait for the new page's row itself: the old page may still be showing earlier incidents.
+    let xpath = format!("//table[@id='incident-list']//td[contains(., '{summary}')]");
+    browser.wait().for_element(Locator::XPath(&xpath)).await.unwrap();
 }
 
 /// The 平安单位 loop in Chromium: a school's contact applies and self-assesses item by item with
