@@ -39,6 +39,10 @@ pub enum Resource {
     /// application is its state machine's rule (`safety::decide`) given the actor's relation
     /// to the unit; this says who may see and act at all.
     Safety,
+    /// Prepaid-consumption supervision (预付式消费监管): merchants, flows, warnings, cases.
+    /// Writes are the supervising market-regulation department's (the merchant's placement
+    /// names it) and the administrators'.
+    Prepaid,
 }
 
 /// Where an account may act: a region subtree, optionally narrowed to one organisation.
@@ -94,7 +98,9 @@ impl Actor {
             (_, Region | Org | Calendar, Read) => true,
             (Admin, _, _) => true,
             (Leader | Supervisor, Audit, Read) => true,
-            (Leader, Appeal | Mediation | Safety, Read) => true,
+            (Leader, Appeal | Mediation | Safety | Prepaid, Read) => true,
+            (Supervisor | TownshipDispatcher | GridWorker | VillageCadre, Prepaid, Read) => true,
+            (DeptHandler, Prepaid, Read | Create | Update) => true,
             // Everyone on the staff reads safe creation; incidents are recorded and proposals
             // decided by those who learn of them and those who review.
             (GridWorker | VillageCadre | Supervisor, Safety, Read) => true,

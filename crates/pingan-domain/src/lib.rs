@@ -14,6 +14,7 @@ pub mod mediation;
 pub mod org;
 pub mod otp;
 pub mod personal;
+pub mod prepaid;
 pub mod region;
 pub mod safety;
 
