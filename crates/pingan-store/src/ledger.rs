@@ -38,17 +38,89 @@ pub struct SignedCheckpoint {
     pub signed_ms: i64,
 }
 
-fn node_key(level: u32, index: u64) -> i64 {
+pub(crate) fn node_key(level: u32, index: u64) -> i64 {
     ((u64::from(level) << 48) | index) as i64
 }
 
-fn hash_of(bytes: Vec<u8>, what: &str) -> Result<Hash> {
+pub(crate) fn hash_of(bytes: Vec<u8>, what: &str) -> Result<Hash> {
     bytes.try_into().map_err(|_| StoreError::Corrupt(format!("ledger {what}: not a 32-byte hash")))
 }
 
 fn check_log(log: &str) -> Result<()> {
     if LOGS.contains(&log) { Ok(()) } else { Err(StoreError::NotFound) }
 }
+
+/// Append `entries` (canonical bytes) to `log` inside the open write transaction `tx` of an
+/// `on_pool!` body, so that a record and its leaf commit together; evaluates to the new head
+/// and the index of the first entry. Locks the log's head row until the transaction ends.
+macro_rules! append_to_log {
+    ($tx:expr, $lock:expr, $log:expr, $entries:expr, $at:expr) => {{
+        use $crate::ledger::{Fetched, LogHead, Wanted, hash_of, node_key, node_of};
+        let log: &str = $log;
+        let entries: &[Vec<u8>] = $entries;
+        let at: i64 = $at;
+        sqlx::query("INSERT INTO ledger_logs (log, size, root) VALUES ($1, 0, $2) ON CONFLICT (log) DO NOTHING")
+            .bind(log)
+            .bind(pingan_ledger::EMPTY_ROOT.to_vec())
+            .execute(&mut *$tx)
+            .await?;
+        let size: i64 = sqlx::query_scalar(&format!("SELECT size FROM ledger_logs WHERE log = $1 {}", $lock))
+            .bind(log)
+            .fetch_one(&mut *$tx)
+            .await?;
+        let size = size as u64;
+        // The right border: one full subtree per set bit of the size.
+        let mut wanted = Wanted::default();
+        let _ = pingan_ledger::tree::Frontier::load(size, &mut wanted);
+        let keys: Vec<i64> = wanted.0.iter().map(|&(l, i)| node_key(l, i)).collect();
+        let mut border = std::collections::HashMap::new();
+        if !keys.is_empty() {
+            let list = keys.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            let rows: Vec<(i64, Vec<u8>)> =
+                sqlx::query_as(&format!("SELECT node, hash FROM ledger_nodes WHERE log = $1 AND node IN ({list})"))
+                    .bind(log)
+                    .fetch_all(&mut *$tx)
+                    .await?;
+            for (node, hash) in rows {
+                border.insert(node_of(node), hash_of(hash, "node")?);
+            }
+        }
+        let mut frontier = pingan_ledger::tree::Frontier::load(size, &mut Fetched(border))?;
+        let mut nodes: Vec<(i64, Vec<u8>)> = Vec::with_capacity(entries.len() * 2);
+        for e in entries {
+            for c in frontier.push(pingan_ledger::leaf_hash(e)) {
+                nodes.push((node_key(c.level, c.index), c.hash.to_vec()));
+            }
+        }
+        let numbered: Vec<(i64, &Vec<u8>)> =
+            entries.iter().enumerate().map(|(i, e)| ((size + i as u64) as i64, e)).collect();
+        $crate::insert_chunks!(
+            $tx,
+            numbered,
+            500,
+            "INSERT INTO ledger_entries (log, idx, entry, at_ms) ",
+            "",
+            |b, (idx, entry)| b.push_bind(log).push_bind(*idx).push_bind(entry.as_slice()).push_bind(at)
+        )?;
+        $crate::insert_chunks!(
+            $tx,
+            nodes,
+            1000,
+            "INSERT INTO ledger_nodes (log, node, hash) ",
+            "",
+            |b, (node, hash)| { b.push_bind(log).push_bind(*node).push_bind(hash.as_slice()) }
+        )?;
+        let head = LogHead { size: frontier.size(), root: frontier.root() };
+        sqlx::query("UPDATE ledger_logs SET size = $1, root = $2 WHERE log = $3")
+            .bind(head.size as i64)
+            .bind(head.root.to_vec())
+            .bind(log)
+            .execute(&mut *$tx)
+            .await?;
+        (head, size)
+    }};
+}
+pub(crate) use append_to_log;
 
 /// Full subtrees of level [`CACHED_LEVEL`] and up, kept in memory once read: they never change,
 /// and every proof of a log passes through the same few. Bounded; when full it is emptied and
@@ -82,7 +154,7 @@ impl NodeCache {
 /// Records which nodes a computation asks for (any hash will do: the choice of nodes depends
 /// on sizes and indexes alone).
 #[derive(Default)]
-struct Wanted(BTreeSet<(u32, u64)>);
+pub(crate) struct Wanted(pub(crate) BTreeSet<(u32, u64)>);
 
 impl NodeSource for Wanted {
     type Error = std::convert::Infallible;
@@ -93,7 +165,7 @@ impl NodeSource for Wanted {
 }
 
 /// Nodes fetched for one computation.
-struct Fetched(HashMap<(u32, u64), Hash>);
+pub(crate) struct Fetched(pub(crate) HashMap<(u32, u64), Hash>);
 
 impl NodeSource for Fetched {
     type Error = StoreError;
@@ -137,65 +209,9 @@ impl Store {
         let lock = self.lock_clause();
         Ok(on_pool!(&self.db, |pool| {
             let mut tx = pool.begin_write().await?;
-            sqlx::query("INSERT INTO ledger_logs (log, size, root) VALUES ($1, 0, $2) ON CONFLICT (log) DO NOTHING")
-                .bind(log)
-                .bind(EMPTY_ROOT.to_vec())
-                .execute(&mut *tx)
-                .await?;
-            let size: i64 = sqlx::query_scalar(&format!("SELECT size FROM ledger_logs WHERE log = $1 {lock}"))
-                .bind(log)
-                .fetch_one(&mut *tx)
-                .await?;
-            let size = size as u64;
-            // The right border: one full subtree per set bit of the size.
-            let mut wanted = Wanted::default();
-            let _ = Frontier::load(size, &mut wanted);
-            let keys: Vec<i64> = wanted.0.iter().map(|&(l, i)| node_key(l, i)).collect();
-            let mut border = HashMap::new();
-            if !keys.is_empty() {
-                let list = keys.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-                let rows: Vec<(i64, Vec<u8>)> =
-                    sqlx::query_as(&format!("SELECT node, hash FROM ledger_nodes WHERE log = $1 AND node IN ({list})"))
-                        .bind(log)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                for (node, hash) in rows {
-                    border.insert(node_of(node), hash_of(hash, "node")?);
-                }
-            }
-            let mut frontier = Frontier::load(size, &mut Fetched(border))?;
-            let mut nodes: Vec<(i64, Vec<u8>)> = Vec::with_capacity(entries.len() * 2);
-            for e in entries {
-                for c in frontier.push(leaf_hash(e)) {
-                    nodes.push((node_key(c.level, c.index), c.hash.to_vec()));
-                }
-            }
-            let numbered: Vec<(i64, &Vec<u8>)> =
-                entries.iter().enumerate().map(|(i, e)| ((size + i as u64) as i64, e)).collect();
-            crate::insert_chunks!(
-                tx,
-                numbered,
-                500,
-                "INSERT INTO ledger_entries (log, idx, entry, at_ms) ",
-                "",
-                |b, (idx, entry)| b.push_bind(log).push_bind(*idx).push_bind(entry.as_slice()).push_bind(at)
-            )?;
-            crate::insert_chunks!(tx, nodes, 1000, "INSERT INTO ledger_nodes (log, node, hash) ", "", |b,
-                                                                                                       (
-                node,
-                hash,
-            )| {
-                b.push_bind(log).push_bind(*node).push_bind(hash.as_slice())
-            })?;
-            let head = LogHead { size: frontier.size(), root: frontier.root() };
-            sqlx::query("UPDATE ledger_logs SET size = $1, root = $2 WHERE log = $3")
-                .bind(head.size as i64)
-                .bind(head.root.to_vec())
-                .bind(log)
-                .execute(&mut *tx)
-                .await?;
+            let appended = append_to_log!(tx, lock, log, entries, at);
             tx.commit().await?;
-            (head, size)
+            appended
         }))
     }
 
@@ -369,7 +385,7 @@ impl Request {
     }
 }
 
-fn node_of(key: i64) -> (u32, u64) {
+pub(crate) fn node_of(key: i64) -> (u32, u64) {
     let key = key as u64;
     ((key >> 48) as u32, key & ((1 << 48) - 1))
 }

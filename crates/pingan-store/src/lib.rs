@@ -20,6 +20,7 @@ pub mod ledger;
 pub mod mediation;
 pub mod notifications;
 pub mod orgs;
+pub mod prepaid;
 pub mod region_changes;
 pub mod regions;
 pub mod rows;
