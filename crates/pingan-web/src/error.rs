@@ -85,6 +85,7 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(m) => AppError::Conflict(m),
             StoreError::Invalid(f) => AppError::Invalid(f),
             StoreError::Refused { status: 403, message } => AppError::Forbidden(message),
+            StoreError::Refused { status: 422, message } => AppError::Unprocessable(message),
             StoreError::Refused { message, .. } => AppError::Conflict(message),
             other => AppError::Internal(other.to_string()),
         }

@@ -243,6 +243,25 @@ pub fn spawn_deadline_scanner(state: AppState, every: Duration) -> tokio::task::
                     Err(e) => tracing::warn!(error = %e, "safe-creation proposals failed; retrying in an hour"),
                 }
             }
+            // 预付卡: every merchant's daily assessment (time-window indicators move even on days
+            // without flows), claimed by one instance a day.
+            let now = chrono::Utc::now().timestamp_millis();
+            let every = pingan_store::prepaid::assess::ASSESS_EVERY_MS;
+            let claimed = state.store.claim_periodic_job("prepaid.assess", &state.instance, now, every).await;
+            if claimed.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "claiming the prepaid assessment failed");
+                false
+            }) {
+                let started = std::time::Instant::now();
+                match state.store.assess_all_prepaid_merchants(now).await {
+                    Ok(n) => tracing::info!(
+                        merchants = n,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "prepaid merchants assessed"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "prepaid assessment failed; retrying tomorrow"),
+                }
+            }
         }
     })
 }

@@ -18,6 +18,8 @@ pub mod mediation_brands;
 pub mod mediation_evidence;
 mod notifications;
 mod orgs;
+pub mod prepaid;
+pub mod prepaid_import;
 mod regions;
 pub mod safety;
 
@@ -45,6 +47,8 @@ use utoipa_axum::routes;
         (name = "appeals", description = "群众诉求 / citizens' appeals"),
         (name = "mediation", description = "人民调解 / people's mediation"),
         (name = "safety", description = "平安创建 / safe creation"),
+        (name = "prepaid", description = "预付式消费监管 / prepaid-consumption supervision"),
+        (name = "ledger", description = "防篡改账本 / tamper-evident ledger"),
     )
 )]
 struct ApiDoc;
@@ -97,6 +101,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(mediation_brands::get_mediator, mediation_brands::update_mediator))
         .merge(safety::router())
         .merge(ledger::router())
+        .merge(prepaid::router())
 }
 
 /// Unknown paths: JSON for the API, a page for people.

@@ -8,6 +8,7 @@ mod inbox;
 mod map;
 mod mediation;
 mod mediation_brands;
+mod prepaid;
 mod safety;
 
 use crate::AppState;
@@ -52,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .merge(mediation_brands::router())
         .merge(inbox::router())
         .merge(safety::router())
+        .merge(prepaid::router())
 }
 
 /// What every page's frame needs: language, the signed-in account, the CSRF token.
@@ -73,6 +75,10 @@ impl Ui {
     /// A unit's contact: their menu is their unit's safe creation only.
     pub fn is_unit(&self) -> bool {
         self.actor.as_ref().is_some_and(|a| a.role == pingan_domain::Role::UnitContact)
+    }
+
+    pub fn can_prepaid(&self) -> bool {
+        self.actor.as_ref().is_some_and(|a| a.permits(Action::Read, Resource::Prepaid))
     }
 
     pub fn can_audit(&self) -> bool {
