@@ -34,20 +34,29 @@ pub struct DemoData {
     pub mediation: Option<u64>,
     /// 平安创建: the year's campaigns opened and the units that began applying.
     pub safety: Option<(usize, usize)>,
+    /// 预付卡: merchants and money flows loaded.
+    pub prepaid: Option<(usize, usize)>,
 }
 
 /// The demo's data: on an empty database the city and a year of appeal history; otherwise
 /// what is there is reused.
 pub async fn ensure_demo(store: &Store, scale: Scale, show_progress: bool) -> anyhow::Result<DemoData> {
     let Some((city, took)) = load_city(store, scale, show_progress).await? else {
-        return Ok(DemoData { city: None, history: None, mediation: None, safety: None });
+        return Ok(DemoData { city: None, history: None, mediation: None, safety: None, prepaid: None });
     };
     let unit_contacts: Vec<String> =
         city.accounts.iter().filter(|a| a.role == Role::UnitContact).map(|a| a.username.clone()).collect();
     let history = load_history(store, city, scale, show_progress).await?;
     let mediation = load_mediation_history(store).await?;
     let safety = open_safety_campaigns(store, &unit_contacts).await?;
-    Ok(DemoData { city: Some(took), history: Some(history), mediation: Some(mediation), safety: Some(safety) })
+    let prepaid = crate::demo_prepaid::load_prepaid_demo(store, DEMO_SEED).await.context("the prepaid demo")?;
+    Ok(DemoData {
+        city: Some(took),
+        history: Some(history),
+        mediation: Some(mediation),
+        safety: Some(safety),
+        prepaid: Some(prepaid),
+    })
 }
 
 /// This year's 平安创建 campaigns as the city's 平安办 opens them — 平安单位 (applications taken
@@ -250,6 +259,14 @@ pub async fn run(scale: Scale, port: u16, db_path: &Path) -> anyhow::Result<()> 
     if let Some((campaigns, applications)) = data.safety {
         println!(
             "平安创建: 已开展 {campaigns} 项年度活动, {applications} 家单位已开始申报 / safe creation: {campaigns} campaigns, {applications} units applying"
+        );
+    }
+    if let Some((merchants, flows)) = data.prepaid {
+        println!(
+            "预付卡监管: {merchants} 家商户, {} 笔资金流水已入账本; 预警演示: {} / prepaid: {merchants} merchants, {} flows in the ledger",
+            thousands(flows as u64),
+            crate::demo_prepaid::GYM_BRAND,
+            thousands(flows as u64)
         );
     }
     let server = Server::build(store.clone(), WebConfig::default(), &format!("127.0.0.1:{port}")).await?;

@@ -60,6 +60,13 @@ enum Command {
         #[command(subcommand)]
         what: LedgerCommand,
     },
+    /// 预付卡: `import FILE --user USERNAME` records a file of money flows (.csv or .xlsx) as
+    /// that account, all or nothing, naming each bad row; `assess` runs every merchant's
+    /// assessment now (the server does it daily).
+    Prepaid {
+        #[command(subcommand)]
+        what: PrepaidCommand,
+    },
     /// API tokens for other systems: `create --name NAME --user USERNAME` (prints the secret
     /// once), `list`, `revoke ID`.
     Token {
@@ -123,6 +130,25 @@ enum LedgerCommand {
         /// `prepaid` or `audit`.
         #[arg(long)]
         log: Option<String>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PrepaidCommand {
+    /// Record a file of flows (columns merchant, kind, card_no, product, amount, occurred_at,
+    /// reference, or their Chinese names); the same file twice is recorded once.
+    Import {
+        file: PathBuf,
+        /// The account it is recorded as (the supervising department or an administrator).
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Assess every merchant now.
+    Assess {
         #[arg(long)]
         config: Option<PathBuf>,
     },
@@ -334,6 +360,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 std::process::exit(1);
             }
             Ok(())
+        }
+        Command::Prepaid { what: PrepaidCommand::Import { file, user, config } } => {
+            pingan::prepaid::import(config.as_deref(), &file, &user).await
+        }
+        Command::Prepaid { what: PrepaidCommand::Assess { config } } => {
+            pingan::prepaid::assess(config.as_deref()).await
         }
         Command::Token { what: TokenCommand::List { config } } => pingan::tokens::list(config.as_deref()).await,
         Command::Token { what: TokenCommand::Revoke { id, config } } => {
