@@ -714,3 +714,97 @@ async fn a_school_earns_and_loses_its_safe_unit_title_in_chromium() {
     shot(&browser, "safety-revoked").await;
     browser.close().await.unwrap();
 }
+
+/// A consumer on a phone looks a gym up before buying (no sign-in), then checks the receipt
+/// of the card they bought against the ledger; the county's regulator sees the merchant on
+/// the board after a stop order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_looks_up_a_merchant_and_checks_a_receipt_in_chromium() {
+    use serde_json::json;
+    let Some(app) = TestApp::spawn(pingan_store::Engine::Sqlite).await else { return };
+    let Some((_driver, browser)) = start_browser().await else { return };
+    let admin = app.login("admin").await;
+    let regulator = app.login("dept.371402.shichang").await;
+    let licence = pingan_domain::prepaid::CreditCode::with_check("91371402MA0000077").unwrap().as_str().to_owned();
+    let (status, m) = regulator
+        .post(
+            "/api/v1/prepaid/merchants",
+            &json!({ "licence": licence, "name": "德州市悦动健身有限公司", "brand": "悦动健身", "legal_rep": "刘洋",
+                     "industry": "fitness", "issuer_type": "brand", "opened_on": "2021-06-01", "region_id": 2 }),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{m}");
+    let id = m["id"].as_i64().unwrap();
+    regulator
+        .post(&format!("/api/v1/prepaid/merchants/{id}/products"), &json!({ "code": "Y1", "name": "年卡", "kind": "period", "price_fen": 198000, "period_days": 365, "terms": "未使用部分可退" }))
+        .await;
+    let token = |v: serde_json::Value| v["token"].as_str().unwrap().to_owned();
+    let bank = token(admin.post("/api/v1/prepaid/clients", &json!({ "name": "存管银行" })).await.1);
+    let pos =
+        token(regulator.post("/api/v1/prepaid/clients", &json!({ "name": "前台收银", "merchant_id": id })).await.1);
+    let send = |token: String, key: &'static str, body: serde_json::Value| {
+        let req = app
+            .client()
+            .post(app.url("/api/v1/prepaid/flows"))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(&body);
+        async move { req.send().await.unwrap().json::<serde_json::Value>().await.unwrap() }
+    };
+    send(bank, "d1", json!({ "merchant": licence, "kind": "escrow_deposit", "amount_fen": 300000 })).await;
+    let sold = send(
+        pos,
+        "s1",
+        json!({ "merchant": licence, "kind": "sale", "card_no": "YD-0001", "product": "Y1", "amount": "1980" }),
+    )
+    .await;
+    let receipt = sold["receipt"].as_str().expect("a receipt").to_owned();
+
+    // The consumer, not signed in: search, read the grade and the escrow band.
+    browser.goto(&app.url("/prepaid/public")).await.unwrap();
+    browser.find(Locator::Css("#public-search input[name=q]")).await.unwrap().send_keys("悦动").await.unwrap();
+    browser.find(Locator::Css("#public-search button")).await.unwrap().click().await.unwrap();
+    let card =
+        browser.wait().for_element(Locator::Css(&format!(".public-merchant[data-licence='{licence}']"))).await.unwrap();
+    let text = card.text().await.unwrap();
+    assert!(text.contains("悦动健身") && text.contains("A级") && text.contains("充足"), "{text}");
+    shot(&browser, "prepaid-public-search").await;
+
+    // The receipt and the card number: proven in the signed checkpoint, and this card's.
+    browser.find(Locator::Css("#receipt-form input[name=receipt]")).await.unwrap().send_keys(&receipt).await.unwrap();
+    browser.find(Locator::Css("#receipt-form input[name=card_no]")).await.unwrap().send_keys("YD-0001").await.unwrap();
+    browser.find(Locator::Css("#receipt-form button")).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Id("receipt-verified")).await.unwrap();
+    assert_eq!(browser.find(Locator::Id("receipt-balance")).await.unwrap().text().await.unwrap(), "¥1,980.00");
+    browser.find(Locator::Id("card-match")).await.unwrap();
+    let href = browser.find(Locator::Id("bundle-download")).await.unwrap().attr("href").await.unwrap().unwrap();
+    let bundle = reqwest::get(app.url(&href)).await.unwrap().text().await.unwrap();
+    assert!(pingan_ledger::bundle::check_document(&bundle, None).is_ok(), "{bundle}");
+    shot(&browser, "prepaid-receipt").await;
+    // A mistyped code says so on the page.
+    browser.goto(&app.url("/prepaid/public?receipt=PA-1-000000000000")).await.unwrap();
+    let error = browser.wait().for_element(Locator::Id("receipt-error")).await.unwrap().text().await.unwrap();
+    assert!(error.contains("没有与此凭证码相符的记录"), "{error}");
+
+    // The regulator orders the sales stopped from the merchant's page; the public sees it.
+    staff_login(&browser, &app, "dept.371402.shichang").await;
+    browser.goto(&app.url(&format!("/prepaid/merchants/{id}"))).await.unwrap();
+    let form = browser.wait().for_element(Locator::Id("signal-form")).await.unwrap();
+    form.find(Locator::Css("select[name=kind]")).await.unwrap().select_by_value("stop_order").await.unwrap();
+    form.find(Locator::Css("textarea[name=note]"))
+        .await
+        .unwrap()
+        .send_keys("预收款增长异常,责令暂停发卡")
+        .await
+        .unwrap();
+    form.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    let order = browser.wait().for_element(Locator::Id("stop-order")).await.unwrap().text().await.unwrap();
+    assert!(order.contains("责令暂停发卡"), "{order}");
+    browser.goto(&app.url("/prepaid")).await.unwrap();
+    browser.wait().for_element(Locator::Id("board-total")).await.unwrap();
+    shot(&browser, "prepaid-board").await;
+    browser.delete_all_cookies().await.unwrap();
+    browser.goto(&app.url("/prepaid/public?q=悦动健身")).await.unwrap();
+    let card = browser.wait().for_element(Locator::Css(".public-merchant")).await.unwrap().text().await.unwrap();
+    assert!(card.contains("停止发卡"), "{card}");
+}
