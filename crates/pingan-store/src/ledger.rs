@@ -319,6 +319,26 @@ impl Store {
         self.ledger_latest_checkpoint(log).await?.ok_or(StoreError::NotFound)
     }
 
+    /// The checkpoints of `log` larger than `after_size`, oldest first, at most `limit`: what
+    /// is published to a regulator or anchored elsewhere.
+    pub async fn ledger_checkpoints(&self, log: &str, after_size: u64, limit: i64) -> Result<Vec<SignedCheckpoint>> {
+        check_log(log)?;
+        let rows: Vec<(i64, String, i64)> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(
+            "SELECT size, note, signed_ms FROM ledger_checkpoints WHERE log = $1 AND size > $2 ORDER BY size LIMIT $3"
+        )
+        .bind(log)
+        .bind(after_size as i64)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(size, note, signed_ms)| SignedCheckpoint { log: log.to_owned(), size: size as u64, note, signed_ms })
+            .collect())
+    }
+
     /// The newest checkpoint of `log`, if it signed one.
     pub async fn ledger_latest_checkpoint(&self, log: &str) -> Result<Option<SignedCheckpoint>> {
         check_log(log)?;

@@ -12,6 +12,7 @@
 pub mod accounts;
 pub mod appeals;
 pub mod audit;
+pub mod audit_ledger;
 pub mod blobs;
 pub mod calendar;
 pub mod export;
