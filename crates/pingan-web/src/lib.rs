@@ -212,6 +212,20 @@ pub fn spawn_deadline_scanner(state: AppState, every: Duration) -> tokio::task::
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "mediation reminders failed; retrying at the next tick"),
             }
+            // The audit trail into its ledger: every instance may run it; the log's head lock
+            // makes them take turns and each event is appended once.
+            let started = std::time::Instant::now();
+            match state.store.sequence_audit_events(api::audit::SEQUENCE_BATCH).await {
+                Ok(n) if n > 0 => {
+                    tracing::debug!(
+                        events = n,
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "audit events sequenced"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "sequencing audit events failed; retrying at the next tick"),
+            }
             // The ledger: a checkpoint of each log that grew, once a minute across instances.
             let now = chrono::Utc::now().timestamp_millis();
             if state.store.claim_periodic_job("ledger.checkpoint", &state.instance, now, 60_000).await.unwrap_or(false)

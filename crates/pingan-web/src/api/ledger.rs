@@ -23,6 +23,7 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(checkpoint))
+        .routes(routes!(checkpoints))
         .routes(routes!(inclusion))
         .routes(routes!(consistency))
         .routes(routes!(entry))
@@ -67,6 +68,43 @@ pub async fn checkpoint(
         verifier_key,
         signed_ms: cp.signed_ms,
     }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CheckpointsParams {
+    /// Only checkpoints of a larger size than this (the last one a reader holds).
+    pub after: Option<u64>,
+    /// At most this many, 1–1000 (default 100).
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckpointsResponse {
+    pub log: String,
+    pub verifier_key: String,
+    /// Oldest first; each `note` is a C2SP signed note.
+    #[schema(value_type = Vec<Object>)]
+    pub checkpoints: Vec<SignedCheckpoint>,
+}
+
+/// The checkpoints the log signed, oldest first, for publication: a regulator or an external
+/// chain keeps them and later asks for consistency proofs between them (public).
+#[utoipa::path(get, path = "/api/v1/ledger/{log}/checkpoints", tag = "ledger",
+    params(("log" = String, Path), CheckpointsParams),
+    responses((status = 200, body = CheckpointsResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn checkpoints(
+    State(state): State<AppState>,
+    ApiPath(log): ApiPath<String>,
+    ApiQuery(p): ApiQuery<CheckpointsParams>,
+) -> ApiResult<Json<CheckpointsResponse>> {
+    let log = log_name(&log)?;
+    let limit = p.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(AppError::Invalid(vec![FieldError::new("limit", "须在 1–1000 之间 / must be 1–1000")]));
+    }
+    let checkpoints = state.store.ledger_checkpoints(log, p.after.unwrap_or(0), limit).await?;
+    let verifier_key = state.ledger_signers.get(log).map(|s| s.verifier_key()).unwrap_or_default();
+    Ok(Json(CheckpointsResponse { log: log.into(), verifier_key, checkpoints }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -170,6 +208,17 @@ pub async fn consistency(
     }))
 }
 
+/// Entries are for readers of the audit trail; an `audit` entry only within the reader's
+/// scope (its leaf names the action, the record and the region).
+async fn readable(state: &AppState, caller: &ApiCaller, log: &str, index: u64) -> Result<&'static str, AppError> {
+    caller.actor.require(Action::Read, Resource::Audit)?;
+    let log = log_name(log)?;
+    if log == "audit" {
+        state.store.audit_entry_in_scope(&caller.actor.scope, index).await?;
+    }
+    Ok(log)
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EntryResponse {
     pub log: String,
@@ -188,8 +237,7 @@ pub async fn entry(
     caller: ApiCaller,
     ApiPath((log, index)): ApiPath<(String, u64)>,
 ) -> ApiResult<Json<EntryResponse>> {
-    caller.actor.require(Action::Read, Resource::Audit)?;
-    let log = log_name(&log)?;
+    let log = readable(&state, &caller, &log, index).await?;
     let bytes = state.store.ledger_entry(log, index).await?;
     Ok(Json(EntryResponse {
         log: log.into(),
@@ -209,8 +257,7 @@ pub async fn bundle(
     caller: ApiCaller,
     ApiPath((log, index)): ApiPath<(String, u64)>,
 ) -> ApiResult<Json<EvidenceBundle>> {
-    caller.actor.require(Action::Read, Resource::Audit)?;
-    let log = log_name(&log)?;
+    let log = readable(&state, &caller, &log, index).await?;
     let bytes = state.store.ledger_entry(log, index).await?;
     let cp = signed(&state, log).await?;
     let proof = state.store.ledger_inclusion(log, index, cp.size).await?;

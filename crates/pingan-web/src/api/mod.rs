@@ -8,7 +8,7 @@ pub mod appeal_rates;
 pub mod appeal_rules;
 pub mod appeals;
 pub mod attachments;
-mod audit;
+pub mod audit;
 mod auth;
 mod calendar;
 mod ledger;
@@ -69,6 +69,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(orgs::list_orgs, orgs::create_org))
         .routes(routes!(orgs::get_org, orgs::update_org))
         .routes(routes!(audit::list_audit))
+        .routes(routes!(audit::record_trail))
         .routes(routes!(calendar::get_calendar))
         .routes(routes!(calendar::set_day, calendar::clear_day))
         .routes(routes!(appeals::file_appeal, appeals::list_appeals))

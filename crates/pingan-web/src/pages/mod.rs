@@ -45,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .route("/orgs", get(orgs_page))
         .route("/orgs/{id}", get(org_edit_page).post(org_edit_submit))
         .route("/audit", get(audit_page))
+        .route("/audit/trail/{kind}/{id}", get(audit_trail_page))
         .merge(citizen::router())
         .merge(appeals::router())
         .merge(appeal_rules::router())
@@ -557,6 +558,53 @@ async fn audit_page(
         action: action.clone(),
         actor_filter: actor_filter.clone(),
     })
+}
+
+pub struct TrailRow {
+    time: String,
+    actor: String,
+    action: String,
+    success: bool,
+    change: String,
+    ledger_index: Option<u64>,
+    bundle_url: Option<String>,
+    salt: Option<String>,
+    redacted: bool,
+}
+
+#[derive(Template)]
+#[template(path = "audit_trail.html")]
+struct AuditTrailPage {
+    ui: Ui,
+    kind: String,
+    id: i64,
+    events: Vec<TrailRow>,
+}
+
+/// 审计与存证: one record's audit trail with each event's ledger entry and its evidence bundle.
+async fn audit_trail_page(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Path((kind, id)): Path<(String, i64)>,
+) -> PageResult<Html<String>> {
+    current.actor.require(Action::Read, Resource::Audit)?;
+    let trail = crate::api::audit::trail_of(&state, &current.actor.scope, &kind, id).await?;
+    let events = trail
+        .into_iter()
+        .map(|t| TrailRow {
+            time: format_time(t.event.at_ms),
+            change: summarize_change(&t.event.before, &t.event.after),
+            actor: t.event.actor_name,
+            action: t.event.action,
+            success: t.event.success,
+            ledger_index: t.ledger_index,
+            bundle_url: t.bundle_url,
+            salt: t.salt,
+            redacted: t.redacted,
+        })
+        .collect();
+    render(AuditTrailPage { ui: Ui::for_actor(&headers, &current), kind, id, events })
 }
 
 /// "field: old → new" for the fields that changed.
