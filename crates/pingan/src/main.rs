@@ -55,7 +55,8 @@ enum Command {
     },
     /// The tamper-evident ledger: `verify` recomputes each log from its stored entries and
     /// checks every stored subtree, the head and every checkpoint; it names the first
-    /// divergent entry and exits 1 when the log is not what its history says.
+    /// divergent entry and exits 1 when the log is not what its history says; `checkpoints`
+    /// exports the signed checkpoints for publication.
     Ledger {
         #[command(subcommand)]
         what: LedgerCommand,
@@ -66,6 +67,11 @@ enum Command {
     Prepaid {
         #[command(subcommand)]
         what: PrepaidCommand,
+    },
+    /// Personal data (PIPL): `erase --account USERNAME --by WHO`, `erase --card LICENCE:CARD_NO --by WHO`.
+    Privacy {
+        #[command(subcommand)]
+        what: PrivacyCommand,
     },
     /// API tokens for other systems: `create --name NAME --user USERNAME` (prints the secret
     /// once), `list`, `revoke ID`.
@@ -130,6 +136,41 @@ enum LedgerCommand {
         /// `prepaid` or `audit`.
         #[arg(long)]
         log: Option<String>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Write a log's signed checkpoints (after signing one for its current size) as JSON, for
+    /// publication to a regulator or anchoring in an external chain.
+    Checkpoints {
+        /// `prepaid` or `audit`.
+        #[arg(long)]
+        log: String,
+        /// Only checkpoints of a larger size than this (the last one published).
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        /// The file to write; `-` writes to standard output.
+        #[arg(long, default_value = "-")]
+        out: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PrivacyCommand {
+    /// Erase a person's data (PIPL): an account's name, phone and password, and its personal
+    /// data in the audit trail (events redacted, their ledger salts deleted), or a prepaid
+    /// card's number and commitment salt. The ledgers stay valid. Audited.
+    Erase {
+        /// The account's username, or a citizen's mobile number.
+        #[arg(long, required_unless_present = "card", conflicts_with = "card")]
+        account: Option<String>,
+        /// A prepaid card, as `LICENCE:CARD_NO` (the merchant's unified credit code).
+        #[arg(long)]
+        card: Option<String>,
+        /// Who ordered the erasure (recorded in the audit trail), e.g. the request's number.
+        #[arg(long)]
+        by: String,
         #[arg(long)]
         config: Option<PathBuf>,
     },
@@ -353,6 +394,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Token { what: TokenCommand::Create { name, user, config } } => {
             pingan::tokens::create(config.as_deref(), &name, &user).await
+        }
+        Command::Ledger { what: LedgerCommand::Checkpoints { log, after, out, config } } => {
+            pingan::ledger::export_checkpoints(config.as_deref(), &log, after, &out).await
+        }
+        Command::Privacy { what: PrivacyCommand::Erase { account: Some(account), by, config, .. } } => {
+            pingan::ledger::erase_account(config.as_deref(), &account, &by).await
+        }
+        Command::Privacy { what: PrivacyCommand::Erase { card: Some(card), by, config, .. } } => {
+            pingan::ledger::erase_card(config.as_deref(), &card, &by).await
+        }
+        Command::Privacy { what: PrivacyCommand::Erase { .. } } => {
+            anyhow::bail!("give --account USERNAME or --card LICENCE:CARD_NO")
         }
         Command::Ledger { what: LedgerCommand::Verify { log, config } } => {
             let all_good = pingan::ledger::verify(config.as_deref(), log.as_deref()).await?;
