@@ -180,44 +180,44 @@ on_both_engines!(the_verifier_catches_edited_deleted_and_reordered_rows, |app: T
 
 on_both_engines!(the_api_serves_checkpoints_proofs_and_bundles_that_verify_offline, |app: TestApp| async move {
     use pingan_ledger::bundle::{Checked, check_document};
-    app.store.ledger_append("audit", &(0..21).map(entry).collect::<Vec<_>>()).await.unwrap();
+    app.store.ledger_append("prepaid", &(0..21).map(entry).collect::<Vec<_>>()).await.unwrap();
     let anonymous = reqwest::Client::new();
     let get = |path: &str| anonymous.get(app.url(path)).send();
-    let res = get("/api/v1/ledger/audit/checkpoint").await.unwrap();
+    let res = get("/api/v1/ledger/prepaid/checkpoint").await.unwrap();
     assert_eq!(res.status(), reqwest::StatusCode::OK);
     let cp: serde_json::Value = res.json().await.unwrap();
     let key = cp["verifier_key"].as_str().unwrap().to_owned();
     let verifier = NoteVerifier::parse(&key).unwrap();
     let head = Checkpoint::parse(open(cp["checkpoint"].as_str().unwrap(), &verifier).unwrap()).unwrap();
-    assert_eq!((head.size, head.origin.as_str()), (21, "pingan.local/audit"));
+    assert_eq!((head.size, head.origin.as_str()), (21, "pingan.local/prepaid"));
 
     // Proofs are public and verify as pingan-verify reads them.
-    let inclusion = get("/api/v1/ledger/audit/proof/inclusion?index=13").await.unwrap().text().await.unwrap();
+    let inclusion = get("/api/v1/ledger/prepaid/proof/inclusion?index=13").await.unwrap().text().await.unwrap();
     assert_eq!(check_document(&inclusion, None), Ok(Checked::Inclusion { index: 13, size: 21 }), "{inclusion}");
-    let consistency = get("/api/v1/ledger/audit/proof/consistency?size1=6").await.unwrap().text().await.unwrap();
+    let consistency = get("/api/v1/ledger/prepaid/proof/consistency?size1=6").await.unwrap().text().await.unwrap();
     assert_eq!(check_document(&consistency, None), Ok(Checked::Consistency { size1: 6, size2: 21 }));
-    assert_eq!(get("/api/v1/ledger/audit/proof/inclusion?index=21").await.unwrap().status(), 400);
-    assert_eq!(get("/api/v1/ledger/audit/proof/consistency?size1=30&size2=21").await.unwrap().status(), 400);
+    assert_eq!(get("/api/v1/ledger/prepaid/proof/inclusion?index=21").await.unwrap().status(), 400);
+    assert_eq!(get("/api/v1/ledger/prepaid/proof/consistency?size1=30&size2=21").await.unwrap().status(), 400);
     assert_eq!(get("/api/v1/ledger/payroll/checkpoint").await.unwrap().status(), 404);
 
-    // Entries and bundles are for signed-in readers of the audit trail.
-    assert_eq!(get("/api/v1/ledger/audit/entries/4").await.unwrap().status(), 401);
+    // Entries and bundles are for signed-in readers of the audit trail (an `audit` entry only in their scope: see tests/audit_ledger.rs).
+    assert_eq!(get("/api/v1/ledger/prepaid/entries/4").await.unwrap().status(), 401);
     let admin = app.login("admin").await;
-    let (status, e) = admin.get("/api/v1/ledger/audit/entries/4").await;
+    let (status, e) = admin.get("/api/v1/ledger/prepaid/entries/4").await;
     assert_eq!(status, reqwest::StatusCode::OK);
     assert_eq!(e["index"], 4);
-    let res = admin.client.get(admin.url("/api/v1/ledger/audit/entries/4/bundle")).send().await.unwrap();
+    let res = admin.client.get(admin.url("/api/v1/ledger/prepaid/entries/4/bundle")).send().await.unwrap();
     let bundle = res.text().await.unwrap();
     let checked = check_document(&bundle, Some(&key)).unwrap();
-    assert_eq!(checked, Checked::Entry { log: "audit".into(), index: 4, size: 21 });
+    assert_eq!(checked, Checked::Entry { log: "prepaid".into(), index: 4, size: 21 });
     // Another instance signs with the same key: its checkpoint verifies with the pinned one.
     let other = app.second_instance().await;
-    app.store.ledger_append("audit", &[entry(21)]).await.unwrap();
+    app.store.ledger_append("prepaid", &[entry(21)]).await.unwrap();
     let cp: serde_json::Value =
-        reqwest::get(format!("{}/api/v1/ledger/audit/checkpoint", other.base)).await.unwrap().json().await.unwrap();
+        reqwest::get(format!("{}/api/v1/ledger/prepaid/checkpoint", other.base)).await.unwrap().json().await.unwrap();
     let next = Checkpoint::parse(open(cp["checkpoint"].as_str().unwrap(), &verifier).unwrap()).unwrap();
     assert_eq!(next.size, 22);
-    let (status, _) = admin.get("/api/v1/ledger/audit/entries/99/bundle").await;
+    let (status, _) = admin.get("/api/v1/ledger/prepaid/entries/99/bundle").await;
     assert_eq!(status, reqwest::StatusCode::NOT_FOUND);
 });
 

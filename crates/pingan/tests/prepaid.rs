@@ -204,6 +204,27 @@ on_both_engines!(sales_follow_the_escrow_rule_and_receipts_verify_against_the_le
     assert_eq!(flows, 5, "2 deposits, 2 sales, 1 redemption");
     let (ok, out, err) = app.pingan(&["ledger", "verify", "--log", "prepaid"]).await;
     assert!(ok, "{out}{err}");
+
+    // The holder of C1 asks for their data to be erased (PIPL): the receipt still proves the
+    // record, but no card number can be tied to it any more, and the ledger stays valid.
+    let card = format!("{}:C1", licence(1));
+    let (ok, _, err) = app.pingan(&["privacy", "erase", "--card", "nonsense", "--by", "x"]).await;
+    assert!(!ok && err.contains("LICENCE:CARD_NO"), "{err}");
+    let (ok, out, err) = app.pingan(&["privacy", "erase", "--card", &card, "--by", "PIPL-2026-018"]).await;
+    assert!(ok && out.contains("erased"), "{out}{err}");
+    let (ok, _, err) = app.pingan(&["privacy", "erase", "--card", &card, "--by", "PIPL-2026-018"]).await;
+    assert!(!ok && err.contains("erased already"), "only once: {err}");
+    let after: Value = public
+        .get(url(&format!("/api/v1/prepaid/public/receipts/{receipt}?card_no=C1")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((after["verified"].as_bool(), after["card_matches"].as_bool()), (Some(true), None), "{after}");
+    let (ok, out, err) = app.pingan(&["ledger", "verify", "--log", "prepaid"]).await;
+    assert!(ok, "{out}{err}");
 });
 
 on_both_engines!(imports_are_all_or_nothing_and_name_each_bad_row, |app: TestApp| async move {
