@@ -116,11 +116,12 @@ on_both_engines!(audit_events_enter_the_ledger_with_bundles_that_verify_offline,
     assert!(!listed["checkpoints"].as_array().unwrap().is_empty(), "{listed}");
     let (status, _) = admin.get("/api/v1/ledger/audit/checkpoints?limit=0").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let out = std::env::temp_dir().join(format!("pingan-checkpoints-{}.json", std::process::id()));
+    // Both engines' variants run at once in this process: each writes into its own directory.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("checkpoints.json");
     let (ok, _, err) = app.pingan(&["ledger", "checkpoints", "--log", "audit", "--out", out.to_str().unwrap()]).await;
     assert!(ok, "{err}");
     let exported: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    let _ = std::fs::remove_file(&out);
     let verifier = pingan_ledger::note::NoteVerifier::parse(exported["verifier_key"].as_str().unwrap()).unwrap();
     let notes = exported["checkpoints"].as_array().unwrap();
     let last = notes.last().unwrap()["note"].as_str().unwrap();
