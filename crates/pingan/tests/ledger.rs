@@ -10,6 +10,56 @@ use pingan_ledger::note::{Checkpoint, NoteVerifier, open};
 use pingan_ledger::{leaf_hash, verify_consistency, verify_inclusion};
 use pingan_store::StoreError;
 
+/// `tools/independent_verify.py` on a document: (exit code, its line). It is a second verifier
+/// written from RFC 9162 and C2SP alone (Python's hashlib, OpenSSL's Ed25519), so agreement
+/// with it is agreement with a third-party implementation. None when python3 or openssl is
+/// absent, except under CI, where .ci/run provides both.
+fn independent(doc: &str, key: Option<&str>) -> Option<(i32, String)> {
+    let have =
+        |cmd: &str, arg: &str| std::process::Command::new(cmd).arg(arg).output().is_ok_and(|o| o.status.success());
+    if !have("python3", "--version") || !have("openssl", "version") {
+        assert!(std::env::var_os("CI").is_none(), "python3 and openssl are needed under CI");
+        eprintln!("skipping the independent verifier: python3 or openssl missing");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("doc.json");
+    std::fs::write(&file, doc).unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/independent_verify.py");
+    let mut cmd = std::process::Command::new("python3");
+    cmd.arg(script).arg(&file);
+    if let Some(key) = key {
+        cmd.args(["--key", key]);
+    }
+    let out = cmd.output().unwrap();
+    Some((out.status.code().unwrap(), String::from_utf8_lossy(&out.stdout).trim().to_owned()))
+}
+
+/// The independent verifier agrees with the published proof vectors (../shared/testdata/tlog).
+#[test]
+fn the_independent_verifier_agrees_with_the_published_vectors() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/tlog");
+    let mut checked = 0;
+    for kind in ["inclusion", "consistency"] {
+        let mut dirs = vec![root.join(kind)];
+        while let Some(dir) = dirs.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let path = e.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                let want_err = serde_json::from_str::<serde_json::Value>(&text).unwrap()["wantErr"].as_bool().unwrap();
+                let Some((code, line)) = independent(&text, None) else { return };
+                assert_eq!(code, if want_err { 1 } else { 0 }, "{}: {line}", path.display());
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 150, "{checked} vectors");
+}
+
 fn entry(i: usize) -> Vec<u8> {
     format!("{{\"kind\":\"test\",\"n\":{i}}}").into_bytes()
 }
@@ -210,6 +260,25 @@ on_both_engines!(the_api_serves_checkpoints_proofs_and_bundles_that_verify_offli
     let bundle = res.text().await.unwrap();
     let checked = check_document(&bundle, Some(&key)).unwrap();
     assert_eq!(checked, Checked::Entry { log: "prepaid".into(), index: 4, size: 21 });
+    // The independent verifier agrees on the bundle (its signed checkpoint, its inclusion
+    // proof) and on both proofs, and refuses the bundle once its entry is changed.
+    if let Some((code, line)) = independent(&bundle, Some(&key)) {
+        assert_eq!(
+            (code, line.as_str()),
+            (0, "valid: entry 4 of pingan.local/prepaid is in the signed tree of size 21")
+        );
+        assert_eq!(independent(&inclusion, None).unwrap().0, 0);
+        assert_eq!(independent(&consistency, None).unwrap().0, 0);
+        let mut forged: serde_json::Value = serde_json::from_str(&bundle).unwrap();
+        forged["entry"] =
+            serde_json::json!(base64::Engine::encode(&base64::engine::general_purpose::STANDARD, entry(5)));
+        let (code, line) = independent(&forged.to_string(), Some(&key)).unwrap();
+        assert_eq!(code, 1, "{line}");
+        let other_key =
+            pingan_ledger::note::NoteSigner::from_seed("pingan.local/prepaid", &[7; 32]).unwrap().verifier_key();
+        let (code, line) = independent(&bundle, Some(&other_key)).unwrap();
+        assert_eq!(code, 1, "{line}");
+    }
     // Another instance signs with the same key: its checkpoint verifies with the pinned one.
     let other = app.second_instance().await;
     app.store.ledger_append("prepaid", &[entry(21)]).await.unwrap();
