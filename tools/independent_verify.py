@@ -186,7 +186,7 @@ def check_bundle(doc, key):
 
 def main(argv):
     if len(argv) not in (2, 4) or (len(argv) == 4 and argv[2] != "--key"):
-        print(__doc__.strip().splitlines()[-5], file=sys.stderr)
+        print("usage: independent_verify.py FILE [--key VERIFIER_KEY]", file=sys.stderr)
         return 2
     key = argv[3] if len(argv) == 4 else None
     try:
