@@ -9,6 +9,7 @@
 //! - [`hash`]: leaf and node hashes, the empty tree's root;
 //! - [`verify`]: RFC 9162 §2.1.3.2 and §2.1.4.2 proof verification;
 //! - [`tree`]: which subtrees a proof consists of, and proofs and roots from stored subtrees;
+//! - [`tile`]: leaf hashes kept 256 to a record (C2SP tlog-tiles, lowest level);
 //! - [`note`]: C2SP tlog-checkpoint bodies and signed notes;
 //! - [`bundle`]: an offline evidence bundle (entry, proof, checkpoint) and bare JSON proofs.
 //!
@@ -18,6 +19,7 @@
 pub mod bundle;
 pub mod hash;
 pub mod note;
+pub mod tile;
 pub mod tree;
 pub mod verify;
 

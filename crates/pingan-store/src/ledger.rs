@@ -1,5 +1,6 @@
-//! The ledger's storage: entries and the hashes of every full subtree of each log, the log's
-//! head (size and root), and the checkpoints it signed. The tree's rules are
+//! The ledger's storage: entries, their leaf hashes in tiles of 256 and the hashes of every
+//! full subtree of 256 entries and more ([`pingan_ledger::tile`]), the log's head (size and
+//! root), and the checkpoints it signed. The tree's rules are
 //! [`pingan_ledger`]'s; here are the transactions.
 //!
 //! An append runs in one transaction that locks the log's head row (PostgreSQL: `FOR UPDATE`;
@@ -9,10 +10,12 @@
 //! its own transaction — can never contradict another.
 //!
 //! A proof is computed in two passes: which full subtrees it needs depends only on the sizes
-//! and index, so they are fetched in one query, then combined.
+//! and index, so they are fetched first — the upper ones mostly from memory, the lower ones as
+//! the one or two leaf tiles that hold them — then combined.
 
 use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool};
 use pingan_ledger::note::{Checkpoint, NoteSigner};
+use pingan_ledger::tile::{self, HEIGHT, Missing, Tiled, WIDTH};
 use pingan_ledger::tree::{Frontier, NodeSource, ProveError, Prover};
 use pingan_ledger::{EMPTY_ROOT, Hash, leaf_hash};
 use serde::Serialize;
@@ -53,9 +56,13 @@ fn check_log(log: &str) -> Result<()> {
 /// Append `entries` (canonical bytes) to `log` inside the open write transaction `tx` of an
 /// `on_pool!` body, so that a record and its leaf commit together; evaluates to the new head
 /// and the index of the first entry. Locks the log's head row until the transaction ends.
+///
+/// Reads the right border (the upper full subtrees and the open leaf tile), then writes the
+/// entries, the tiles they fill, the upper subtrees they complete and the new head.
 macro_rules! append_to_log {
     ($tx:expr, $lock:expr, $log:expr, $entries:expr, $at:expr) => {{
-        use $crate::ledger::{Fetched, LogHead, Wanted, hash_of, node_key, node_of};
+        use pingan_ledger::tile::{self, HEIGHT, WIDTH};
+        use $crate::ledger::{LogHead, Wanted, corrupt_node, hash_of, node_key, node_of};
         let log: &str = $log;
         let entries: &[Vec<u8>] = $entries;
         let at: i64 = $at;
@@ -69,11 +76,12 @@ macro_rules! append_to_log {
             .fetch_one(&mut *$tx)
             .await?;
         let size = size as u64;
-        // The right border: one full subtree per set bit of the size.
+        // The right border: one full subtree per set bit of the size; those below a tile's
+        // height come from the open tile.
         let mut wanted = Wanted::default();
         let _ = pingan_ledger::tree::Frontier::load(size, &mut wanted);
-        let keys: Vec<i64> = wanted.0.iter().map(|&(l, i)| node_key(l, i)).collect();
-        let mut border = std::collections::HashMap::new();
+        let keys: Vec<i64> = wanted.0.iter().filter(|w| w.0 >= HEIGHT).map(|&(l, i)| node_key(l, i)).collect();
+        let mut border = tile::Tiled::default();
         if !keys.is_empty() {
             let list = keys.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
             let rows: Vec<(i64, Vec<u8>)> =
@@ -82,15 +90,45 @@ macro_rules! append_to_log {
                     .fetch_all(&mut *$tx)
                     .await?;
             for (node, hash) in rows {
-                border.insert(node_of(node), hash_of(hash, "node")?);
+                border.upper.insert(node_of(node), hash_of(hash, "node")?);
             }
         }
-        let mut frontier = pingan_ledger::tree::Frontier::load(size, &mut Fetched(border))?;
-        let mut nodes: Vec<(i64, Vec<u8>)> = Vec::with_capacity(entries.len() * 2);
-        for e in entries {
-            for c in frontier.push(pingan_ledger::leaf_hash(e)) {
+        let open = size / WIDTH;
+        let mut open_tile: Vec<u8> = Vec::new();
+        if size % WIDTH != 0 {
+            let bytes: Option<Vec<u8>> =
+                sqlx::query_scalar("SELECT hashes FROM ledger_tiles WHERE log = $1 AND tile = $2")
+                    .bind(log)
+                    .bind(open as i64)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+            open_tile = bytes.unwrap_or_default();
+            let hashes = tile::parse_tile(&open_tile).filter(|h| h.len() as u64 == size % WIDTH).ok_or_else(|| {
+                $crate::StoreError::Corrupt(format!(
+                    "ledger {log}: tile {open} should hold {} leaf hashes",
+                    size % WIDTH
+                ))
+            })?;
+            border.tiles.insert(open, hashes);
+        }
+        let mut frontier = pingan_ledger::tree::Frontier::load(size, &mut border).map_err(corrupt_node)?;
+        let mut nodes: Vec<(i64, Vec<u8>)> = Vec::with_capacity(entries.len() / 128 + 1);
+        let mut tiles: Vec<(i64, Vec<u8>)> = Vec::with_capacity(entries.len() / 256 + 2);
+        let mut filling = (open, open_tile);
+        for (i, e) in entries.iter().enumerate() {
+            let at_tile = (size + i as u64) / WIDTH;
+            if at_tile != filling.0 {
+                let full = std::mem::replace(&mut filling, (at_tile, Vec::with_capacity(WIDTH as usize * 32)));
+                tiles.push((full.0 as i64, full.1));
+            }
+            let leaf = pingan_ledger::leaf_hash(e);
+            filling.1.extend_from_slice(&leaf);
+            for c in frontier.push(leaf).into_iter().filter(|c| c.level >= HEIGHT) {
                 nodes.push((node_key(c.level, c.index), c.hash.to_vec()));
             }
+        }
+        if !entries.is_empty() {
+            tiles.push((filling.0 as i64, filling.1));
         }
         let numbered: Vec<(i64, &Vec<u8>)> =
             entries.iter().enumerate().map(|(i, e)| ((size + i as u64) as i64, e)).collect();
@@ -101,6 +139,14 @@ macro_rules! append_to_log {
             "INSERT INTO ledger_entries (log, idx, entry, at_ms) ",
             "",
             |b, (idx, entry)| b.push_bind(log).push_bind(*idx).push_bind(entry.as_slice()).push_bind(at)
+        )?;
+        $crate::insert_chunks!(
+            $tx,
+            tiles,
+            50,
+            "INSERT INTO ledger_tiles (log, tile, hashes) ",
+            " ON CONFLICT (log, tile) DO UPDATE SET hashes = excluded.hashes",
+            |b, (tile, hashes)| { b.push_bind(log).push_bind(*tile).push_bind(hashes.as_slice()) }
         )?;
         $crate::insert_chunks!(
             $tx,
@@ -122,15 +168,13 @@ macro_rules! append_to_log {
 }
 pub(crate) use append_to_log;
 
-/// Full subtrees of level [`CACHED_LEVEL`] and up, kept in memory once read: they never change,
+/// Full subtrees (all of level [`HEIGHT`] and up), kept in memory once read: they never change,
 /// and every proof of a log passes through the same few. Bounded; when full it is emptied and
 /// refills from the busiest nodes again.
 #[derive(Debug, Default)]
 pub struct NodeCache(std::sync::Mutex<HashMap<(&'static str, i64), Hash>>);
 
-/// From this level up (subtrees of 256 entries and more) nodes are cached: at 10 million
-/// entries that is under 80,000 nodes, 5 MB.
-const CACHED_LEVEL: u32 = 8;
+/// At 10 million entries the upper subtrees are under 40,000 nodes, 2.5 MB.
 const CACHE_LIMIT: usize = 1 << 20;
 
 impl NodeCache {
@@ -139,7 +183,7 @@ impl NodeCache {
     }
 
     fn put(&self, log: &'static str, key: i64, hash: Hash) {
-        if node_of(key).0 < CACHED_LEVEL {
+        if node_of(key).0 < HEIGHT {
             return;
         }
         if let Ok(mut map) = self.0.lock() {
@@ -164,22 +208,14 @@ impl NodeSource for Wanted {
     }
 }
 
-/// Nodes fetched for one computation.
-pub(crate) struct Fetched(pub(crate) HashMap<(u32, u64), Hash>);
-
-impl NodeSource for Fetched {
-    type Error = StoreError;
-    fn node(&mut self, level: u32, index: u64) -> Result<Hash> {
-        self.0
-            .get(&(level, index))
-            .copied()
-            .ok_or_else(|| StoreError::Corrupt(format!("ledger node ({level}, {index}) is missing")))
-    }
+/// A node the stored tree should hold and does not.
+pub(crate) fn corrupt_node(m: Missing) -> StoreError {
+    StoreError::Corrupt(format!("ledger node ({}, {}) is missing", m.level, m.index))
 }
 
-fn proved<T>(r: std::result::Result<T, ProveError<StoreError>>) -> Result<T> {
+fn proved<T>(r: std::result::Result<T, ProveError<Missing>>) -> Result<T> {
     r.map_err(|e| match e {
-        ProveError::Source(e) => e,
+        ProveError::Source(m) => corrupt_node(m),
         ProveError::OutOfRange(why) => {
             StoreError::Invalid(vec![pingan_domain::FieldError::new("size", format!("超出日志范围 / {why}"))])
         }
@@ -243,9 +279,9 @@ impl Store {
         Ok(self.prove(log, Request::Root { size }).await?[0])
     }
 
-    /// Answer `request` from the full subtrees it needs: the upper ones from memory, the rest
-    /// in one query. A node that is not stored means the size is beyond the log (or the log is
-    /// damaged): the head, read then, tells which.
+    /// Answer `request` from the nodes it needs: the upper full subtrees from memory or one
+    /// query, the lower ones from their leaf tiles in another. A node that is not stored means
+    /// the size is beyond the log (or the log is damaged): the head, read then, tells which.
     async fn prove(&self, log: &str, request: Request) -> Result<Vec<Hash>> {
         check_log(log)?;
         let log: &'static str = LOGS.iter().copied().find(|l| *l == log).ok_or(StoreError::NotFound)?;
@@ -254,13 +290,18 @@ impl Store {
         if let Err(ProveError::OutOfRange(why)) = request.run(&mut Prover::new(&mut wanted)) {
             return proved(Err(ProveError::OutOfRange(why)));
         }
-        let mut fetched = HashMap::new();
+        let mut loaded = Tiled::default();
         let mut missing = Vec::new();
+        let mut tiles = BTreeSet::new();
         for &(level, index) in &wanted.0 {
+            if level < HEIGHT {
+                tiles.insert(tile::tile_of(level, index));
+                continue;
+            }
             let key = node_key(level, index);
             match self.ledger_nodes.get(log, key) {
                 Some(hash) => {
-                    fetched.insert((level, index), hash);
+                    loaded.upper.insert((level, index), hash);
                 }
                 None => missing.push(key),
             }
@@ -270,22 +311,33 @@ impl Store {
             let sql = format!("SELECT node, hash FROM ledger_nodes WHERE log = $1 AND node IN ({list})");
             let rows: Vec<(i64, Vec<u8>)> =
                 on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(log).fetch_all(pool).await)?;
-            if rows.len() < missing.len() {
-                let head = self.ledger_head(log).await?;
-                if request.size() > head.size {
-                    return Err(StoreError::Invalid(vec![pingan_domain::FieldError::new(
-                        "size",
-                        format!("日志只有 {} 条 / the log holds {} entries", head.size, head.size),
-                    )]));
-                }
-            }
             for (node, hash) in rows {
                 let hash = hash_of(hash, "node")?;
                 self.ledger_nodes.put(log, node, hash);
-                fetched.insert(node_of(node), hash);
+                loaded.upper.insert(node_of(node), hash);
             }
         }
-        proved(request.run(&mut Prover::new(&mut Fetched(fetched))))
+        if !tiles.is_empty() {
+            let list = tiles.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
+            let sql = format!("SELECT tile, hashes FROM ledger_tiles WHERE log = $1 AND tile IN ({list})");
+            let rows: Vec<(i64, Vec<u8>)> =
+                on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(log).fetch_all(pool).await)?;
+            for (t, bytes) in rows {
+                let hashes = tile::parse_tile(&bytes)
+                    .ok_or_else(|| StoreError::Corrupt(format!("ledger {log}: tile {t} is not a list of hashes")))?;
+                loaded.tiles.insert(t as u64, hashes);
+            }
+        }
+        if wanted.0.iter().any(|&(level, index)| loaded.get(level, index).is_none()) {
+            let head = self.ledger_head(log).await?;
+            if request.size() > head.size {
+                return Err(StoreError::Invalid(vec![pingan_domain::FieldError::new(
+                    "size",
+                    format!("日志只有 {} 条 / the log holds {} entries", head.size, head.size),
+                )]));
+            }
+        }
+        proved(request.run(&mut Prover::new(&mut loaded)))
     }
 
     /// Sign the log's head as a checkpoint with `signer`, unless the latest checkpoint already
@@ -496,15 +548,44 @@ impl Store {
                 break;
             }
             let last = entries.last().map_or(from, |e| e.0) as u64;
-            // Every stored node this page's entries complete, level by level, in one query.
-            let ranges: Vec<String> = (0..48u32)
+            // The upper subtrees this page's entries complete, level by level, in one query;
+            // their leaf tiles in another.
+            let ranges: Vec<String> = (HEIGHT..48u32)
                 .take_while(|l| (last + 1) >> l > 0)
                 .map(|l| format!("(node >= {} AND node <= {})", node_key(l, from as u64 >> l), node_key(l, last >> l)))
                 .collect();
-            let sql = format!("SELECT node, hash FROM ledger_nodes WHERE log = $1 AND ({})", ranges.join(" OR "));
-            let stored: Vec<(i64, Vec<u8>)> =
-                on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(log).fetch_all(pool).await)?;
-            let nodes: HashMap<i64, Vec<u8>> = stored.into_iter().collect();
+            let nodes: HashMap<i64, Vec<u8>> = if ranges.is_empty() {
+                HashMap::new()
+            } else {
+                let sql = format!("SELECT node, hash FROM ledger_nodes WHERE log = $1 AND ({})", ranges.join(" OR "));
+                let stored: Vec<(i64, Vec<u8>)> =
+                    on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(log).fetch_all(pool).await)?;
+                stored.into_iter().collect()
+            };
+            let stored_tiles: Vec<(i64, Vec<u8>)> = on_pool!(&self.db, |pool| sqlx::query_as(
+                "SELECT tile, hashes FROM ledger_tiles WHERE log = $1 AND tile >= $2 AND tile <= $3"
+            )
+            .bind(log)
+            .bind(from / WIDTH as i64)
+            .bind((last / WIDTH) as i64)
+            .fetch_all(pool)
+            .await)?;
+            let mut tiles = HashMap::new();
+            for (t, bytes) in stored_tiles {
+                let t = t as u64;
+                let width = tile::width_at(t, head.size);
+                match tile::parse_tile(&bytes) {
+                    Some(hashes) if hashes.len() as u64 == width => {
+                        tiles.insert(t, hashes);
+                    }
+                    _ => {
+                        let held = bytes.len() / 32;
+                        let reason = format!("leaf tile {t} holds {held} hashes; a log of {} needs {width}", head.size);
+                        diverge(&mut report, Some(t * WIDTH + (held as u64).min(width)), reason);
+                        return Ok(report);
+                    }
+                }
+            }
             for (idx, entry) in entries {
                 let expected = frontier.size();
                 if idx as u64 != expected {
@@ -516,12 +597,13 @@ impl Store {
                     return Ok(report);
                 }
                 let leaf = leaf_hash(&entry);
-                if nodes.get(&idx).map(Vec::as_slice) != Some(leaf.as_slice()) {
+                let stored = tiles.get(&(expected / WIDTH)).and_then(|t| t.get((expected % WIDTH) as usize));
+                if stored != Some(&leaf) {
                     diverge(&mut report, Some(expected), format!("entry {expected} does not hash to its stored leaf"));
                     return Ok(report);
                 }
-                // The subtrees this entry completes, above the leaf, against their stored hashes.
-                for c in frontier.push(leaf).iter().skip(1) {
+                // The upper subtrees this entry completes against their stored hashes.
+                for c in frontier.push(leaf).iter().filter(|c| c.level >= HEIGHT) {
                     if nodes.get(&node_key(c.level, c.index)).map(Vec::as_slice) != Some(c.hash.as_slice()) {
                         let first = c.index << c.level;
                         let reason = format!("the stored subtree over entries {first}–{expected} differs");

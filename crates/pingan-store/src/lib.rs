@@ -232,8 +232,9 @@ impl Store {
 
     /// Copy the whole WAL into the database and start it again from its beginning (SQLite; a
     /// no-op on PostgreSQL). Waits briefly for readers of older snapshots; called by the
-    /// group-commit writer between its batches, so no writer waits for it.
-    pub(crate) async fn restart_wal(&self) {
+    /// group-commit writer between its batches, so no writer waits for it, and by benchmarks
+    /// that time reads after a bulk load, so that they time the reads and not the checkpoint.
+    pub async fn restart_wal(&self) {
         if let Db::Sqlite(pool) = &self.db {
             let started = std::time::Instant::now();
             match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(RESTART)").fetch_one(pool).await {
@@ -308,9 +309,19 @@ impl Store {
 
     /// Apply pending migrations (each engine has its own folder).
     pub async fn migrate(&self) -> Result<()> {
+        self.migrate_until(i64::MAX).await
+    }
+
+    /// Apply pending migrations up to `version`: for tests of a migration's data conversion,
+    /// which need a database as an earlier release left it.
+    pub async fn migrate_until(&self, version: i64) -> Result<()> {
+        fn until(mut m: sqlx::migrate::Migrator, version: i64) -> sqlx::migrate::Migrator {
+            m.migrations = m.migrations.iter().filter(|x| x.version <= version).cloned().collect();
+            m
+        }
         match &self.db {
-            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
-            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+            Db::Sqlite(pool) => until(sqlx::migrate!("migrations/sqlite"), version).run(pool).await?,
+            Db::Postgres(pool) => until(sqlx::migrate!("migrations/postgres"), version).run(pool).await?,
         }
         Ok(())
     }

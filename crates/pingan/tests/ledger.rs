@@ -210,13 +210,48 @@ on_both_engines!(the_verifier_catches_edited_deleted_and_reordered_rows, |app: T
     sql(&app, &format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 58", blob(58))).await;
     // An entry and its stored leaf rewritten together: the subtree above it gives it away.
     sql(&app, &format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 10", blob(777))).await;
-    let forged = bytes_literal(&app, &leaf_hash(&entry(777)));
-    sql(&app, &format!("UPDATE ledger_nodes SET hash = {forged} WHERE log = 'audit' AND node = 10")).await;
+    let set_leaf = |leaf: [u8; 32]| {
+        let app = &app;
+        async move {
+            let tile: Vec<u8> = pingan_store::on_pool!(app.store.db(), |pool| pingan_store::sqlx::query_scalar(
+                "SELECT hashes FROM ledger_tiles WHERE log = 'audit' AND tile = 0"
+            )
+            .fetch_one(pool)
+            .await)
+            .unwrap();
+            assert_eq!(tile.len(), 256 * 32, "the first 256 leaf hashes make one tile");
+            let mut tile = tile;
+            tile[10 * 32..11 * 32].copy_from_slice(&leaf);
+            let tile = bytes_literal(app, &tile);
+            sql(app, &format!("UPDATE ledger_tiles SET hashes = {tile} WHERE log = 'audit' AND tile = 0")).await;
+        }
+    };
+    set_leaf(leaf_hash(&entry(777))).await;
     let (at, reason) = first_divergence().await;
-    assert_eq!(at, Some(10), "{reason}");
+    assert_eq!((at, reason.as_str()), (None, "checkpoint of size 37: the entries give another root"));
+    // Without the checkpoints, the stored subtree over the first 256 entries gives it away.
+    sql(&app, "UPDATE ledger_checkpoints SET log = 'hidden' WHERE log = 'audit'").await;
+    let (at, reason) = first_divergence().await;
+    assert_eq!(at, Some(0), "{reason}");
+    assert!(reason.contains("subtree over entries 0–255"), "{reason}");
+    sql(&app, "UPDATE ledger_checkpoints SET log = 'audit' WHERE log = 'hidden'").await;
     sql(&app, &format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 10", blob(10))).await;
-    let real = bytes_literal(&app, &leaf_hash(&entry(10)));
-    sql(&app, &format!("UPDATE ledger_nodes SET hash = {real} WHERE log = 'audit' AND node = 10")).await;
+    set_leaf(leaf_hash(&entry(10))).await;
+    assert_eq!(store.ledger_verify("audit", &verifier).await.unwrap().divergence, None, "restored");
+    // A leaf hash cut from the open tile.
+    let open_tile: Vec<u8> = pingan_store::on_pool!(app.store.db(), |pool| pingan_store::sqlx::query_scalar(
+        "SELECT hashes FROM ledger_tiles WHERE log = 'audit' AND tile = 1"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    sql(&app, "UPDATE ledger_tiles SET hashes = substr(hashes, 1, 32 * 40) WHERE log = 'audit' AND tile = 1").await;
+    let (at, reason) = first_divergence().await;
+    assert_eq!(at, Some(296), "{reason}");
+    assert!(reason.contains("leaf tile 1 holds 40 hashes"), "{reason}");
+    assert!(store.ledger_append("audit", &[entry(300)]).await.is_err(), "nor does it append past a damaged tile");
+    let open_tile = bytes_literal(&app, &open_tile);
+    sql(&app, &format!("UPDATE ledger_tiles SET hashes = {open_tile} WHERE log = 'audit' AND tile = 1")).await;
     assert_eq!(store.ledger_verify("audit", &verifier).await.unwrap().divergence, None, "restored");
     // A forged checkpoint.
     sql(
@@ -306,3 +341,84 @@ on_both_engines!(the_scanner_signs_checkpoints_of_logs_that_grew, |app: TestApp|
     assert_eq!(signed.size, 5);
     assert!(signed.note.starts_with("pingan.local/prepaid\n5\n"), "{}", signed.note);
 });
+
+/// A log written by a release that stored every full subtree one by one (up to migration 15)
+/// is converted to leaf tiles by migration 16, and then verifies, proves and grows as before.
+async fn a_log_in_the_old_layout_moves_to_tiles(engine: pingan_store::Engine) {
+    use pingan_store::sqlx;
+    let Some(db) = pingan_store::testing::TestDb::new(engine).await else { return };
+    let store = pingan_store::Store::connect(&db.url, &Default::default()).await.unwrap();
+    store.migrate_until(15).await.unwrap();
+    // 1000 entries as the old release stored them: every full node, keyed level·2^48 + index.
+    let (mut frontier, mut leaves, mut nodes) = (pingan_ledger::tree::Frontier::default(), vec![], vec![]);
+    for i in 0..1000 {
+        let leaf = leaf_hash(&entry(i));
+        leaves.push(leaf);
+        for c in frontier.push(leaf) {
+            nodes.push((((u64::from(c.level) << 48) | c.index) as i64, c.hash.to_vec()));
+        }
+    }
+    pingan_store::on_pool!(store.db(), |pool| async {
+        let mut tx = pool.begin().await?;
+        sqlx::query("INSERT INTO ledger_logs (log, size, root) VALUES ('prepaid', 1000, $1)")
+            .bind(frontier.root().to_vec())
+            .execute(&mut *tx)
+            .await?;
+        for i in 0..1000 {
+            sqlx::query("INSERT INTO ledger_entries (log, idx, entry, at_ms) VALUES ('prepaid', $1, $2, 0)")
+                .bind(i as i64)
+                .bind(entry(i))
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (node, hash) in &nodes {
+            sqlx::query("INSERT INTO ledger_nodes (log, node, hash) VALUES ('prepaid', $1, $2)")
+                .bind(*node)
+                .bind(hash.as_slice())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
+    }
+    .await)
+    .unwrap();
+
+    store.migrate().await.unwrap();
+    let (tiles, lower): (i64, i64) = pingan_store::on_pool!(store.db(), |pool| {
+        sqlx::query_as(
+        "SELECT (SELECT count(*) FROM ledger_tiles), (SELECT count(*) FROM ledger_nodes WHERE node < 2251799813685248)"
+    )
+    .fetch_one(pool)
+    .await
+    })
+    .unwrap();
+    assert_eq!((tiles, lower), (4, 0), "three full tiles and an open one; no node below level 8 left");
+    let signer = store.ledger_signer("pingan.test/prepaid", None).await.unwrap();
+    let verifier = NoteVerifier::parse(&signer.verifier_key()).unwrap();
+    let report = store.ledger_verify("prepaid", &verifier).await.unwrap();
+    assert_eq!((report.entries, report.divergence), (1000, None));
+    let root = root_of(&leaves);
+    for index in [0, 255, 256, 511, 777, 999] {
+        let proof = store.ledger_inclusion("prepaid", index, 1000).await.unwrap();
+        verify_inclusion(index, 1000, &leaves[index as usize], &proof, &root).unwrap();
+    }
+    // It grows from the converted open tile.
+    let more: Vec<Vec<u8>> = (1000..1100).map(entry).collect();
+    let (head, first) = store.ledger_append("prepaid", &more).await.unwrap();
+    leaves.extend(more.iter().map(|e| leaf_hash(e)));
+    assert_eq!((head.size, first, head.root), (1100, 1000, root_of(&leaves)));
+    let proof = store.ledger_consistency("prepaid", 1000, 1100).await.unwrap();
+    verify_consistency(1000, 1100, &root, &head.root, &proof).unwrap();
+    assert_eq!(store.ledger_verify("prepaid", &verifier).await.unwrap().divergence, None);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_log_in_the_old_layout_moves_to_tiles_sqlite() {
+    a_log_in_the_old_layout_moves_to_tiles(pingan_store::Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_log_in_the_old_layout_moves_to_tiles_postgres() {
+    a_log_in_the_old_layout_moves_to_tiles(pingan_store::Engine::Postgres).await;
+}
