@@ -43,6 +43,13 @@ pub enum Resource {
     /// Writes are the supervising market-regulation department's (the merchant's placement
     /// names it) and the administrators'.
     Prepaid,
+    /// Tasks and supervision (任务督办). Who may report on, close or supervise a task is the
+    /// task rule's (`task::decide`) given the actor's relation to it; this says who may see and
+    /// act on tasks at all.
+    Task,
+    /// Grassroots forces (基层力量): liaison points and visits, and the rosters to come.
+    /// Pairing units with townships is the administrators'.
+    Forces,
 }
 
 /// Where an account may act: a region subtree, optionally narrowed to one organisation.
@@ -101,6 +108,12 @@ impl Actor {
             (Leader, Appeal | Mediation | Safety | Prepaid, Read) => true,
             (Supervisor | TownshipDispatcher | GridWorker | VillageCadre, Prepaid, Read) => true,
             (DeptHandler, Prepaid, Read | Create | Update) => true,
+            (Leader, Task | Forces, Read) => true,
+            (
+                GridWorker | VillageCadre | TownshipDispatcher | DeptHandler | Supervisor,
+                Task | Forces,
+                Read | Create | Update,
+            ) => true,
             // Everyone on the staff reads safe creation; incidents are recorded and proposals
             // decided by those who learn of them and those who review.
             (GridWorker | VillageCadre | Supervisor, Safety, Read) => true,

@@ -9,6 +9,7 @@ pub mod account;
 pub mod appeal;
 pub mod audit;
 pub mod calendar;
+pub mod forces;
 pub mod geometry;
 pub mod mediation;
 pub mod org;
@@ -17,6 +18,7 @@ pub mod personal;
 pub mod prepaid;
 pub mod region;
 pub mod safety;
+pub mod task;
 
 pub use access::{Action, Actor, Resource, Scope};
 pub use account::Role;

@@ -18,6 +18,7 @@ pub mod calendar;
 pub mod export;
 pub mod import;
 pub mod ledger;
+pub mod liaison;
 pub mod mediation;
 pub mod notifications;
 pub mod orgs;
@@ -27,6 +28,7 @@ pub mod regions;
 pub mod rows;
 pub mod safety;
 pub mod seed;
+pub mod tasks;
 pub mod testing;
 pub mod ttl_cache;
 

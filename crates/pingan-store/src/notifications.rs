@@ -115,6 +115,8 @@ pub struct InboxItem {
     pub tracking_code: Option<String>,
     /// The mediation case a notice is about (a high-risk alert, an after-care reminder).
     pub mediation_case_id: Option<i64>,
+    /// The task a notice is about (assigned, overdue, supervised, reported, sent back).
+    pub task_id: Option<i64>,
     pub kind: String,
     /// With any mobile number in it masked.
     pub text: String,
@@ -237,7 +239,7 @@ impl Store {
         let mine = "n.audience = 'staff' AND (n.account_id = $1 OR n.org_id = $2)";
         let org = actor.scope.org_id;
         let list = format!(
-            "SELECT n.id, n.created_ms, n.appeal_id, a.tracking_code, n.mediation_case_id, n.kind, n.text
+            "SELECT n.id, n.created_ms, n.appeal_id, a.tracking_code, n.mediation_case_id, n.task_id, n.kind, n.text
                FROM notifications n LEFT JOIN appeals a ON a.id = n.appeal_id
               WHERE {mine} ORDER BY n.id DESC LIMIT $3"
         );
@@ -246,7 +248,7 @@ impl Store {
               WHERE {mine} AND n.id > COALESCE((SELECT last_read_id FROM notification_reads WHERE account_id = $1), 0)"
         );
         let read_up_to = "SELECT last_read_id FROM notification_reads WHERE account_id = $1";
-        type Row = (i64, i64, Option<i64>, Option<String>, Option<i64>, String, String);
+        type Row = (i64, i64, Option<i64>, Option<String>, Option<i64>, Option<i64>, String, String);
         let (rows, unread, read_up_to): (Vec<Row>, i64, Option<i64>) = on_pool!(&self.db, |pool| {
             let rows: Vec<Row> = sqlx::query_as(&list)
                 .bind(actor.account_id)
@@ -262,12 +264,13 @@ impl Store {
         let read_up_to = read_up_to.unwrap_or(0);
         let items = rows
             .into_iter()
-            .map(|(id, created_ms, appeal_id, tracking_code, mediation_case_id, kind, text)| InboxItem {
+            .map(|(id, created_ms, appeal_id, tracking_code, mediation_case_id, task_id, kind, text)| InboxItem {
                 id,
                 created_ms,
                 appeal_id,
                 tracking_code,
                 mediation_case_id,
+                task_id,
                 kind,
                 text: mask_phones_in(&text),
                 unread: id > read_up_to,

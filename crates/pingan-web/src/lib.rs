@@ -174,7 +174,8 @@ fn shared_classifier() -> Arc<pingan_classify::Classifier> {
 }
 
 /// Fire due deadline timers every `every` (yellow-card warnings, red-card supervision
-/// orders), then send the mediation after-care reminders that came due, and hourly derive
+/// orders), then send the mediation after-care reminders that came due, mark overdue tasks,
+/// and hourly derive
 /// safe-creation proposals. Safe to run on every instance: each timer fires and each reminder
 /// goes out exactly once (see `pingan_store::appeals::timers` and
 /// `pingan_store::mediation::reminders`), and one instance claims each hour's derivation.
@@ -211,6 +212,13 @@ pub fn spawn_deadline_scanner(state: AppState, every: Duration) -> tokio::task::
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "mediation reminders failed; retrying at the next tick"),
+            }
+            // Task deadlines (任务督办): each overdue task is marked once across instances.
+            let now = chrono::Utc::now().timestamp_millis() + state.config.scanner_ahead_ms;
+            match state.store.run_task_deadlines(now, 500).await {
+                Ok(n) if n > 0 => tracing::info!(tasks = n, "tasks went overdue"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "task deadlines failed; retrying at the next tick"),
             }
             // The audit trail into its ledger: every instance may run it; the log's head lock
             // makes them take turns and each event is appended once.

@@ -36,13 +36,15 @@ pub struct DemoData {
     pub safety: Option<(usize, usize)>,
     /// 预付卡: merchants and money flows loaded.
     pub prepaid: Option<(usize, usize)>,
+    /// 联系点: pairings, this year's visits and the problems they found.
+    pub liaison: Option<(usize, usize, usize)>,
 }
 
 /// The demo's data: on an empty database the city and a year of appeal history; otherwise
 /// what is there is reused.
 pub async fn ensure_demo(store: &Store, scale: Scale, show_progress: bool) -> anyhow::Result<DemoData> {
     let Some((city, took)) = load_city(store, scale, show_progress).await? else {
-        return Ok(DemoData { city: None, history: None, mediation: None, safety: None, prepaid: None });
+        return Ok(DemoData { city: None, history: None, mediation: None, safety: None, prepaid: None, liaison: None });
     };
     let unit_contacts: Vec<String> =
         city.accounts.iter().filter(|a| a.role == Role::UnitContact).map(|a| a.username.clone()).collect();
@@ -50,12 +52,14 @@ pub async fn ensure_demo(store: &Store, scale: Scale, show_progress: bool) -> an
     let mediation = load_mediation_history(store).await?;
     let safety = open_safety_campaigns(store, &unit_contacts).await?;
     let prepaid = crate::demo_prepaid::load_prepaid_demo(store, DEMO_SEED).await.context("the prepaid demo")?;
+    let liaison = crate::demo_forces::load_liaison_demo(store, DEMO_SEED).await.context("the liaison demo")?;
     Ok(DemoData {
         city: Some(took),
         history: Some(history),
         mediation: Some(mediation),
         safety: Some(safety),
         prepaid: Some(prepaid),
+        liaison: Some(liaison),
     })
 }
 
@@ -267,6 +271,11 @@ pub async fn run(scale: Scale, port: u16, db_path: &Path) -> anyhow::Result<()> 
             thousands(flows as u64),
             crate::demo_prepaid::GYM_BRAND,
             thousands(flows as u64)
+        );
+    }
+    if let Some((points, visits, problems)) = data.liaison {
+        println!(
+            "联系点: {points} 个结对, 今年下沉帮扶调研 {visits} 次, 发现问题 {problems} 个 / liaison: {points} pairings, {visits} visits, {problems} problems"
         );
     }
     let server = Server::build(store.clone(), WebConfig::default(), &format!("127.0.0.1:{port}")).await?;

@@ -8,6 +8,7 @@ pub mod blobs;
 pub mod classifier;
 pub mod config;
 pub mod demo;
+pub mod demo_forces;
 pub mod demo_prepaid;
 pub mod ledger;
 pub mod prepaid;

@@ -808,3 +808,153 @@ async fn a_consumer_looks_up_a_merchant_and_checks_a_receipt_in_chromium() {
     let card = browser.wait().for_element(Locator::Css(".public-merchant")).await.unwrap().text().await.unwrap();
     assert!(card.contains("停止发卡"), "{card}");
 }
+
+/// Submit the form `#form_id` and wait for the page after it: one whose `#marker` element is
+/// not the one before.
+async fn submit_and_wait(browser: &fantoccini::Client, form_id: &str, marker: &str) {
+    let before = browser.find(Locator::Id(marker)).await.unwrap().element_id();
+    let form = browser.find(Locator::Id(form_id)).await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    for _ in 0..200 {
+        if let Ok(now) = browser.find(Locator::Id(marker)).await
+            && now.element_id() != before
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the page did not change after submitting #{form_id}");
+}
+
+/// Set a form field by name inside `#form_id` (date inputs take their value this way in every
+/// locale).
+async fn set_field(browser: &fantoccini::Client, form_id: &str, name: &str, value: &str) {
+    let script =
+        "var f = document.getElementById(arguments[0]).elements[arguments[1]]; f.value = arguments[2]; return f.value;";
+    let set = browser.execute(script, vec![form_id.into(), name.into(), value.into()]).await.unwrap();
+    assert_eq!(set.as_str(), Some(value), "{form_id} {name}");
+}
+
+async fn text_of(browser: &fantoccini::Client, id: &str) -> String {
+    browser.find(Locator::Id(id)).await.unwrap().text().await.unwrap()
+}
+
+/// The liaison loop in Chromium: the paired city unit records a visit whose second problem at
+/// first names no unit (refused, nothing lost from the form), then both problems become tasks;
+/// one goes overdue, the supervisor orders it done by a new deadline, the unit reports it done,
+/// the supervisor verifies and closes it, and the liaison figures count it solved.
+async fn a_liaison_problem_is_tracked_until_solved(engine: pingan_store::Engine) {
+    use serde_json::json;
+    let Some(app) = TestApp::spawn(engine).await else { return };
+    let Some((_driver, browser)) = start_browser().await else { return };
+    let admin = app.login("admin").await;
+    let gongan = app.login("dept.gongan").await;
+    let unit = gongan.me["scope_org_id"].as_i64().unwrap();
+    let (_, counties) = admin.get("/api/v1/regions?parent_id=1").await;
+    let county = counties.as_array().unwrap().iter().find(|c| c["code"] == "371402").unwrap()["id"].as_i64().unwrap();
+    let (_, townships) = admin.get(&format!("/api/v1/regions?parent_id={county}")).await;
+    let township = townships[0]["id"].as_i64().unwrap();
+    let (_, body) = admin.get(&format!("/api/v1/orgs?kind=township_body&region_id={township}&per_page=1")).await;
+    let body_id = body["items"][0]["id"].as_i64().unwrap();
+    let (status, point) =
+        admin.post("/api/v1/liaison/points", &json!({ "org_id": unit, "township_id": township })).await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{point}");
+    let point = point["id"].as_i64().unwrap();
+    let cal = app.store.work_calendar().await.unwrap();
+    let now = pingan_domain::calendar::to_china(chrono::Utc::now().timestamp_millis());
+    let due = cal.add_working_days(now, 2).date().to_string();
+    let later = cal.add_working_days(now, 6).date().to_string();
+
+    staff_login(&browser, &app, "dept.gongan").await;
+    browser.goto(&app.url("/liaison")).await.unwrap();
+    assert_eq!(text_of(&browser, "fig-visits").await, "0");
+    browser.find(Locator::Css(&format!("a[href='/liaison/points/{point}']"))).await.unwrap().click().await.unwrap();
+    let form = browser.wait().for_element(Locator::Id("visit-form")).await.unwrap();
+    form.find(Locator::Css("[name=people]")).await.unwrap().send_keys("张伟、李娜").await.unwrap();
+    form.find(Locator::Css("[name=findings]")).await.unwrap().send_keys("走访综治中心,排查矛盾纠纷").await.unwrap();
+    form.find(Locator::Css("[name=p0_title]")).await.unwrap().send_keys("村口监控点位不足").await.unwrap();
+    form.find(Locator::Css("[name=p0_owner]")).await.unwrap().select_by_value(&unit.to_string()).await.unwrap();
+    set_field(&browser, "visit-form", "p0_due", &due).await;
+    form.find(Locator::Css("[name=p1_title]")).await.unwrap().send_keys("调解室设施老旧").await.unwrap();
+    set_field(&browser, "visit-form", "p1_due", &later).await;
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let error = browser.wait().for_element(Locator::Id("visit-error")).await.unwrap().text().await.unwrap();
+    assert!(error.contains("problems[1].owner_org_id") && error.contains("请指定责任单位"), "{error}");
+    shot(&browser, "liaison-visit-refused").await;
+    // Nothing was written and nothing typed was lost.
+    let tasks: i64 =
+        pingan_store::on_pool!(app.store.db(), |pool| pingan_store::sqlx::query_scalar("SELECT count(*) FROM tasks")
+            .fetch_one(pool)
+            .await)
+        .unwrap();
+    assert_eq!(tasks, 0);
+    let form = browser.find(Locator::Id("visit-form")).await.unwrap();
+    let kept = form.find(Locator::Css("[name=p1_title]")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("调解室设施老旧"));
+    form.find(Locator::Css("[name=p1_owner]")).await.unwrap().select_by_value(&body_id.to_string()).await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let visit = browser.wait().for_element(Locator::Css("section.visit")).await.unwrap().text().await.unwrap();
+    assert!(visit.contains("村口监控点位不足") && visit.contains("调解室设施老旧"), "{visit}");
+    shot(&browser, "liaison-visit").await;
+
+    // The first problem's task; its deadline passes.
+    browser.find(Locator::LinkText("村口监控点位不足")).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Id("task-state")).await.unwrap();
+    let task_url = browser.current_url().await.unwrap().to_string();
+    assert_eq!(text_of(&browser, "task-state").await, "办理中");
+    let week_later = chrono::Utc::now().timestamp_millis() + 7 * 86_400_000;
+    assert_eq!(app.store.run_task_deadlines(week_later, 100).await.unwrap(), 1);
+    browser.refresh().await.unwrap();
+    browser.wait().for_element(Locator::Id("task-overdue")).await.unwrap();
+
+    // The supervisor finds it among the overdue, and orders it done by a new deadline.
+    staff_login(&browser, &app, "supervisor").await;
+    browser.goto(&app.url("/tasks?tab=overdue")).await.unwrap();
+    let row = browser.wait().for_element(Locator::Css("#task-list tr[data-overdue='1']")).await.unwrap();
+    assert!(row.text().await.unwrap().contains("村口监控点位不足"));
+    browser.goto(&task_url).await.unwrap();
+    let form = browser.wait().for_element(Locator::Id("task-supervise")).await.unwrap();
+    form.find(Locator::Css("textarea[name=note]")).await.unwrap().send_keys("请于新期限前完成整改").await.unwrap();
+    set_field(&browser, "task-supervise", "new_due_date", &later).await;
+    submit_and_wait(&browser, "task-supervise", "task-state").await;
+    assert!(text_of(&browser, "task-supervised").await.contains('1'));
+    assert!(browser.find(Locator::Id("task-overdue")).await.is_err(), "a new deadline lifts the overdue mark");
+    assert!(text_of(&browser, "task-due").await.starts_with(&later));
+    shot(&browser, "task-supervised").await;
+
+    // The unit reports it done; the supervisor verifies and closes it.
+    staff_login(&browser, &app, "dept.gongan").await;
+    browser.goto(&task_url).await.unwrap();
+    let form = browser.wait().for_element(Locator::Id("task-report")).await.unwrap();
+    form.find(Locator::Css("textarea[name=note]")).await.unwrap().send_keys("新增监控点位 3 个").await.unwrap();
+    submit_and_wait(&browser, "task-report", "task-state").await;
+    assert_eq!(text_of(&browser, "task-state").await, "待核验");
+    staff_login(&browser, &app, "supervisor").await;
+    browser.goto(&task_url).await.unwrap();
+    let form = browser.wait().for_element(Locator::Id("task-confirm")).await.unwrap();
+    form.find(Locator::Css("textarea[name=note]")).await.unwrap().send_keys("现场核验属实").await.unwrap();
+    submit_and_wait(&browser, "task-confirm", "task-state").await;
+    assert_eq!(text_of(&browser, "task-state").await, "已办结");
+    let events = text_of(&browser, "task-events").await;
+    for step in ["交办", "逾期", "督办", "报结", "核验办结"] {
+        assert!(events.contains(step), "{step} in {events}");
+    }
+    shot(&browser, "task-closed").await;
+
+    browser.goto(&app.url("/liaison")).await.unwrap();
+    assert_eq!(text_of(&browser, "fig-visits").await, "1");
+    assert_eq!(text_of(&browser, "fig-problems").await, "2");
+    assert_eq!(text_of(&browser, "fig-solved").await, "1");
+    shot(&browser, "liaison-figures").await;
+    browser.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_liaison_problem_is_tracked_until_solved_in_chromium_sqlite() {
+    a_liaison_problem_is_tracked_until_solved(pingan_store::Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_liaison_problem_is_tracked_until_solved_in_chromium_postgres() {
+    a_liaison_problem_is_tracked_until_solved(pingan_store::Engine::Postgres).await;
+}

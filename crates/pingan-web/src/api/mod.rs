@@ -12,6 +12,7 @@ pub mod audit;
 mod auth;
 mod calendar;
 mod ledger;
+pub mod liaison;
 mod locate;
 pub mod mediation;
 pub mod mediation_brands;
@@ -22,6 +23,7 @@ pub mod prepaid;
 pub mod prepaid_import;
 mod regions;
 pub mod safety;
+pub mod tasks;
 
 pub use orgs::OrgDto;
 
@@ -49,6 +51,8 @@ use utoipa_axum::routes;
         (name = "safety", description = "平安创建 / safe creation"),
         (name = "prepaid", description = "预付式消费监管 / prepaid-consumption supervision"),
         (name = "ledger", description = "防篡改账本 / tamper-evident ledger"),
+        (name = "tasks", description = "任务督办 / tasks and supervision"),
+        (name = "forces", description = "基层力量 / grassroots forces"),
     )
 )]
 struct ApiDoc;
@@ -103,6 +107,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(safety::router())
         .merge(ledger::router())
         .merge(prepaid::router())
+        .merge(tasks::router())
+        .merge(liaison::router())
 }
 
 /// Unknown paths: JSON for the API, a page for people.

@@ -27,6 +27,9 @@ pub struct NotificationDto {
     /// The mediation case it is about (`mediation_high_risk`, `mediation_follow_up`,
     /// `mediation_judicial_window`).
     pub mediation_case_id: Option<i64>,
+    /// The task it is about (`task_assigned`, `task_overdue`, `task_supervised`,
+    /// `task_reported`, `task_rejected`).
+    pub task_id: Option<i64>,
     /// e.g. `appeal.assigned`, `appeal.yellow_card`, `appeal.supervised`.
     pub kind: String,
     /// Any mobile number in it masked.
@@ -49,6 +52,7 @@ impl From<InboxItem> for NotificationDto {
             appeal_id: i.appeal_id,
             tracking_code: i.tracking_code,
             mediation_case_id: i.mediation_case_id,
+            task_id: i.task_id,
             kind: i.kind,
             text: i.text,
             unread: i.unread,

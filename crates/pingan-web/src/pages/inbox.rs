@@ -31,6 +31,11 @@ fn kind_label(kind: &str, lang: Lang) -> String {
         "mediation_high_risk" => ("高风险纠纷预警", "High-risk dispute"),
         "mediation_follow_up" => ("履行回访提醒", "Follow-up visit due"),
         "mediation_judicial_window" => ("司法确认期限提醒", "Judicial window closing"),
+        "task_assigned" => ("新交办任务", "Task assigned"),
+        "task_overdue" => ("任务逾期", "Task overdue"),
+        "task_supervised" => ("任务督办", "Task supervision order"),
+        "task_reported" => ("任务报结待核验", "Task reported done"),
+        "task_rejected" => ("任务退回重办", "Task sent back"),
         other => return other.to_owned(),
     };
     match lang {
@@ -72,10 +77,13 @@ async fn inbox_page(
         .map(|n| NoticeRow {
             at: to_china(n.created_ms).format("%Y-%m-%d %H:%M").to_string(),
             kind: kind_label(&n.kind, ui.lang),
-            link: match (n.appeal_id, n.mediation_case_id) {
-                (_, Some(m)) => Some((format!("/mediation/{m}"), format!("#{m}"))),
-                (Some(a), None) => Some((format!("/appeals/{a}"), n.tracking_code.unwrap_or_else(|| format!("#{a}")))),
-                (None, None) => None,
+            link: match (n.appeal_id, n.mediation_case_id, n.task_id) {
+                (_, _, Some(t)) => Some((format!("/tasks/{t}"), format!("#{t}"))),
+                (_, Some(m), None) => Some((format!("/mediation/{m}"), format!("#{m}"))),
+                (Some(a), None, None) => {
+                    Some((format!("/appeals/{a}"), n.tracking_code.unwrap_or_else(|| format!("#{a}"))))
+                }
+                (None, None, None) => None,
             },
             text: n.text,
             unread: n.unread,

@@ -4,6 +4,7 @@ mod appeal_rules;
 pub mod appeals;
 mod citizen;
 mod citizen_appeals;
+mod forces;
 mod inbox;
 mod map;
 mod mediation;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .merge(inbox::router())
         .merge(safety::router())
         .merge(prepaid::router())
+        .merge(forces::router())
 }
 
 /// What every page's frame needs: language, the signed-in account, the CSRF token.
@@ -80,6 +82,14 @@ impl Ui {
 
     pub fn can_prepaid(&self) -> bool {
         self.actor.as_ref().is_some_and(|a| a.permits(Action::Read, Resource::Prepaid))
+    }
+
+    pub fn can_tasks(&self) -> bool {
+        self.actor.as_ref().is_some_and(|a| a.permits(Action::Read, Resource::Task))
+    }
+
+    pub fn can_forces(&self) -> bool {
+        self.actor.as_ref().is_some_and(|a| a.permits(Action::Read, Resource::Forces))
     }
 
     pub fn can_audit(&self) -> bool {

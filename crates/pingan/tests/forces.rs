@@ -1,0 +1,281 @@
+//! Grassroots forces and the shared task mechanism on both engines: liaison points pair city
+//! units with townships; a visit's problems become tasks that go overdue (once, whatever the
+//! number of instances), are supervised, reported and closed, and the figures follow. Bad input
+//! is refused with the field named and nothing written; scope hides other places' tasks.
+
+mod common;
+
+use common::{Session, TestApp};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// The id of the region named `code` under `parent`.
+async fn region(s: &Session, parent: i64, code: Option<&str>) -> Value {
+    let (status, list) = s.get(&format!("/api/v1/regions?parent_id={parent}")).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let list = list.as_array().unwrap();
+    match code {
+        Some(c) => list.iter().find(|r| r["code"] == c).cloned().expect("region"),
+        None => list[0].clone(),
+    }
+}
+
+async fn org(s: &Session, kind: &str, region_id: i64, q: &str) -> i64 {
+    let (status, page) = s.get(&format!("/api/v1/orgs?kind={kind}&region_id={region_id}&q={q}&per_page=1")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["items"][0]["id"].as_i64().expect("an organisation")
+}
+
+async fn count(app: &TestApp, table: &str) -> i64 {
+    let sql = format!("SELECT count(*) FROM {table}");
+    pingan_store::on_pool!(app.store.db(), |pool| pingan_store::sqlx::query_scalar(&sql).fetch_one(pool).await).unwrap()
+}
+
+/// A working day `n` working days from today, as the calendar gives it.
+async fn working_day(app: &TestApp, n: u32) -> String {
+    let cal = app.store.work_calendar().await.unwrap();
+    let now = pingan_domain::calendar::to_china(chrono::Utc::now().timestamp_millis());
+    cal.add_working_days(now, n).date().to_string()
+}
+
+async fn act(s: &Session, task: i64, body: Value) -> (StatusCode, Value) {
+    s.post(&format!("/api/v1/tasks/{task}/actions"), &body).await
+}
+
+struct Setup {
+    point: i64,
+    township: i64,
+    /// The paired unit (公安局, whose staff `dept.gongan` is).
+    unit: i64,
+    /// A body of the township (its 综治中心).
+    township_body: i64,
+    /// The township's dispatcher.
+    dispatcher: String,
+}
+
+async fn pair(app: &TestApp, admin: &Session) -> Setup {
+    let county = region(admin, 1, Some("371402")).await["id"].as_i64().unwrap();
+    let township = region(admin, county, None).await;
+    let township_code = township["code"].as_str().unwrap().to_owned();
+    let township = township["id"].as_i64().unwrap();
+    let gongan = app.login("dept.gongan").await;
+    let unit = gongan.me["scope_org_id"].as_i64().expect("the unit");
+    let township_body = org(admin, "township_body", township, "").await;
+    let (status, point) = admin
+        .post("/api/v1/liaison/points", &json!({ "org_id": unit, "township_id": township, "since": "2026-01-05" }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{point}");
+    Setup {
+        point: point["id"].as_i64().unwrap(),
+        township,
+        unit,
+        township_body,
+        dispatcher: format!("dispatch.{township_code}"),
+    }
+}
+
+on_both_engines!(a_liaison_problem_becomes_a_task_goes_overdue_is_supervised_and_closed, |app: TestApp| async move {
+    let admin = app.login("admin").await;
+    let s = pair(&app, &admin).await;
+    let gongan = app.login("dept.gongan").await;
+    let supervisor = app.login("supervisor").await;
+    let today = pingan_domain::calendar::to_china(chrono::Utc::now().timestamp_millis()).date().to_string();
+    let due = working_day(&app, 3).await;
+
+    // Bad input: every error named, nothing written.
+    let (tasks_before, visits_before) = (count(&app, "tasks").await, count(&app, "liaison_visits").await);
+    let visit = |problems: Value| json!({ "visited_on": today, "people": "张伟、李娜", "findings": "走访综治中心,了解矛盾纠纷排查和视频监控建设情况", "problems": problems });
+    let bad = visit(json!([
+        { "title": "村口监控点位不足", "owner_org_id": s.unit, "due_date": due },
+        { "title": "调解室设施老旧", "working_days": 10 },
+        { "title": "值班表缺失", "owner_org_id": s.township_body },
+    ]));
+    let (status, body) = gongan.post(&format!("/api/v1/liaison/points/{}/visits", s.point), &bad).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["problems[1].owner_org_id", "problems[2].due_date"], "{body}");
+    let (status, body) = gongan
+        .post(
+            &format!("/api/v1/liaison/points/{}/visits", s.point),
+            &visit(json!([{ "title": "路灯损坏", "owner_org_id": 999_999, "working_days": 5 }])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["fields"][0]["field"], "problems[0].owner_org_id");
+    assert_eq!((count(&app, "tasks").await, count(&app, "liaison_visits").await), (tasks_before, visits_before));
+    // Someone not of the paired unit may not record its visits.
+    let dispatcher = app.login(&s.dispatcher).await;
+    let good = visit(json!([
+        { "title": "村口监控点位不足", "detail": "三个路口无监控", "owner_org_id": s.unit, "due_date": due },
+        { "title": "调解室设施老旧", "owner_org_id": s.township_body, "working_days": 10 },
+    ]));
+    let (status, body) = dispatcher.post(&format!("/api/v1/liaison/points/{}/visits", s.point), &good).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+
+    let (status, recorded) = gongan.post(&format!("/api/v1/liaison/points/{}/visits", s.point), &good).await;
+    assert_eq!(status, StatusCode::CREATED, "{recorded}");
+    let ids: Vec<i64> = recorded["task_ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    assert_eq!(ids.len(), 2);
+    let task = ids[0];
+    let (_, t) = gongan.get(&format!("/api/v1/tasks/{task}")).await;
+    assert_eq!((t["task"]["state"].as_str(), t["task"]["owner_org_id"].as_i64()), (Some("open"), Some(s.unit)));
+    assert_eq!(t["actions"], json!(["progress", "report", "supervise"]), "the unit owns and assigned it");
+    // The township's dispatcher sees the task about its township and acts for its own bodies.
+    let (status, t2) = dispatcher.get(&format!("/api/v1/tasks/{}", ids[1])).await;
+    assert_eq!(status, StatusCode::OK, "{t2}");
+    assert_eq!(t2["actions"], json!(["progress", "report"]));
+    // A dispatcher of another county's township does not see it at all.
+    let other_county = region(&admin, 1, Some("371403")).await["id"].as_i64().unwrap();
+    let other = region(&admin, other_county, None).await["code"].as_str().unwrap().to_owned();
+    let outsider = app.login(&format!("dispatch.{other}")).await;
+    assert_eq!(outsider.get(&format!("/api/v1/tasks/{task}")).await.0, StatusCode::NOT_FOUND);
+    let (_, list) = outsider.get("/api/v1/tasks?state=active").await;
+    assert_eq!(list["total"], 0, "{list}");
+
+    // Progress, then the deadline passes: marked overdue once, across two passes.
+    let (status, t) =
+        act(&gongan, task, json!({ "version": 0, "action": "progress", "note": "已联系电信公司勘察点位" })).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    let version = t["version"].as_i64().unwrap();
+    let (status, stale) = act(&gongan, task, json!({ "version": 0, "action": "progress", "note": "重复提交" })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{stale}");
+    let later = chrono::Utc::now().timestamp_millis() + 40 * 86_400_000;
+    assert_eq!(app.store.run_task_deadlines(later, 500).await.unwrap(), 2, "both tasks are past due in 40 days");
+    assert_eq!(app.store.run_task_deadlines(later, 500).await.unwrap(), 0, "each goes overdue once");
+    let (_, inbox) = gongan.get("/api/v1/notifications").await;
+    assert!(
+        inbox["items"].as_array().unwrap().iter().any(|n| n["kind"] == "task_overdue" && n["task_id"] == task),
+        "{inbox}"
+    );
+    let version = version + 1;
+
+    // Only the assigner or a supervisor supervises; the order moves the deadline and clears
+    // the overdue mark so that the new deadline is watched again.
+    let new_due = working_day(&app, 5).await;
+    let order =
+        json!({ "version": version, "action": "supervise", "note": "请于期限内完成整改", "new_due_date": new_due });
+    let (status, body) = act(&dispatcher, task, order.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, t) = act(&supervisor, task, order).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    assert_eq!((t["supervisions"].as_i64(), t["overdue_ms"].is_null()), (Some(1), true), "{t}");
+    let version = t["version"].as_i64().unwrap();
+    // A weekend or holiday is refused as a deadline.
+    let (status, body) = act(
+        &supervisor,
+        task,
+        json!({ "version": version, "action": "supervise", "note": "再次督办", "new_due_date": "2026-10-03" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    // The unit reports it done; the owner cannot close its own task; the supervisor does.
+    let (status, t) =
+        act(&gongan, task, json!({ "version": version, "action": "report", "note": "新增监控点位 3 个,已接入平台" }))
+            .await;
+    assert_eq!((status, t["state"].as_str()), (StatusCode::OK, Some("reported")), "{t}");
+    let version = t["version"].as_i64().unwrap();
+    let (status, _) = act(&dispatcher, task, json!({ "version": version, "action": "confirm", "note": "核验" })).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, t) =
+        act(&supervisor, task, json!({ "version": version, "action": "confirm", "note": "现场核验属实" })).await;
+    assert_eq!((status, t["state"].as_str()), (StatusCode::OK, Some("closed")), "{t}");
+    let (status, body) =
+        act(&supervisor, task, json!({ "version": t["version"], "action": "supervise", "note": "已办结还能督办吗" }))
+            .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    // The leader reads and never acts.
+    let leader = app.login("leader").await;
+    assert_eq!(leader.get(&format!("/api/v1/tasks/{task}")).await.0, StatusCode::OK);
+    let (_, detail) = leader.get(&format!("/api/v1/tasks/{task}")).await;
+    assert_eq!(detail["actions"], json!([]));
+    let kinds: Vec<&str> = detail["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["created", "progress", "overdue", "supervised", "reported", "closed"]);
+
+    // Figures: one visit, two problems, one solved; the other marked overdue by the timer.
+    let year = &today[..4];
+    let (_, f) = admin.get(&format!("/api/v1/liaison/figures?year={year}")).await;
+    assert_eq!(
+        (&f["units"], &f["townships"], &f["visits"], &f["problems"], &f["solved"], &f["overdue"]),
+        (&json!(1), &json!(1), &json!(1), &json!(2), &json!(1), &json!(1)),
+        "{f}"
+    );
+    let (_, tf) = admin.get("/api/v1/tasks/figures?source=liaison").await;
+    assert_eq!((&tf[0]["total"], &tf[0]["closed"], &tf[0]["supervised"]), (&json!(2), &json!(1), &json!(1)), "{tf}");
+    let res = admin.client.get(admin.url(&format!("/api/v1/liaison/figures.xlsx?year={year}"))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = calamine::Reader::worksheet_range(&mut book, "汇总").unwrap();
+    let solved = sheet.rows().find(|r| r[0] == "解决问题").map(|r| r[1].to_string());
+    assert_eq!(solved.as_deref(), Some("1"));
+
+    // Every change was audited.
+    let (_, audit) = admin.get("/api/v1/audit?action_prefix=task.&limit=50").await;
+    let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    for a in ["task.progress", "task.overdue", "task.supervised", "task.reported", "task.closed"] {
+        assert!(actions.contains(&a), "{a} in {actions:?}");
+    }
+    let _ = s.township;
+});
+
+on_both_engines!(pairings_are_the_administrators_and_never_twice, |app: TestApp| async move {
+    let admin = app.login("admin").await;
+    let s = pair(&app, &admin).await;
+    let (status, body) =
+        admin.post("/api/v1/liaison/points", &json!({ "org_id": s.unit, "township_id": s.township })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    // A county is not a township; a township body is not a city unit.
+    let (status, body) =
+        admin.post("/api/v1/liaison/points", &json!({ "org_id": s.township_body, "township_id": 1 })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["township_id", "org_id"]);
+    let (status, _) = admin.post("/api/v1/liaison/points", &json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let gongan = app.login("dept.gongan").await;
+    let (status, _) =
+        gongan.post("/api/v1/liaison/points", &json!({ "org_id": s.unit, "township_id": s.township })).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(count(&app, "liaison_points").await, 1);
+    let (_, points) = gongan.get("/api/v1/liaison/points").await;
+    assert_eq!(points.as_array().unwrap().len(), 1, "{points}");
+    // A task assigned directly needs a unit and a deadline.
+    let (status, body) = admin.post("/api/v1/tasks", &json!({ "title": "排查出租屋消防隐患" })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["owner_org_id", "due_date", "region_id"]);
+    let (status, t) = admin
+        .post(
+            "/api/v1/tasks",
+            &json!({ "title": "排查出租屋消防隐患", "owner_org_id": s.township_body, "working_days": 5, "region_id": s.township }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    assert_eq!(t["source"], "direct");
+});
+
+on_both_engines!(the_demo_pairs_every_township_and_solves_most_problems, |app: TestApp| async move {
+    let (points, visits, problems) = pingan::demo_forces::load_liaison_demo(&app.store, 7).await.unwrap();
+    let admin = app.login("admin").await;
+    let (_, f) = admin.get("/api/v1/liaison/figures").await;
+    let townships = count(&app, "regions WHERE level = 'township'").await as usize;
+    assert_eq!(
+        (points, f["points"].as_u64().unwrap() as usize, f["townships"].as_u64().unwrap() as usize),
+        (townships, townships, townships)
+    );
+    assert_eq!(
+        (f["visits"].as_u64().unwrap() as usize, f["problems"].as_u64().unwrap() as usize),
+        (visits, problems),
+        "{f}"
+    );
+    assert_eq!(visits, 81.min(townships * 3));
+    let solved = f["solved"].as_u64().unwrap() as usize;
+    assert!(solved > problems / 2 && solved < problems, "most, not all, solved: {solved} of {problems}");
+    // Every solved task was reported by its unit and verified by the supervisor.
+    let (_, closed) = admin.get("/api/v1/tasks?state=closed&source=liaison&per_page=1").await;
+    let id = closed["tasks"][0]["id"].as_i64().unwrap();
+    let (_, t) = admin.get(&format!("/api/v1/tasks/{id}")).await;
+    let kinds: Vec<&str> = t["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["created", "reported", "closed"]);
+});
