@@ -22,6 +22,7 @@ pub mod liaison;
 pub mod mediation;
 pub mod notifications;
 pub mod orgs;
+pub mod party;
 pub mod prepaid;
 pub mod region_changes;
 pub mod regions;

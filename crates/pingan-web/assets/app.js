@@ -115,4 +115,19 @@
       }
     });
   });
+  // Forms that need the phone's position (party registration, on-site check-in): fill the
+  // hidden lon/lat from the browser's location before sending, unless already given.
+  document.querySelectorAll('form button[data-locate]').forEach(function (b) {
+    var f = b.form;
+    f.addEventListener('submit', function (ev) {
+      if (f.elements['lon'].value && f.elements['lat'].value) return;
+      if (!navigator.geolocation) return;
+      ev.preventDefault();
+      navigator.geolocation.getCurrentPosition(function (p) {
+        f.elements['lon'].value = p.coords.longitude.toFixed(6);
+        f.elements['lat'].value = p.coords.latitude.toFixed(6);
+        f.submit();
+      }, function () { f.submit(); }, { timeout: 10000 });
+    });
+  });
 })();

@@ -958,3 +958,90 @@ async fn a_liaison_problem_is_tracked_until_solved_in_chromium_sqlite() {
 async fn a_liaison_problem_is_tracked_until_solved_in_chromium_postgres() {
     a_liaison_problem_is_tracked_until_solved(pingan_store::Engine::Postgres).await;
 }
+
+/// 在职党员社区报到 in Chromium: a resident registers from the phone page (the community found
+/// from the phone's position), the community's cadre confirms on the staff page and posts a
+/// patrol call in one of its grids, the member signs up, checks in on site and sees the hours
+/// credited; the roster shows the member masked.
+async fn a_party_member_reports_in_and_earns_hours(engine: pingan_store::Engine) {
+    let Some(app) = TestApp::spawn(engine).await else { return };
+    let Some((_driver, browser)) = start_browser().await else { return };
+    let admin = app.login("admin").await;
+    let (community, code, grids) = common::village_with_grids(&app, &admin).await;
+    let (grid, (lon, lat)) = grids[0];
+    let gongan = app.login("dept.gongan").await;
+    let unit = gongan.me["scope_org_id"].as_i64().unwrap();
+
+    // The resident registers; the position puts them in the community.
+    citizen_login(&browser, &app, "13900139001").await;
+    browser.goto(&app.url("/citizen/party")).await.unwrap();
+    let form = browser.wait().for_element(Locator::Id("register-form")).await.unwrap();
+    form.find(Locator::Css("[name=name]")).await.unwrap().send_keys("王建国").await.unwrap();
+    form.find(Locator::Css("[name=work_org_id]")).await.unwrap().select_by_value(&unit.to_string()).await.unwrap();
+    form.find(Locator::Css("[name=post_patrol]")).await.unwrap().click().await.unwrap();
+    set_field(&browser, "register-form", "lon", &lon.to_string()).await;
+    set_field(&browser, "register-form", "lat", &lat.to_string()).await;
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let state = browser.wait().for_element(Locator::Id("member-state")).await.unwrap();
+    assert_eq!(state.text().await.unwrap(), "待社区确认");
+    shot(&browser, "party-registered").await;
+
+    // The community's cadre confirms it and posts a patrol call in the grid.
+    staff_login(&browser, &app, &format!("cadre.{code}")).await;
+    browser.goto(&app.url("/party")).await.unwrap();
+    let row = browser.wait().for_element(Locator::Css("#member-list tr[data-state='pending']")).await.unwrap();
+    assert!(row.text().await.unwrap().contains("王建国"));
+    row.find(Locator::Css("button[value=confirm]")).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Css("#member-list tr[data-state='confirmed']")).await.unwrap();
+    let form = browser.find(Locator::Id("call-form")).await.unwrap();
+    form.find(Locator::Css("[name=title]")).await.unwrap().send_keys("夜间治安巡逻").await.unwrap();
+    form.find(Locator::Css("[name=grid_id]")).await.unwrap().select_by_value(&grid.to_string()).await.unwrap();
+    let starts = pingan_domain::calendar::to_china(chrono::Utc::now().timestamp_millis() + 20 * 60_000);
+    set_field(&browser, "call-form", "starts_at", &starts.format("%Y-%m-%dT%H:%M").to_string()).await;
+    form.find(Locator::Css("[name=hours]")).await.unwrap().send_keys("2").await.unwrap();
+    form.find(Locator::Css("[name=capacity]")).await.unwrap().send_keys("5").await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let calls = browser.wait().for_element(Locator::Id("call-list")).await.unwrap().text().await.unwrap();
+    assert!(calls.contains("夜间治安巡逻"), "{calls}");
+    shot(&browser, "party-staff").await;
+
+    // The member signs up, checks in on site, and sees the hours.
+    citizen_login(&browser, &app, "13900139001").await;
+    browser.goto(&app.url("/citizen/party")).await.unwrap();
+    assert_eq!(browser.wait().for_element(Locator::Id("member-state")).await.unwrap().text().await.unwrap(), "已报到");
+    let call = browser.find(Locator::Css("section.call")).await.unwrap();
+    call.find(Locator::Css("form[id^=signup] button")).await.unwrap().click().await.unwrap();
+    let checkin = browser.wait().for_element(Locator::Css("form.checkin-form")).await.unwrap();
+    let form_id = checkin.attr("id").await.unwrap().unwrap();
+    // Standing in the next grid first: refused, with the reason.
+    let (other_lon, other_lat) = grids[1].1;
+    set_field(&browser, &form_id, "lon", &other_lon.to_string()).await;
+    set_field(&browser, &form_id, "lat", &other_lat.to_string()).await;
+    checkin.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    let error = browser.wait().for_element(Locator::Id("party-error")).await.unwrap().text().await.unwrap();
+    assert!(error.contains("不在活动网格内"), "{error}");
+    let checkin = browser.find(Locator::Css("form.checkin-form")).await.unwrap();
+    set_field(&browser, &form_id, "lon", &lon.to_string()).await;
+    set_field(&browser, &form_id, "lat", &lat.to_string()).await;
+    checkin.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Css("[id^=checked-in-]")).await.unwrap();
+    assert_eq!(text_of(&browser, "member-hours").await, "2.0");
+    shot(&browser, "party-checked-in").await;
+
+    // The public roster: masked.
+    browser.delete_all_cookies().await.unwrap();
+    browser.goto(&app.url(&format!("/party/roster/{community}"))).await.unwrap();
+    let roster = browser.wait().for_element(Locator::Id("roster")).await.unwrap().text().await.unwrap();
+    assert!(roster.contains("王**") && !roster.contains("王建国"), "{roster}");
+    browser.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_party_member_reports_in_and_earns_hours_in_chromium_sqlite() {
+    a_party_member_reports_in_and_earns_hours(pingan_store::Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_party_member_reports_in_and_earns_hours_in_chromium_postgres() {
+    a_party_member_reports_in_and_earns_hours(pingan_store::Engine::Postgres).await;
+}

@@ -19,6 +19,7 @@ pub mod mediation_brands;
 pub mod mediation_evidence;
 mod notifications;
 mod orgs;
+pub mod party;
 pub mod prepaid;
 pub mod prepaid_import;
 mod regions;
@@ -109,6 +110,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(prepaid::router())
         .merge(tasks::router())
         .merge(liaison::router())
+        .merge(party::router())
 }
 
 /// Unknown paths: JSON for the API, a page for people.

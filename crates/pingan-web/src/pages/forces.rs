@@ -2,7 +2,7 @@
 //! actions the rule allows the viewer; the liaison points with the year's figures, a point's
 //! page with its visits and the form that records a visit and its problems as tasks.
 
-use super::{PageActor, Ui, form_refusal, render};
+use super::{Form, PageActor, Ui, china_minute, form_refusal, form_text, render};
 use crate::AppState;
 use crate::api::liaison::year_of;
 use crate::api::tasks::{allowed_actions, now};
@@ -20,7 +20,6 @@ use pingan_domain::task::{TaskCommand, TaskInput, TaskSource, TaskState};
 use pingan_store::liaison::{LiaisonFigures, LiaisonPoint, LiaisonVisit};
 use pingan_store::orgs::OrgFilter;
 use pingan_store::tasks::{Task, TaskFilter};
-use std::collections::BTreeMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,18 +30,8 @@ pub fn router() -> Router<AppState> {
         .route("/liaison/points/{id}/visits", post(visit_submit))
 }
 
-type Form = BTreeMap<String, String>;
-
-fn text<'a>(form: &'a Form, key: &str) -> &'a str {
-    form.get(key).map_or("", |s| s.trim())
-}
-
 fn day(ms: i64) -> String {
     to_china(ms).format("%Y-%m-%d").to_string()
-}
-
-fn time(ms: i64) -> String {
-    to_china(ms).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// A task as a list row.
@@ -89,7 +78,7 @@ async fn tasks_page(
     headers: HeaderMap,
     Query(q): Query<Form>,
 ) -> PageResult<Html<String>> {
-    let tab = match text(&q, "tab") {
+    let tab = match form_text(&q, "tab") {
         t @ ("overdue" | "reported" | "closed" | "all") => t,
         _ => "active",
     };
@@ -100,7 +89,7 @@ async fn tasks_page(
             t => Some(t.into()),
         },
         overdue: tab == "overdue",
-        source: Some(text(&q, "source").to_owned()).filter(|s| !s.is_empty()),
+        source: Some(form_text(&q, "source").to_owned()).filter(|s| !s.is_empty()),
         per_page: Some(200),
         ..Default::default()
     };
@@ -165,7 +154,7 @@ async fn task_view(
         t: task_row(&task, now()),
         detail: task.detail.clone(),
         assigner: task.assigner_name.clone(),
-        created: time(task.created_ms),
+        created: china_minute(task.created_ms),
         version: task.version,
         events: events
             .iter()
@@ -181,7 +170,7 @@ async fn task_view(
                     _ => e.note.clone(),
                 };
                 (
-                    time(e.at_ms),
+                    china_minute(e.at_ms),
                     e.actor_name.clone().unwrap_or_else(|| "系统".into()),
                     event_label(&e.kind).into(),
                     note,
@@ -224,19 +213,19 @@ async fn task_submit(
     axum::Form(form): axum::Form<Form>,
 ) -> PageResult<Response> {
     current.check_csrf(form.get("_csrf").map(String::as_str))?;
-    let note = text(&form, "note").to_owned();
-    let command = match text(&form, "action") {
+    let note = form_text(&form, "note").to_owned();
+    let command = match form_text(&form, "action") {
         "progress" => TaskCommand::Progress { note },
         "report" => TaskCommand::Report { note },
         "confirm" => TaskCommand::Confirm { note },
         "reject" => TaskCommand::Reject { note },
         "supervise" => TaskCommand::Supervise {
             note,
-            new_due_date: Some(text(&form, "new_due_date").to_owned()).filter(|s| !s.is_empty()),
+            new_due_date: Some(form_text(&form, "new_due_date").to_owned()).filter(|s| !s.is_empty()),
         },
         _ => return Err(AppError::BadRequest("未知操作 / unknown action".into()).into()),
     };
-    let version = text(&form, "version").parse().unwrap_or(-1);
+    let version = form_text(&form, "version").parse().unwrap_or(-1);
     let rules = state.appeal_rules();
     match state.store.act_on_task(&current.actor, id, version, &command, &rules.calendar).await {
         Ok(_) => Ok(Redirect::to(&format!("/tasks/{id}")).into_response()),
@@ -261,7 +250,7 @@ async fn liaison_page(
     headers: HeaderMap,
     Query(q): Query<Form>,
 ) -> PageResult<Html<String>> {
-    let year = year_of(text(&q, "year").parse().ok())?;
+    let year = year_of(form_text(&q, "year").parse().ok())?;
     let f = state.store.liaison_figures(&current.actor, year).await?;
     let points = state.store.liaison_points(&current.actor, None, year).await?;
     render(LiaisonPage { ui: Ui::for_actor(&headers, &current), f, points })
@@ -293,7 +282,7 @@ async fn point_view(
 ) -> PageResult<String> {
     let actor = &current.actor;
     let today = to_china(now()).date();
-    let year = year_of(text(&form, "year").parse().ok())?;
+    let year = year_of(form_text(&form, "year").parse().ok())?;
     let (p, visits) = state.store.liaison_point(actor, id, year).await?;
     let filter = TaskFilter { source: Some("liaison".into()), per_page: Some(500), ..Default::default() };
     let mut tasks = Vec::new();
@@ -357,19 +346,19 @@ async fn visit_submit(
     current.check_csrf(form.get("_csrf").map(String::as_str))?;
     // A problem row counts once anything is written in it; an empty row is no problem.
     let problems = (0..PROBLEM_ROWS)
-        .filter(|i| ["title", "owner", "due"].iter().any(|k| !text(&form, &format!("p{i}_{k}")).is_empty()))
+        .filter(|i| ["title", "owner", "due"].iter().any(|k| !form_text(&form, &format!("p{i}_{k}")).is_empty()))
         .map(|i| TaskInput {
-            title: text(&form, &format!("p{i}_title")).to_owned(),
+            title: form_text(&form, &format!("p{i}_title")).to_owned(),
             detail: String::new(),
-            owner_org_id: text(&form, &format!("p{i}_owner")).parse().ok(),
-            due_date: Some(text(&form, &format!("p{i}_due")).to_owned()).filter(|s| !s.is_empty()),
+            owner_org_id: form_text(&form, &format!("p{i}_owner")).parse().ok(),
+            due_date: Some(form_text(&form, &format!("p{i}_due")).to_owned()).filter(|s| !s.is_empty()),
             working_days: None,
         })
         .collect();
     let input = VisitInput {
-        visited_on: text(&form, "visited_on").to_owned(),
-        people: text(&form, "people").to_owned(),
-        findings: text(&form, "findings").to_owned(),
+        visited_on: form_text(&form, "visited_on").to_owned(),
+        people: form_text(&form, "people").to_owned(),
+        findings: form_text(&form, "findings").to_owned(),
         problems,
     };
     let rules = state.appeal_rules();

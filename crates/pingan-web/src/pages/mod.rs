@@ -9,6 +9,7 @@ mod inbox;
 mod map;
 mod mediation;
 mod mediation_brands;
+mod party;
 mod prepaid;
 mod safety;
 
@@ -57,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .merge(safety::router())
         .merge(prepaid::router())
         .merge(forces::router())
+        .merge(party::router())
 }
 
 /// What every page's frame needs: language, the signed-in account, the CSRF token.
@@ -146,6 +148,19 @@ pub(crate) fn form_refusal(e: AppError) -> Result<(StatusCode, String), PageErro
         _ => message,
     };
     Ok((status, message))
+}
+
+/// A submitted form or query string, field by field.
+pub(crate) type Form = std::collections::BTreeMap<String, String>;
+
+/// A form field, trimmed; "" when absent.
+pub(crate) fn form_text<'a>(form: &'a Form, key: &str) -> &'a str {
+    form.get(key).map_or("", |s| s.trim())
+}
+
+/// An instant in China time to the minute, as lists and timelines show it.
+pub(crate) fn china_minute(ms: i64) -> String {
+    pingan_domain::calendar::to_china(ms).format("%Y-%m-%d %H:%M").to_string()
 }
 
 pub(crate) fn render(t: impl Template) -> PageResult<Html<String>> {

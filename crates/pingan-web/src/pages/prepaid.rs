@@ -3,7 +3,7 @@
 //! public page where anyone looks a merchant up before buying a card and checks a receipt
 //! against the ledger.
 
-use super::{PageActor, Ui, form_refusal, render};
+use super::{Form, PageActor, Ui, china_minute, form_refusal, form_text, render};
 use crate::AppState;
 use crate::api::prepaid::{PublicMerchant, ReceiptCheck, check_receipt, import_file, merchant_detail, public_view};
 use crate::error::{AppError, PageResult};
@@ -14,11 +14,9 @@ use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use pingan_domain::access::{Action, Resource};
-use pingan_domain::calendar::to_china;
 use pingan_domain::prepaid::{PrepaidIndustry, SignalKind, WarningLevel, format_yuan};
 use pingan_store::prepaid::MerchantFilter;
 use pingan_store::prepaid::cases::{Board, BoardRow};
-use std::collections::BTreeMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -32,16 +30,6 @@ pub fn router() -> Router<AppState> {
         .route("/prepaid/cases/{id}", get(case_page).post(case_submit))
         .route("/prepaid/public", get(public_page))
         .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024))
-}
-
-type Form = BTreeMap<String, String>;
-
-fn text<'a>(form: &'a Form, key: &str) -> &'a str {
-    form.get(key).map_or("", |s| s.trim())
-}
-
-fn time(ms: i64) -> String {
-    to_china(ms).format("%Y-%m-%d %H:%M").to_string()
 }
 
 fn level_zh(code: &str) -> &'static str {
@@ -184,7 +172,7 @@ async fn board_page(
     headers: HeaderMap,
     Query(q): Query<Form>,
 ) -> PageResult<Html<String>> {
-    Ok(Html(board_view(&state, &headers, &current, text(&q, "industry"), None, None).await?))
+    Ok(Html(board_view(&state, &headers, &current, form_text(&q, "industry"), None, None).await?))
 }
 
 /// A file of flows uploaded from the board: recorded whole, or refused with every bad row.
@@ -259,19 +247,19 @@ async fn merchants_page(
     Query(q): Query<Form>,
 ) -> PageResult<Html<String>> {
     let f = MerchantFilter {
-        industry: Some(text(&q, "industry").to_owned()).filter(|s| !s.is_empty()),
-        level: Some(text(&q, "level").to_owned()).filter(|s| !s.is_empty()),
-        q: Some(text(&q, "q").to_owned()).filter(|s| !s.is_empty()),
+        industry: Some(form_text(&q, "industry").to_owned()).filter(|s| !s.is_empty()),
+        level: Some(form_text(&q, "level").to_owned()).filter(|s| !s.is_empty()),
+        q: Some(form_text(&q, "q").to_owned()).filter(|s| !s.is_empty()),
         at_risk: false,
-        page: text(&q, "page").parse().unwrap_or(0),
+        page: form_text(&q, "page").parse().unwrap_or(0),
         per_page: 100,
     };
     let (merchants, total) = state.store.prepaid_merchants(&current.actor, &f).await?;
     render(MerchantsPage {
         ui: Ui::for_actor(&headers, &current),
-        q: text(&q, "q").to_owned(),
-        industry: text(&q, "industry").to_owned(),
-        level: text(&q, "level").to_owned(),
+        q: form_text(&q, "q").to_owned(),
+        industry: form_text(&q, "industry").to_owned(),
+        level: form_text(&q, "level").to_owned(),
         industries: PrepaidIndustry::ALL.iter().map(|i| (i.code(), i.zh())).collect(),
         levels: WarningLevel::ALL.iter().map(|l| (l.code(), l.zh())).collect(),
         rows: merchants.iter().map(merchant_row).collect(),
@@ -316,8 +304,8 @@ fn case_row(c: &pingan_store::prepaid::cases::PrepaidCase, now: i64) -> CaseRow 
         level: c.level.clone(),
         level_zh: level_zh(&c.level),
         reasons: c.reasons.clone(),
-        opened: time(c.opened_ms),
-        due: time(c.due_ms),
+        opened: china_minute(c.opened_ms),
+        due: china_minute(c.due_ms),
         overdue: c.status != "closed" && c.due_ms < now,
         status: c.status.clone(),
         regulator: c.regulator_name.clone().unwrap_or_default(),
@@ -388,7 +376,7 @@ async fn merchant_view(
         required_percent: m.required_percent,
         stop_order: m.stop_order.clone(),
         closed: m.closed_ms.is_some(),
-        assessed: m.assessed_ms.map(time),
+        assessed: m.assessed_ms.map(china_minute),
         credit_score: m.credit_score,
         reasons: reasons(&d.assessment, "reasons"),
         deductions: reasons(&d.assessment, "deductions"),
@@ -416,9 +404,11 @@ async fn merchant_view(
                     id: s.id,
                     kind: kind.map_or("", SignalKind::zh),
                     note: s.note.clone(),
-                    occurred: time(s.occurred_ms),
+                    occurred: china_minute(s.occurred_ms),
                     by: s.recorded_by.clone().unwrap_or_default(),
-                    lifted: s.lifted_ms.map(|ms| format!("{} {}", time(ms), s.lift_note.clone().unwrap_or_default())),
+                    lifted: s
+                        .lifted_ms
+                        .map(|ms| format!("{} {}", china_minute(ms), s.lift_note.clone().unwrap_or_default())),
                     liftable: s.lifted_ms.is_none()
                         && kind.is_some_and(|k| k.is_standing() || k == SignalKind::ClosureNotice),
                 }
@@ -461,10 +451,12 @@ async fn signal_submit(
 ) -> PageResult<Response> {
     current.check_csrf(form.get("_csrf").map(String::as_str))?;
     let result = async {
-        let kind = SignalKind::parse(text(&form, "kind")).ok_or_else(|| {
+        let kind = SignalKind::parse(form_text(&form, "kind")).ok_or_else(|| {
             AppError::Invalid(vec![pingan_domain::FieldError::new("kind", "请选择信号类型 / choose a kind")])
         })?;
-        Ok::<_, AppError>(state.store.record_prepaid_signal(&current.actor, id, kind, text(&form, "note"), None).await?)
+        Ok::<_, AppError>(
+            state.store.record_prepaid_signal(&current.actor, id, kind, form_text(&form, "note"), None).await?,
+        )
     }
     .await;
     match result {
@@ -481,8 +473,8 @@ async fn lift_submit(
     axum::Form(form): axum::Form<Form>,
 ) -> PageResult<Response> {
     current.check_csrf(form.get("_csrf").map(String::as_str))?;
-    let merchant: i64 = text(&form, "merchant_id").parse().unwrap_or(0);
-    match state.store.lift_prepaid_signal(&current.actor, id, text(&form, "note")).await {
+    let merchant: i64 = form_text(&form, "merchant_id").parse().unwrap_or(0);
+    match state.store.lift_prepaid_signal(&current.actor, id, form_text(&form, "note")).await {
         Ok(s) => Ok(Redirect::to(&format!("/prepaid/merchants/{}", s.merchant_id)).into_response()),
         Err(e) => refused_on_merchant(&state, &headers, &current, merchant, e.into()).await,
     }
@@ -540,7 +532,12 @@ async fn case_view(
                     "closed" => "办结",
                     _ => "处置",
                 };
-                (time(e.at_ms), e.actor.clone().unwrap_or_else(|| "系统".into()), kind.to_owned(), e.text.clone())
+                (
+                    china_minute(e.at_ms),
+                    e.actor.clone().unwrap_or_else(|| "系统".into()),
+                    kind.to_owned(),
+                    e.text.clone(),
+                )
             })
             .collect(),
         can_update: current.actor.permits(Action::Update, Resource::Prepaid) && case.status != "closed",
@@ -566,8 +563,8 @@ async fn case_submit(
     axum::Form(form): axum::Form<Form>,
 ) -> PageResult<Response> {
     current.check_csrf(form.get("_csrf").map(String::as_str))?;
-    let close = text(&form, "close") == "1";
-    match state.store.act_on_prepaid_case(&current.actor, id, text(&form, "text"), close).await {
+    let close = form_text(&form, "close") == "1";
+    match state.store.act_on_prepaid_case(&current.actor, id, form_text(&form, "text"), close).await {
         Ok(_) => Ok(Redirect::to(&format!("/prepaid/cases/{id}")).into_response()),
         Err(e) => {
             let (status, message) = form_refusal(e.into())?;
@@ -593,15 +590,15 @@ struct PublicPage {
 /// Open to everyone (no sign-in): look a merchant up before buying, check a receipt.
 async fn public_page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<Form>) -> PageResult<Response> {
     let ui = Ui { lang: crate::i18n::Lang::from_headers(&headers), actor: None, csrf: String::new() };
-    let query = text(&q, "q").to_owned();
+    let query = form_text(&q, "q").to_owned();
     let mut results = Vec::new();
     if !query.is_empty() {
         for m in state.store.public_merchant_search(&query).await? {
             results.push(public_view(&state, m).await?);
         }
     }
-    let code = text(&q, "receipt").to_owned();
-    let card_no = text(&q, "card_no").to_owned();
+    let code = form_text(&q, "receipt").to_owned();
+    let card_no = form_text(&q, "card_no").to_owned();
     let (mut receipt, mut error, mut status) = (None, None, axum::http::StatusCode::OK);
     if !code.is_empty() {
         match check_receipt(&state, &code, Some(&card_no)).await {
@@ -612,7 +609,7 @@ async fn public_page(State(state): State<AppState>, headers: HeaderMap, Query(q)
             }
         }
     }
-    let receipt_time = receipt.as_ref().map(|r| time(r.at_ms)).unwrap_or_default();
+    let receipt_time = receipt.as_ref().map(|r| china_minute(r.at_ms)).unwrap_or_default();
     let page =
         PublicPage { ui, searched: !query.is_empty(), q: query, results, code, card_no, receipt, receipt_time, error };
     Ok((status, Html(page.render().map_err(AppError::from)?)).into_response())

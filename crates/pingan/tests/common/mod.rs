@@ -335,3 +335,51 @@ pub fn png(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
     chunk(&mut out, b"IEND", &[]);
     out
 }
+
+/// A village of 德城区 with at least two grids: (village id, code, its grids' ids and a point
+/// inside each).
+pub async fn village_with_grids(app: &TestApp, admin: &Session) -> (i64, String, Vec<(i64, (f64, f64))>) {
+    let (_, counties) = admin.get("/api/v1/regions?parent_id=1").await;
+    let county = counties.as_array().unwrap().iter().find(|c| c["code"] == "371402").unwrap()["id"].as_i64().unwrap();
+    let (_, townships) = admin.get(&format!("/api/v1/regions?parent_id={county}")).await;
+    let township = townships[0]["id"].as_i64().unwrap();
+    let (_, villages) = admin.get(&format!("/api/v1/regions?parent_id={township}")).await;
+    let scope = pingan_domain::Scope { region: app.store.city_path().await.unwrap().unwrap(), org_id: None };
+    for v in villages.as_array().unwrap() {
+        let id = v["id"].as_i64().unwrap();
+        let shapes = app.store.grid_shapes(&scope, id).await.unwrap();
+        if shapes.len() < 2 {
+            continue;
+        }
+        let grids = shapes.iter().map(|s| (s.id, inside(s.id, &s.ring))).collect();
+        return (id, v["code"].as_str().unwrap().to_owned(), grids);
+    }
+    panic!("no village with two grids");
+}
+
+/// A point well inside `ring`: the lattice point over its box that lies deepest inside.
+pub fn inside(id: i64, ring: &pingan_domain::geometry::Ring) -> (f64, f64) {
+    let b = ring.bbox();
+    let one = pingan_domain::geometry::GridIndex::new(vec![(id, "x".into(), ring.clone())]);
+    let at = |i: f64, j: f64| {
+        (b.min_lon + (b.max_lon - b.min_lon) * i / 20.0, b.min_lat + (b.max_lat - b.min_lat) * j / 20.0)
+    };
+    let inner = |(lon, lat): (f64, f64)| one.locate(lon, lat) == Some(id);
+    (1..20)
+        .flat_map(|i| (1..20).map(move |j| (i as f64, j as f64)))
+        .map(|(i, j)| at(i, j))
+        .filter(|&p| inner(p))
+        .max_by_key(|&(lon, lat)| {
+            // How far the point is from leaving the grid, in lattice steps.
+            let step = ((b.max_lon - b.min_lon) / 40.0, (b.max_lat - b.min_lat) / 40.0);
+            (1..10)
+                .take_while(|k| {
+                    let k = *k as f64;
+                    [(1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)]
+                        .iter()
+                        .all(|(dx, dy)| inner((lon + dx * k * step.0, lat + dy * k * step.1)))
+                })
+                .count()
+        })
+        .expect("a point inside the grid")
+}
