@@ -32,6 +32,7 @@ pub mod seed;
 pub mod tasks;
 pub mod testing;
 pub mod ttl_cache;
+pub mod wishes;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

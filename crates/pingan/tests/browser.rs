@@ -959,10 +959,11 @@ async fn a_liaison_problem_is_tracked_until_solved_in_chromium_postgres() {
     a_liaison_problem_is_tracked_until_solved(pingan_store::Engine::Postgres).await;
 }
 
-/// 在职党员社区报到 in Chromium: a resident registers from the phone page (the community found
-/// from the phone's position), the community's cadre confirms on the staff page and posts a
-/// patrol call in one of its grids, the member signs up, checks in on site and sees the hours
-/// credited; the roster shows the member masked.
+/// 在职党员社区报到 and 微心愿 in Chromium: a resident registers from the phone page (the
+/// community found from the phone's position), the community's cadre confirms on the staff page
+/// and posts a patrol call in one of its grids, the member signs up, checks in on site and sees
+/// the hours credited; a neighbour's wish is claimed and fulfilled by the member and confirmed
+/// by the neighbour; the roster shows the member masked.
 async fn a_party_member_reports_in_and_earns_hours(engine: pingan_store::Engine) {
     let Some(app) = TestApp::spawn(engine).await else { return };
     let Some((_driver, browser)) = start_browser().await else { return };
@@ -1027,6 +1028,34 @@ async fn a_party_member_reports_in_and_earns_hours(engine: pingan_store::Engine)
     browser.wait().for_element(Locator::Css("[id^=checked-in-]")).await.unwrap();
     assert_eq!(text_of(&browser, "member-hours").await, "2.0");
     shot(&browser, "party-checked-in").await;
+
+    // 微心愿: a neighbour posts a wish; the member claims and fulfils it; the neighbour confirms.
+    citizen_login(&browser, &app, "13900139002").await;
+    browser.goto(&app.url("/citizen/wishes")).await.unwrap();
+    let form = browser.wait().for_element(Locator::Id("wish-form")).await.unwrap();
+    form.find(Locator::Css("[name=title]")).await.unwrap().send_keys("需要一台轮椅").await.unwrap();
+    form.find(Locator::Css("[name=kind]")).await.unwrap().select_by_value("goods").await.unwrap();
+    set_field(&browser, "wish-form", "lon", &lon.to_string()).await;
+    set_field(&browser, "wish-form", "lat", &lat.to_string()).await;
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let wish = browser.wait().for_element(Locator::Css("section.wish[data-state='open']")).await.unwrap();
+    let wish_id = wish.attr("id").await.unwrap().unwrap();
+    citizen_login(&browser, &app, "13900139001").await;
+    browser.goto(&app.url("/citizen/wishes")).await.unwrap();
+    let claim = browser.wait().for_element(Locator::Css(&format!("#{wish_id} form[id^=claim] button"))).await.unwrap();
+    claim.click().await.unwrap();
+    let fulfil = browser.wait().for_element(Locator::Css(&format!("#{wish_id} form[id^=fulfil]"))).await.unwrap();
+    fulfil.find(Locator::Css("textarea[name=proof]")).await.unwrap().send_keys("已将轮椅送到家中").await.unwrap();
+    fulfil.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Css(&format!("#{wish_id}[data-state='fulfilled']"))).await.unwrap();
+    citizen_login(&browser, &app, "13900139002").await;
+    browser.goto(&app.url("/citizen/wishes")).await.unwrap();
+    let mine = browser.wait().for_element(Locator::Css(&format!("#{wish_id}"))).await.unwrap().text().await.unwrap();
+    assert!(mine.contains("已将轮椅送到家中") && mine.contains("王*"), "{mine}");
+    browser.find(Locator::Css(&format!("#{wish_id} form[id^=confirm] button"))).await.unwrap().click().await.unwrap();
+    let done = browser.wait().for_element(Locator::Css(&format!("#{wish_id}[data-state='confirmed']"))).await.unwrap();
+    assert!(done.text().await.unwrap().contains("已圆梦"));
+    shot(&browser, "wish-confirmed").await;
 
     // The public roster: masked.
     browser.delete_all_cookies().await.unwrap();

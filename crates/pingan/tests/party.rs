@@ -135,3 +135,120 @@ on_both_engines!(a_member_reports_in_signs_up_checks_in_on_site_and_earns_hours,
         assert!(actions.contains(&a), "{a} in {actions:?}");
     }
 });
+
+/// Register `phone` with `community` for `unit` and have the community's cadre confirm it.
+async fn confirmed_member(
+    app: &TestApp,
+    phone: &str,
+    name: &str,
+    unit: i64,
+    community: i64,
+    cadre: &Session,
+) -> Session {
+    let s = app.citizen_login(phone).await;
+    let (status, m) = s
+        .post(
+            "/api/v1/party/members",
+            &json!({ "name": name, "work_org_id": unit, "community_id": community, "posts": ["care"] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
+    let id = m["id"].as_i64().unwrap();
+    let (status, _) = cadre.post(&format!("/api/v1/party/members/{id}/decision"), &json!({ "confirm": true })).await;
+    assert_eq!(status, StatusCode::OK);
+    s
+}
+
+on_both_engines!(
+    a_wish_is_claimed_once_fulfilled_with_proof_and_confirmed_by_its_resident,
+    |app: TestApp| async move {
+        let admin = app.login("admin").await;
+        let (community, code, grids) = common::village_with_grids(&app, &admin).await;
+        let cadre = app.login(&format!("cadre.{code}")).await;
+        let gongan = app.login("dept.gongan").await;
+        let unit = gongan.me["scope_org_id"].as_i64().unwrap();
+        let resident = app.citizen_login("13700137001").await;
+        let member = confirmed_member(&app, "13700137002", "李明", unit, community, &cadre).await;
+        let other = confirmed_member(&app, "13700137003", "赵强", unit, community, &cadre).await;
+        let stranger = app.citizen_login("13700137004").await;
+
+        let (status, body) = resident.post("/api/v1/wishes", &json!({ "title": "轮" })).await;
+        assert_eq!(
+            (status, fields(&body)),
+            (StatusCode::BAD_REQUEST, vec!["title".to_owned(), "kind".into(), "community_id".into()])
+        );
+        assert_eq!(count(&app, "wishes").await, 0);
+        let (status, w) = resident
+        .post("/api/v1/wishes", &json!({ "title": "需要一台轮椅", "kind": "goods", "detail": "老人腿脚不便", "community_id": community }))
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{w}");
+        let id = w["id"].as_i64().unwrap();
+
+        // Members of the community see it open; a resident elsewhere does not learn of it.
+        let (_, open) = member.get("/api/v1/wishes?state=open").await;
+        assert_eq!(open.as_array().unwrap().len(), 1, "{open}");
+        assert_eq!(wish_act(&stranger, id, json!({ "version": 0, "action": "claim" })).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(
+            wish_act(&resident, id, json!({ "version": 0, "action": "claim" })).await.0,
+            StatusCode::FORBIDDEN,
+            "not one's own"
+        );
+        let (status, w) = wish_act(&member, id, json!({ "version": 0, "action": "claim" })).await;
+        assert_eq!((status, w["state"].as_str()), (StatusCode::OK, Some("claimed")), "{w}");
+        assert_eq!(w["claimer_label"], "党员 李*");
+        let (status, body) = wish_act(&other, id, json!({ "version": 1, "action": "claim" })).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert!(body["error"].as_str().unwrap().contains("已被认领"), "{body}");
+        assert_eq!(
+            wish_act(&resident, id, json!({ "version": 1, "action": "fulfil", "proof": "已送达" })).await.0,
+            StatusCode::FORBIDDEN
+        );
+        let (status, body) = wish_act(&member, id, json!({ "version": 1, "action": "fulfil", "proof": "好" })).await;
+        assert_eq!((status, fields(&body)), (StatusCode::BAD_REQUEST, vec!["proof".to_owned()]));
+        let (status, w) =
+            wish_act(&member, id, json!({ "version": 1, "action": "fulfil", "proof": "已将轮椅送到老人家中" })).await;
+        assert_eq!((status, w["state"].as_str()), (StatusCode::OK, Some("fulfilled")), "{w}");
+        assert_eq!(wish_act(&member, id, json!({ "version": 2, "action": "confirm" })).await.0, StatusCode::FORBIDDEN);
+        let (status, w) = wish_act(&resident, id, json!({ "version": 2, "action": "confirm" })).await;
+        assert_eq!((status, w["state"].as_str()), (StatusCode::OK, Some("confirmed")), "{w}");
+        assert_eq!(
+            count(&app, &format!("notifications WHERE wish_id = {id} AND audience = 'citizen'")).await,
+            2,
+            "claimed and done, by SMS"
+        );
+
+        // A grid worker posts for a resident, named and masked; the worker confirms it later.
+        let grid_worker = app.login(&format!("grid.{}", grid_code(&app, grids[0].0).await)).await;
+        let (status, body) = grid_worker
+            .post("/api/v1/wishes", &json!({ "title": "帮忙修理水管", "kind": "repair", "community_id": community }))
+            .await;
+        assert_eq!((status, fields(&body)), (StatusCode::BAD_REQUEST, vec!["for_name".to_owned()]), "{body}");
+        let (status, w2) = cadre
+            .post(
+                "/api/v1/wishes",
+                &json!({ "title": "帮忙修理水管", "kind": "repair", "community_id": community, "for_name": "张秀兰" }),
+            )
+            .await;
+        assert_eq!((status, w2["for_name"].as_str()), (StatusCode::CREATED, Some("张**")), "{w2}");
+        let (_, f) = cadre.get("/api/v1/wishes/figures").await;
+        assert_eq!(
+            (&f["posted"], &f["open"], &f["fulfilled"], &f["confirmed"]),
+            (&json!(2), &json!(1), &json!(1), &json!(1)),
+            "{f}"
+        );
+        let (_, audit) = admin.get("/api/v1/audit?action_prefix=wish.&limit=50").await;
+        let actions: Vec<&str> =
+            audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        for a in ["wish.post", "wish.claim", "wish.fulfil", "wish.confirm"] {
+            assert!(actions.contains(&a), "{a} in {actions:?}");
+        }
+    }
+);
+
+async fn grid_code(app: &TestApp, grid: i64) -> String {
+    app.store.region_unscoped(grid).await.unwrap().code
+}
+
+async fn wish_act(s: &Session, id: i64, body: Value) -> (StatusCode, Value) {
+    s.post(&format!("/api/v1/wishes/{id}/actions"), &body).await
+}

@@ -1,7 +1,9 @@
 //! Grassroots forces (基层力量): the people and units the programme rests on — city units
 //! paired with townships (`liaison`), party members reporting to their communities (`party`),
+//! residents' small wishes that members and units fulfil (`wish`),
 //! and, as they are built, volunteers, red stations and red property management. Their follow-ups are
 //! [`crate::task`]s.
 
 pub mod liaison;
 pub mod party;
+pub mod wish;

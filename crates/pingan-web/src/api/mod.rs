@@ -25,6 +25,7 @@ pub mod prepaid_import;
 mod regions;
 pub mod safety;
 pub mod tasks;
+pub mod wishes;
 
 pub use orgs::OrgDto;
 
@@ -111,6 +112,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tasks::router())
         .merge(liaison::router())
         .merge(party::router())
+        .merge(wishes::router())
 }
 
 /// Unknown paths: JSON for the API, a page for people.

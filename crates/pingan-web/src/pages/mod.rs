@@ -12,6 +12,7 @@ mod mediation_brands;
 mod party;
 mod prepaid;
 mod safety;
+mod wishes;
 
 use crate::AppState;
 use crate::auth::{CurrentActor, SESSION_COOKIE, cookie, password_login, set_cookie};
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .merge(prepaid::router())
         .merge(forces::router())
         .merge(party::router())
+        .merge(wishes::router())
 }
 
 /// What every page's frame needs: language, the signed-in account, the CSRF token.

@@ -139,6 +139,15 @@ async fn citizen_result(
     }
 }
 
+/// The community a phone's form was sent from: the village of the grid its `lon`/`lat` fall in.
+pub(crate) async fn community_at(state: &AppState, form: &Form) -> PageResult<Option<i64>> {
+    let at = Position { lon: form_text(form, "lon").parse().ok(), lat: form_text(form, "lat").parse().ok() };
+    Ok(match position(&at).ok().and_then(|(lon, lat)| state.grid_index().locate(lon, lat)) {
+        Some(grid) => state.store.region_unscoped(grid).await?.parent_id,
+        None => None,
+    })
+}
+
 /// Posts arrive as `post_<code>=on` checkboxes.
 fn posts_of(form: &Form) -> Vec<String> {
     ServicePost::ALL
@@ -155,17 +164,7 @@ async fn register_submit(
     axum::Form(form): axum::Form<Form>,
 ) -> PageResult<Response> {
     current.check_csrf(form.get("_csrf").map(String::as_str))?;
-    // The community is the one the phone stands in (its grid's village).
-    let community = match position(&Position {
-        lon: form_text(&form, "lon").parse().ok(),
-        lat: form_text(&form, "lat").parse().ok(),
-    }) {
-        Ok((lon, lat)) => match state.grid_index().locate(lon, lat) {
-            Some(grid) => state.store.region_unscoped(grid).await?.parent_id,
-            None => None,
-        },
-        Err(_) => None,
-    };
+    let community = community_at(&state, &form).await?;
     let input = RegistrationInput {
         name: form_text(&form, "name").to_owned(),
         work_org_id: form_text(&form, "work_org_id").parse().ok(),
