@@ -20,6 +20,7 @@ pub mod import;
 pub mod ledger;
 pub mod liaison;
 pub mod mediation;
+pub mod meetings;
 pub mod notifications;
 pub mod orgs;
 pub mod party;

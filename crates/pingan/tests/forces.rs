@@ -279,3 +279,76 @@ on_both_engines!(the_demo_pairs_every_township_and_solves_most_problems, |app: T
     let kinds: Vec<&str> = t["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["created", "reported", "closed"]);
 });
+
+on_both_engines!(a_three_in_one_meetings_resolutions_are_tasks_like_any_other, |app: TestApp| async move {
+    let admin = app.login("admin").await;
+    let county = region(&admin, 1, Some("371402")).await["id"].as_i64().unwrap();
+    let (_, companies) = admin.get(&format!("/api/v1/orgs?kind=property_company&region_id={county}&per_page=1")).await;
+    let company = &companies["items"][0];
+    let (property, community) = (company["id"].as_i64().unwrap(), company["region_id"].as_i64().unwrap());
+    let committee = org(&admin, "owners_committee", community, "").await;
+    let village_committee = org(&admin, "village_committee", community, "").await;
+    let department = admin.get("/api/v1/auth/me").await.1["scope_org_id"].as_i64();
+    assert_eq!(department, None);
+    let today = pingan_domain::calendar::to_china(chrono::Utc::now().timestamp_millis()).date().to_string();
+    let meeting = |property: Option<i64>, resolutions: Value| {
+        json!({ "kind": "three_in_one", "title": "三方联席会议", "held_on": today, "region_id": community,
+                "attendees": "社区党委、物业公司、业委会", "agenda": "电梯维修与车棚改造",
+                "property_org_id": property, "committee_org_id": committee, "resolutions": resolutions })
+    };
+    let (status, body) = admin
+        .post("/api/v1/meetings", &meeting(None, json!([{ "title": "维修 3 号楼电梯", "owner_org_id": property }])))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["property_org_id", "resolutions[0].due_date"]);
+    let (status, body) = admin
+        .post(
+            "/api/v1/meetings",
+            &meeting(
+                Some(village_committee),
+                json!([{ "title": "维修 3 号楼电梯", "owner_org_id": property, "working_days": 10 }]),
+            ),
+        )
+        .await;
+    assert_eq!(
+        (status, body["fields"][0]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("property_org_id")),
+        "{body}"
+    );
+    assert_eq!((count(&app, "meetings").await, count(&app, "tasks").await), (0, 0));
+
+    let (status, recorded) = admin
+        .post(
+            "/api/v1/meetings",
+            &meeting(
+                Some(property),
+                json!([
+                    { "title": "维修 3 号楼电梯", "owner_org_id": property, "working_days": 10 },
+                    { "title": "车棚改造方案公示", "owner_org_id": village_committee, "working_days": 5 },
+                ]),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{recorded}");
+    let meeting_id = recorded["meeting"]["id"].as_i64().unwrap();
+    let ids: Vec<i64> = recorded["task_ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    let (_, list) = admin.get(&format!("/api/v1/tasks?source=meeting&source_id={meeting_id}")).await;
+    assert_eq!(list["total"], 2, "{list}");
+    assert_eq!(list["tasks"][0]["source"], "meeting");
+
+    // The community's cadre acts for the community's own bodies; the assigner closes.
+    let village = app.store.region_unscoped(community).await.unwrap();
+    let cadre = app.login(&format!("cadre.{}", village.code)).await;
+    let (status, t) =
+        act(&cadre, ids[1], json!({ "version": 0, "action": "report", "note": "方案已在公告栏公示" })).await;
+    assert_eq!(status, StatusCode::OK, "{t}");
+    let (status, _) =
+        act(&admin, ids[1], json!({ "version": t["version"], "action": "confirm", "note": "已核实" })).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, m) = admin.get(&format!("/api/v1/meetings/{meeting_id}")).await;
+    assert_eq!((&m["resolutions"], &m["done"], &m["property_name"]), (&json!(2), &json!(1), &company["name"]), "{m}");
+    let (_, listed) = admin.get("/api/v1/meetings?kind=three_in_one").await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(admin.get("/api/v1/meetings?kind=party").await.0, StatusCode::BAD_REQUEST);
+});

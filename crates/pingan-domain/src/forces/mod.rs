@@ -5,5 +5,6 @@
 //! [`crate::task`]s.
 
 pub mod liaison;
+pub mod meeting;
 pub mod party;
 pub mod wish;

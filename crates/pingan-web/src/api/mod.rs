@@ -17,6 +17,7 @@ mod locate;
 pub mod mediation;
 pub mod mediation_brands;
 pub mod mediation_evidence;
+pub mod meetings;
 mod notifications;
 mod orgs;
 pub mod party;
@@ -113,6 +114,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(liaison::router())
         .merge(party::router())
         .merge(wishes::router())
+        .merge(meetings::router())
 }
 
 /// Unknown paths: JSON for the API, a page for people.
