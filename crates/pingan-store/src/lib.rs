@@ -25,6 +25,7 @@ pub mod notifications;
 pub mod orgs;
 pub mod party;
 pub mod prepaid;
+pub mod property;
 pub mod region_changes;
 pub mod regions;
 pub mod rows;

@@ -352,3 +352,60 @@ on_both_engines!(a_three_in_one_meetings_resolutions_are_tasks_like_any_other, |
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert_eq!(admin.get("/api/v1/meetings?kind=party").await.0, StatusCode::BAD_REQUEST);
 });
+
+on_both_engines!(residents_see_their_property_companys_quarterly_rating_from_d_appeals, |app: TestApp| async move {
+    let admin = app.login("admin").await;
+    let county = region(&admin, 1, Some("371402")).await["id"].as_i64().unwrap();
+    let (_, companies) = admin.get(&format!("/api/v1/orgs?kind=property_company&region_id={county}&per_page=1")).await;
+    let company = companies["items"][0]["id"].as_i64().unwrap();
+    let community = companies["items"][0]["region_id"].as_i64().unwrap();
+    let scope = pingan_domain::Scope { region: app.store.city_path().await.unwrap().unwrap(), org_id: None };
+    let grid = app.store.grid_shapes(&scope, community).await.unwrap()[0].code.clone();
+    let base = app.url("");
+    let public = |path: String| {
+        let url = format!("{base}{path}");
+        async move {
+            let res = reqwest::get(url).await.unwrap();
+            (res.status(), res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, before) = public(format!("/api/v1/property/ratings/{community}")).await;
+    assert_eq!(status, StatusCode::OK, "{before}");
+    let mine = |list: &Value| list.as_array().unwrap().iter().find(|c| c["org_id"] == company).cloned().unwrap();
+    assert_eq!(
+        (&mine(&before)["rating"]["score"], &mine(&before)["rating"]["grade"]),
+        (&json!(100), &json!("excellent"))
+    );
+    // Three complaints about the property service this quarter, and one about something else.
+    let worker = app.login(&format!("grid.{grid}")).await;
+    for (text, category) in
+        [("物业不清理楼道垃圾", "D01"), ("小区路灯坏了没人修", "D02"), ("小区车位被占", "D03"), ("邻居噪音扰民", "A05")]
+    {
+        let (status, body) = worker
+            .post(
+                "/api/v1/appeals",
+                &json!({ "text": text, "category": category, "channel": "patrol", "region_code": grid }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (_, after) = public(format!("/api/v1/property/ratings/{community}")).await;
+    let rated = mine(&after);
+    assert_eq!(rated["appeals"]["appeals"], 3, "{rated}");
+    let households = rated["appeals"]["households"].as_i64().unwrap();
+    let expected = pingan_domain::forces::property::rate(&pingan_domain::forces::property::QuarterAppeals {
+        households,
+        appeals: 3,
+        ..Default::default()
+    });
+    assert_eq!(rated["rating"]["score"], expected.score, "{rated}");
+    assert!(expected.score < 100 && rated["rating"]["reasons"].as_array().unwrap().len() == expected.reasons.len());
+    // A quarter is 1–4; a county is not a community; staff read their whole scope.
+    assert_eq!(public(format!("/api/v1/property/ratings/{community}?quarter=5")).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(public(format!("/api/v1/property/ratings/{county}")).await.0, StatusCode::NOT_FOUND);
+    let (status, all) = admin.get("/api/v1/property/ratings").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(all.as_array().unwrap().len() > 1, "every company of the city");
+    let html = reqwest::get(app.url(&format!("/property/ratings/{community}"))).await.unwrap().text().await.unwrap();
+    assert!(html.contains(&expected.score.to_string()) && html.contains("物业类诉求"), "{html}");
+});

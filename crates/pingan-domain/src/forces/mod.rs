@@ -7,4 +7,5 @@
 pub mod liaison;
 pub mod meeting;
 pub mod party;
+pub mod property;
 pub mod wish;

@@ -23,6 +23,7 @@ mod orgs;
 pub mod party;
 pub mod prepaid;
 pub mod prepaid_import;
+pub mod property;
 mod regions;
 pub mod safety;
 pub mod tasks;
@@ -115,6 +116,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(party::router())
         .merge(wishes::router())
         .merge(meetings::router())
+        .merge(property::router())
 }
 
 /// Unknown paths: JSON for the API, a page for people.

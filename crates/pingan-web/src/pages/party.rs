@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/party/members/{id}", post(decide_submit))
         .route("/party/calls", post(call_submit))
         .route("/party/roster/{community}", get(roster_page))
+        .route("/property/ratings/{community}", get(property_page))
 }
 
 fn hours(tenths: i64) -> String {
@@ -403,4 +404,35 @@ async fn roster_page(
     }
     let lines = state.store.party_roster(community).await?;
     Ok(render(RosterPage { ui, community: region.name, lines })?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "property_ratings.html")]
+struct PropertyPage {
+    ui: Ui,
+    community: String,
+    year: i32,
+    quarter: u32,
+    companies: Vec<pingan_store::property::CompanyQuarter>,
+}
+
+/// 红色物业: the community's property companies and their quarterly rating, no sign-in.
+async fn property_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(community): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<Form>,
+) -> PageResult<Response> {
+    let ui = Ui { lang: Lang::from_headers(&headers), actor: None, csrf: String::new() };
+    let region = state.store.region_unscoped(community).await?;
+    if region.level != RegionLevel::Village {
+        return Err(AppError::NotFound.into());
+    }
+    let params = crate::api::property::QuarterParams {
+        year: form_text(&q, "year").parse().ok(),
+        quarter: form_text(&q, "quarter").parse().ok(),
+    };
+    let (year, quarter) = crate::api::property::quarter(&params)?;
+    let companies = state.store.property_ratings(&region.path, year, quarter).await?;
+    Ok(render(PropertyPage { ui, community: region.name, year, quarter, companies })?.into_response())
 }
