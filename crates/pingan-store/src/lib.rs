@@ -15,6 +15,7 @@ pub mod audit;
 pub mod audit_ledger;
 pub mod blobs;
 pub mod calendar;
+pub mod elders;
 pub mod export;
 pub mod import;
 pub mod ledger;

@@ -714,6 +714,7 @@ pub const TEXT: &[(&str, &str, &str)] = &[
     ("tasks.due", "办结期限", "Deadline"),
     ("tasks.state", "状态", "State"),
     ("tasks.detail", "说明", "Details"),
+    ("tasks.helpers", "五老协助", "Elders helping"),
     ("tasks.overdue", "逾期", "Overdue"),
     ("tasks.supervised", "督办", "Supervised"),
     ("tasks.do_progress", "反馈进展", "Report progress"),

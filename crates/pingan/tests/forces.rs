@@ -409,3 +409,70 @@ on_both_engines!(residents_see_their_property_companys_quarterly_rating_from_d_a
     let html = reqwest::get(app.url(&format!("/property/ratings/{community}"))).await.unwrap().text().await.unwrap();
     assert!(html.contains(&expected.score.to_string()) && html.contains("物业类诉求"), "{html}");
 });
+
+on_both_engines!(communities_keep_their_self_governance_and_elders_who_help_with_tasks, |app: TestApp| async move {
+    let admin = app.login("admin").await;
+    let county = region(&admin, 1, Some("371402")).await["id"].as_i64().unwrap();
+    let township = region(&admin, county, None).await["id"].as_i64().unwrap();
+    let village = region(&admin, township, None).await;
+    let (community, code) = (village["id"].as_i64().unwrap(), village["code"].as_str().unwrap().to_owned());
+    let cadre = app.login(&format!("cadre.{code}")).await;
+
+    let council = json!({ "kind": "council", "community_id": community, "chair": "周文华", "members": 9, "charter": "每月议事一次" });
+    let (status, body) = cadre
+        .post("/api/v1/self-governance", &json!({ "kind": "council", "community_id": community, "members": 1 }))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["chair", "members"]);
+    assert_eq!(cadre.post("/api/v1/self-governance", &council).await.0, StatusCode::CREATED);
+    assert_eq!(
+        cadre.post("/api/v1/self-governance", &council).await.0,
+        StatusCode::CONFLICT,
+        "one council a community"
+    );
+    let grid_worker = app.login(&app.first_username("grid_worker").await).await;
+    assert_eq!(grid_worker.post("/api/v1/self-governance", &council).await.0, StatusCode::FORBIDDEN);
+
+    let elder = json!({ "name": "刘德厚", "kind": "teacher", "community_id": community, "phone": "13912345678", "strengths": "调解邻里纠纷" });
+    let (status, body) = cadre
+        .post(
+            "/api/v1/elders",
+            &json!({ "name": "刘德厚", "kind": "teacher", "community_id": community, "phone": "1391234" }),
+        )
+        .await;
+    assert_eq!((status, body["fields"][0]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("phone")));
+    let (status, e) = cadre.post("/api/v1/elders", &elder).await;
+    assert_eq!((status, e["phone"].as_str()), (StatusCode::CREATED, Some("139****5678")), "{e}");
+    assert_eq!(cadre.post("/api/v1/elders", &elder).await.0, StatusCode::CONFLICT);
+    let elder_id = e["id"].as_i64().unwrap();
+    let (_, roster) = admin.get(&format!("/api/v1/elders?community_id={community}&kind=teacher")).await;
+    assert_eq!(roster.as_array().unwrap().len(), 1);
+
+    // A task about the community: the cadre, acting for its committee, asks the elder to help.
+    let committee = org(&admin, "village_committee", community, "").await;
+    let (status, t) = admin
+        .post(
+            "/api/v1/tasks",
+            &json!({ "title": "调解宅基地纠纷", "owner_org_id": committee, "working_days": 5, "region_id": community }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{t}");
+    let task = t["id"].as_i64().unwrap();
+    let (status, helpers) =
+        cadre.post(&format!("/api/v1/tasks/{task}/helpers"), &json!({ "elder_id": elder_id })).await;
+    assert_eq!(status, StatusCode::OK, "{helpers}");
+    assert_eq!((helpers[0]["name"].as_str(), helpers[0]["kind"].as_str()), (Some("刘**"), Some("老教师")));
+    assert_eq!(
+        cadre.post(&format!("/api/v1/tasks/{task}/helpers"), &json!({ "elder_id": elder_id })).await.0,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(cadre.post(&format!("/api/v1/tasks/{task}/helpers"), &json!({})).await.0, StatusCode::BAD_REQUEST);
+    let (_, detail) = admin.get(&format!("/api/v1/tasks/{task}")).await;
+    let kinds: Vec<&str> = detail["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["created", "helper"]);
+    let (_, roster) = admin.get(&format!("/api/v1/elders?community_id={community}")).await;
+    assert_eq!(roster[0]["tasks"], 1);
+    let html = admin.client.get(admin.url(&format!("/tasks/{task}"))).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("老教师 刘**"), "the task page names the helper");
+});

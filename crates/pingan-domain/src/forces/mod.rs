@@ -4,6 +4,7 @@
 //! and, as they are built, volunteers, red stations and red property management. Their follow-ups are
 //! [`crate::task`]s.
 
+pub mod elders;
 pub mod liaison;
 pub mod meeting;
 pub mod party;

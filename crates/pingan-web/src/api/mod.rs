@@ -11,6 +11,7 @@ pub mod attachments;
 pub mod audit;
 mod auth;
 mod calendar;
+pub mod elders;
 mod ledger;
 pub mod liaison;
 mod locate;
@@ -117,6 +118,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(wishes::router())
         .merge(meetings::router())
         .merge(property::router())
+        .merge(elders::router())
 }
 
 /// Unknown paths: JSON for the API, a page for people.

@@ -118,6 +118,8 @@ struct TaskPage {
     actions: Vec<(&'static str, &'static str)>,
     /// Where it came from: (link, label).
     origin: Option<(String, String)>,
+    /// The 五老 helping: "老教师 刘** (幸福社区)".
+    helpers: Vec<String>,
     error: Option<String>,
 }
 
@@ -130,6 +132,7 @@ fn event_label(kind: &str) -> &'static str {
         "rejected" => "退回重办",
         "supervised" => "督办",
         "overdue" => "逾期",
+        "helper" => "五老协助",
         _ => "处理",
     }
 }
@@ -149,7 +152,15 @@ async fn task_view(
         }
         _ => None,
     };
+    let helpers = state
+        .store
+        .task_helpers(task.id)
+        .await?
+        .into_iter()
+        .map(|h| format!("{} {}({})", h.kind, h.name, h.community_name))
+        .collect();
     let page = TaskPage {
+        helpers,
         ui: Ui::for_actor(headers, current),
         t: task_row(&task, now()),
         detail: task.detail.clone(),
