@@ -38,13 +38,23 @@ pub struct DemoData {
     pub prepaid: Option<(usize, usize)>,
     /// 联系点: pairings, this year's visits and the problems they found.
     pub liaison: Option<(usize, usize, usize)>,
+    /// 在职党员社区报到 and 微心愿: members registered and wishes posted.
+    pub party: Option<(usize, usize)>,
 }
 
 /// The demo's data: on an empty database the city and a year of appeal history; otherwise
 /// what is there is reused.
 pub async fn ensure_demo(store: &Store, scale: Scale, show_progress: bool) -> anyhow::Result<DemoData> {
     let Some((city, took)) = load_city(store, scale, show_progress).await? else {
-        return Ok(DemoData { city: None, history: None, mediation: None, safety: None, prepaid: None, liaison: None });
+        return Ok(DemoData {
+            city: None,
+            history: None,
+            mediation: None,
+            safety: None,
+            prepaid: None,
+            liaison: None,
+            party: None,
+        });
     };
     let unit_contacts: Vec<String> =
         city.accounts.iter().filter(|a| a.role == Role::UnitContact).map(|a| a.username.clone()).collect();
@@ -53,6 +63,7 @@ pub async fn ensure_demo(store: &Store, scale: Scale, show_progress: bool) -> an
     let safety = open_safety_campaigns(store, &unit_contacts).await?;
     let prepaid = crate::demo_prepaid::load_prepaid_demo(store, DEMO_SEED).await.context("the prepaid demo")?;
     let liaison = crate::demo_forces::load_liaison_demo(store, DEMO_SEED).await.context("the liaison demo")?;
+    let party = crate::demo_forces::load_party_demo(store, DEMO_SEED).await.context("the party members' demo")?;
     Ok(DemoData {
         city: Some(took),
         history: Some(history),
@@ -60,6 +71,7 @@ pub async fn ensure_demo(store: &Store, scale: Scale, show_progress: bool) -> an
         safety: Some(safety),
         prepaid: Some(prepaid),
         liaison: Some(liaison),
+        party: Some(party),
     })
 }
 
@@ -276,6 +288,11 @@ pub async fn run(scale: Scale, port: u16, db_path: &Path) -> anyhow::Result<()> 
     if let Some((points, visits, problems)) = data.liaison {
         println!(
             "联系点: {points} 个结对, 今年下沉帮扶调研 {visits} 次, 发现问题 {problems} 个 / liaison: {points} pairings, {visits} visits, {problems} problems"
+        );
+    }
+    if let Some((members, wishes)) = data.party {
+        println!(
+            "党员报到: {members} 名在职党员向社区报到, 微心愿 {wishes} 个; 已报到党员可用手机号 13600000001 登录 /citizen/party / party members: {members}, wishes: {wishes}; a confirmed member signs in with 13600000001"
         );
     }
     let server = Server::build(store.clone(), WebConfig::default(), &format!("127.0.0.1:{port}")).await?;

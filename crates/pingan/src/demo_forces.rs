@@ -120,3 +120,118 @@ pub async fn load_liaison_demo(store: &Store, seed: u64) -> anyhow::Result<(usiz
     }
     Ok((points.len(), visits, problems))
 }
+
+/// Communities of the first county that take part in the party demo.
+const PARTY_COMMUNITIES: usize = 30;
+
+/// The grassroots demo in the first county's first communities: in-service party members who
+/// reported (two confirmed and one waiting in each), a patrol call for tomorrow evening with
+/// sign-ups, residents' wishes at every stage, each community's council and two 五老, and the
+/// rolls each city department declared. Returns (members, wishes).
+pub async fn load_party_demo(store: &Store, seed: u64) -> anyhow::Result<(usize, usize)> {
+    use pingan_domain::forces::elders::{ElderKind, NewElder, NewSelfGov, SelfGovKind};
+    use pingan_domain::forces::party::{NewCall, NewRegistration, ServicePost};
+    use pingan_domain::forces::wish::{NewWish, WishCommand, WishKind};
+    use pingan_domain::personal::Phone;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x9a27_7e11);
+    let admin = store.login_account("admin").await?.context("the demo city has an administrator")?.actor;
+    let city = store.scope_root(&admin.scope).await?;
+    let depts = OrgFilter { kind: Some(OrgKind::Department), limit: 1000, ..Default::default() };
+    let units: Vec<i64> = store
+        .orgs(&admin.scope, &depts)
+        .await?
+        .0
+        .into_iter()
+        .filter(|d| d.region_id == city.id)
+        .map(|d| d.id)
+        .collect();
+    anyhow::ensure!(!units.is_empty(), "the demo city has no city departments");
+    for unit in &units {
+        store.set_party_rolls(&admin, *unit, rng.gen_range(40..=120)).await?;
+    }
+    let villages = store.regions_at_level(&admin.scope, RegionLevel::Village).await?;
+    let now = to_china(chrono::Utc::now().timestamp_millis());
+    let tomorrow_evening = (now.date() + chrono::Days::new(1)).and_hms_opt(19, 0, 0).unwrap_or(now);
+    let names = ["王建国", "李秀梅", "张志强", "刘海燕", "陈卫东", "杨丽华", "赵国庆", "黄淑芬", "周明亮", "吴桂兰"];
+    let (mut members, mut wishes, mut n) = (0, 0, 0u64);
+    for village in villages.iter().take(PARTY_COMMUNITIES) {
+        let Some(cadre) = store.login_account(&format!("cadre.{}", village.code)).await? else { continue };
+        let cadre = cadre.actor;
+        let grids = store.children(&admin.scope, village.id).await?;
+        let Some(grid) = grids.first() else { continue };
+        let mut confirmed = Vec::new();
+        for i in 0..3 {
+            n += 1;
+            let phone = Phone::parse(&format!("1360000{n:04}")).map_err(|e| anyhow::anyhow!(e))?;
+            let resident = store.citizen_account(&phone).await?.actor;
+            let reg = NewRegistration {
+                name: names[rng.gen_range(0..names.len())].to_owned(),
+                work_org_id: units[rng.gen_range(0..units.len())],
+                community_id: village.id,
+                posts: vec![ServicePost::ALL[rng.gen_range(0..ServicePost::ALL.len())]],
+            };
+            let m = store.register_party_member(&resident, &reg).await?;
+            members += 1;
+            if i < 2 {
+                store.decide_party_member(&cadre, m.id, true, "").await?;
+                confirmed.push(resident);
+            }
+        }
+        let call = NewCall {
+            title: "夜间治安巡逻".into(),
+            post: ServicePost::Patrol,
+            grid_id: grid.region.id,
+            starts: tomorrow_evening,
+            hours_tenths: 20,
+            capacity: 6,
+        };
+        let call = store.create_party_call(&cadre, village.id, &call).await?;
+        for member in &confirmed {
+            store.sign_up_for_party_call(member, call.id).await?;
+        }
+        // A resident's wish at a stage that turns with the community: open, claimed, done, confirmed.
+        n += 1;
+        let phone = Phone::parse(&format!("1360000{n:04}")).map_err(|e| anyhow::anyhow!(e))?;
+        let resident = store.citizen_account(&phone).await?.actor;
+        let (title, kind) = [
+            ("需要一台轮椅", WishKind::Goods),
+            ("家中水管漏水需维修", WishKind::Repair),
+            ("独居老人希望有人陪伴聊天", WishKind::Visit),
+        ][wishes % 3];
+        let wish =
+            NewWish { title: title.into(), detail: String::new(), kind, community_id: village.id, for_name: None };
+        let w = store.post_wish(&resident, &wish).await?;
+        wishes += 1;
+        let stage = wishes % 4;
+        if stage >= 1 && !confirmed.is_empty() {
+            let w = store.act_on_wish(&confirmed[0], w.id, w.version, &WishCommand::Claim).await?;
+            if stage >= 2 {
+                let proof = WishCommand::Fulfil { proof: "已上门完成,群众满意".into() };
+                let w = store.act_on_wish(&confirmed[0], w.id, w.version, &proof).await?;
+                if stage == 3 {
+                    store.act_on_wish(&resident, w.id, w.version, &WishCommand::Confirm).await?;
+                }
+            }
+        }
+        let council = NewSelfGov {
+            kind: SelfGovKind::Council,
+            community_id: village.id,
+            chair: names[rng.gen_range(0..names.len())].to_owned(),
+            members: rng.gen_range(7..=15),
+            charter: "每月召开议事会,村(居)务大事民主协商".into(),
+        };
+        store.create_self_gov_org(&cadre, &council).await?;
+        for (j, kind) in [ElderKind::Teacher, ElderKind::Soldier].into_iter().enumerate() {
+            n += 1;
+            let elder = NewElder {
+                name: names[(n as usize + j) % names.len()].to_owned(),
+                kind,
+                community_id: village.id,
+                phone: Phone::parse(&format!("1370000{n:04}")).map_err(|e| anyhow::anyhow!(e))?,
+                strengths: "调解邻里纠纷、政策宣传".into(),
+            };
+            store.add_elder(&cadre, &elder).await?;
+        }
+    }
+    Ok((members, wishes))
+}

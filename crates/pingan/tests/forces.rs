@@ -476,3 +476,29 @@ on_both_engines!(communities_keep_their_self_governance_and_elders_who_help_with
     let html = admin.client.get(admin.url(&format!("/tasks/{task}"))).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("老教师 刘**"), "the task page names the helper");
 });
+
+on_both_engines!(the_party_demo_fills_communities_with_members_calls_wishes_and_elders, |app: TestApp| async move {
+    let (members, wishes) = pingan::demo_forces::load_party_demo(&app.store, 7).await.unwrap();
+    assert_eq!((members, wishes), (90, 30), "30 communities, three members and a wish each");
+    let admin = app.login("admin").await;
+    let (_, confirmed) = admin.get("/api/v1/party/members?state=confirmed").await;
+    assert_eq!(confirmed.as_array().unwrap().len(), 60);
+    let (_, f) = admin.get("/api/v1/wishes/figures").await;
+    assert_eq!(
+        (&f["posted"], &f["open"], &f["claimed"], &f["fulfilled"], &f["confirmed"]),
+        (&json!(30), &json!(7), &json!(8), &json!(15), &json!(7)),
+        "{f}"
+    );
+    let (_, units) = admin.get("/api/v1/party/figures").await;
+    assert!(units.as_array().unwrap().iter().all(|u| u["rate"].is_number()), "every unit declared its rolls: {units}");
+    let (_, elders) = admin.get("/api/v1/elders").await;
+    assert_eq!(elders.as_array().unwrap().len(), 60);
+    // The demo's first member signs in by phone and finds tomorrow's patrol signed up for.
+    let member = app.citizen_login("13600000001").await;
+    let (_, me) = member.get("/api/v1/party/me").await;
+    assert_eq!(
+        (me["member"]["state"].as_str(), me["calls"][0]["signed_up"].as_bool()),
+        (Some("confirmed"), Some(true)),
+        "{me}"
+    );
+});
