@@ -8,7 +8,7 @@
 //! narrow summary columns each write keeps on the `appeals` row (see [`super::RowColumns`]):
 //! every numerator and denominator is a `SUM(CASE …)` grouped by township or unit, read from
 //! covering indexes (migration 0008) and never from the wide rows or their snapshots. A
-//! test in `crates/pingan/tests/appeal_rates.rs` checks the SQL against the domain functions.
+//! test in `crates/pingan/tests/it/appeal_rates.rs` checks the SQL against the domain functions.
 //!
 //! [`CaseSummary::of`]: pingan_domain::appeal::CaseSummary::of
 

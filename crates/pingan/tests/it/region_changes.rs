@@ -1,6 +1,6 @@
 //! Moving, merging, splitting and retiring regions keeps history.
 
-mod common;
+use crate::common;
 
 use common::{Session, TestApp};
 use reqwest::StatusCode;

@@ -3,7 +3,7 @@
 //! nothing written; downloads come back byte for byte with safe headers, and only for those who
 //! may read the case.
 
-mod common;
+use crate::common;
 
 use common::{Session, TestApp};
 use reqwest::StatusCode;

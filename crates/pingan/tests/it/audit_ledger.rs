@@ -3,7 +3,7 @@
 //! record's scope gets nothing, erasing a person (PIPL) keeps the ledger valid, and
 //! `pingan ledger verify` catches audit rows edited, deleted or stripped of their salt.
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;

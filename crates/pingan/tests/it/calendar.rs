@@ -1,7 +1,7 @@
 //! The working-day calendar through the API: shipped schedules, administrators'
 //! overrides (audited), and refusals.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use reqwest::StatusCode;

@@ -4,7 +4,7 @@
 //! notifications it opens, the board and its workbook, the public look-up and the receipt
 //! checked against the ledger.
 
-mod common;
+use crate::common;
 
 use common::{Session, TestApp};
 use pingan_domain::prepaid::CreditCode;

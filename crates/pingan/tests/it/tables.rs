@@ -2,7 +2,7 @@
 //! name every bad row; good files land with one audit event; exports mask
 //! personal data and import again.
 
-mod common;
+use crate::common;
 
 use calamine::{Data, Reader, Xlsx};
 use common::TestApp;

@@ -3,7 +3,7 @@
 //! the row), a crashed sender's rows come back after the lease, two instances draining at once
 //! never deliver a row twice, and the unit finds its notice in its inbox.
 
-mod common;
+use crate::common;
 
 use common::{Session, TestApp};
 use pingan_store::Store;

@@ -2,7 +2,7 @@
 //! every stored proof verifies, checkpoints are signed once per size with a key every instance
 //! shares, and concurrent appends from two instances make one history.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use pingan_ledger::hash::root_of;

@@ -2,7 +2,7 @@
 //! issued, listed and revoked with `pingan token`, used with `Authorization: Bearer`, acting as
 //! their account; a case filed for a resident who already has an account is theirs at once.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use reqwest::StatusCode;

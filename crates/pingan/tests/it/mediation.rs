@@ -3,7 +3,7 @@
 //! agreement, refusals that write nothing, escalation village → township → county keeping the
 //! history, the figures by hand, and scope.
 
-mod common;
+use crate::common;
 
 use common::{Session, TestApp};
 use reqwest::StatusCode;

@@ -2,7 +2,7 @@
 //! reads back each case's latest reclassification, `pingan classifier train` learns from them
 //! without ever training on the evaluation file, and `pingan serve` answers with the model it names.
 
-mod common;
+use crate::common;
 
 use common::{Session, TestApp};
 use pingan_classify::{Classifier, Urgency};

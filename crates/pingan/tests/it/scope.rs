@@ -2,7 +2,7 @@
 //! outside its scope, on both engines. Expectations are written out by hand
 //! here (not derived from the code under test).
 
-mod common;
+use crate::common;
 
 use common::{Session, TestApp};
 use reqwest::StatusCode;

@@ -4,7 +4,7 @@
 //! Skipped with a message when chromedriver is absent, except under CI, where a
 //! missing browser is a failure: `.ci/run` installs it.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use fantoccini::{ClientBuilder, Locator};

@@ -1,8 +1,6 @@
 //! Test harness: the real application on a random port over a fresh database,
 //! once per engine.
 
-#![allow(dead_code)]
-
 use pingan::startup::Server;
 use pingan_store::testing::TestDb;
 use pingan_store::{Engine, Store};
@@ -59,7 +57,8 @@ pub struct TestApp {
     pub codes: std::sync::Arc<MemorySender>,
     pub base: String,
     pub store: Store,
-    /// Owns the fresh database (the first instance only).
+    /// Owns the fresh database (the first instance only); held so that dropping the app drops it.
+    #[allow(dead_code)]
     pub db: Option<TestDb>,
     pub db_url: String,
     pub engine: Engine,

@@ -5,7 +5,7 @@
 //! a score above the maximum, a missing evidence file, a unit outside one's scope, an
 //! application after the deadline, a template whose scores do not sum.
 
-mod common;
+use crate::common;
 
 use common::{Session, TestApp};
 use reqwest::StatusCode;

@@ -2,7 +2,7 @@
 //! idempotent retries, the handling loop from dispatch to the resident's rating, refusals that
 //! write nothing, scoping, and the deadline timers firing exactly once across instances.
 
-mod common;
+use crate::common;
 
 use common::{Session, TestApp};
 use reqwest::StatusCode;

@@ -1,6 +1,6 @@
 //! Server-rendered pages: sign-in with CSRF, language switch, region browser and map.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use reqwest::StatusCode;

@@ -1,6 +1,6 @@
 //! Citizens sign in with a phone number and a one-time code.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use pingan_web::otp::CodeSender;

@@ -1,7 +1,7 @@
 //! API behaviour on both engines: sign-in, the region tree, locate, organisations,
 //! validation, CSRF, the audit trail and the OpenAPI document.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use reqwest::StatusCode;

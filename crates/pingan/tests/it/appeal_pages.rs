@@ -2,7 +2,7 @@
 //! the Excel export, staff intake with field errors, the case page's actions and a stale form,
 //! and the residents' report form.
 
-mod common;
+use crate::common;
 
 use common::{Session, TestApp};
 use reqwest::StatusCode;

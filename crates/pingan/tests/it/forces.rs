@@ -3,7 +3,7 @@
 //! number of instances), are supervised, reported and closed, and the figures follow. Bad input
 //! is refused with the field named and nothing written; scope hides other places' tasks.
 
-mod common;
+use crate::common;
 
 use common::{Session, TestApp};
 use reqwest::StatusCode;

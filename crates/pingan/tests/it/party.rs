@@ -4,7 +4,7 @@
 //! credited, and the work unit's report-in rate follows its declared rolls. Bad input is
 //! refused with the field named and nothing written.
 
-mod common;
+use crate::common;
 
 use common::{Session, TestApp};
 use reqwest::StatusCode;

@@ -1,6 +1,6 @@
 //! Several stateless instances on one database: sessions and writes are shared.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use reqwest::StatusCode;

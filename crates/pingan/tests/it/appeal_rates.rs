@@ -3,7 +3,7 @@
 //! definitions (`Rates::of` over `CaseSummary::of` of the same snapshots) at several moments,
 //! the ranking orders, the workbook opens, and bad requests and citizens are refused.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -3,7 +3,7 @@
 //! row and field and write nothing, new cases routed and timed by the new rules while running
 //! deadlines stay, and other instances picking up catalogue, time-limit and calendar changes.
 
-mod common;
+use crate::common;
 
 use common::{Session, TestApp};
 use reqwest::{Method, StatusCode};

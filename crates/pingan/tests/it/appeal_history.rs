@@ -2,7 +2,7 @@
 //! serve the API like live ones (lists, queues, case pages), live actions and the deadline
 //! scanner carry on from them, and the load is one audit event.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use pingan::demo::DEMO_SEED;

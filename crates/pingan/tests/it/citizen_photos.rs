@@ -6,7 +6,7 @@
 //! file names hidden on a confidential case from staff who do not see the reporter; a form past
 //! the body limit answered with 413 and the text kept.
 
-mod common;
+use crate::common;
 
 use common::{Session, TestApp, png};
 use reqwest::StatusCode;
