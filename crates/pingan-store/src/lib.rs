@@ -35,6 +35,7 @@ pub mod seed;
 pub mod tasks;
 pub mod testing;
 pub mod ttl_cache;
+pub mod volunteers;
 pub mod wishes;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

@@ -124,13 +124,13 @@ fn masked(mut m: PartyMember) -> PartyMember {
     m
 }
 
-fn citizen_only(actor: &Actor) -> Result<()> {
+pub(crate) fn citizen_only(actor: &Actor) -> Result<()> {
     if actor.role == Role::Citizen { Ok(()) } else { Err(Denied::Role.into()) }
 }
 
 /// Staff who run a community's roster and calls: its cadres, the township's dispatchers and
 /// administrators (in scope).
-fn community_staff(actor: &Actor, action: Action) -> Result<()> {
+pub(crate) fn community_staff(actor: &Actor, action: Action) -> Result<()> {
     actor.require(action, Resource::Forces)?;
     if action != Action::Read && !matches!(actor.role, Role::VillageCadre | Role::TownshipDispatcher | Role::Admin) {
         return Err(Denied::Role.into());
@@ -138,7 +138,7 @@ fn community_staff(actor: &Actor, action: Action) -> Result<()> {
     Ok(())
 }
 
-fn audit(actor: &Actor, action: &str, kind: &str, id: i64, after: serde_json::Value, at: i64) -> AuditEvent {
+pub(crate) fn audit(actor: &Actor, action: &str, kind: &str, id: i64, after: serde_json::Value, at: i64) -> AuditEvent {
     AuditEvent {
         at_ms: at,
         actor_id: Some(actor.account_id),

@@ -1,7 +1,8 @@
 //! Grassroots forces (基层力量): the people and units the programme rests on — city units
 //! paired with townships (`liaison`), party members reporting to their communities (`party`),
-//! residents' small wishes that members and units fulfil (`wish`),
-//! and, as they are built, volunteers, red stations and red property management. Their follow-ups are
+//! residents' small wishes that members and units fulfil (`wish`), volunteer teams
+//! (`volunteer`), red property management (`property`), self-governance and the 五老 (`elders`)
+//! and joint meetings (`meeting`). Their follow-ups are
 //! [`crate::task`]s.
 
 pub mod elders;
@@ -9,4 +10,5 @@ pub mod liaison;
 pub mod meeting;
 pub mod party;
 pub mod property;
+pub mod volunteer;
 pub mod wish;

@@ -96,6 +96,14 @@ impl MemberState {
     }
 }
 
+/// A person's name as typed: 2 to 20 characters, no digits (a phone number typed in the wrong
+/// box) and no control characters.
+pub fn person_name(raw: &str) -> Option<String> {
+    let name = raw.trim();
+    let ok = (2..=20).contains(&name.chars().count()) && !name.chars().any(|c| c.is_ascii_digit() || c.is_control());
+    ok.then(|| name.to_owned())
+}
+
 /// A registration as submitted from the phone.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct RegistrationInput {
@@ -121,9 +129,8 @@ pub struct NewRegistration {
 impl NewRegistration {
     pub fn parse(input: &RegistrationInput) -> Result<NewRegistration, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let name = input.name.trim();
-        let n = name.chars().count();
-        if !(2..=20).contains(&n) || name.chars().any(|c| c.is_ascii_digit() || c.is_control()) {
+        let name = person_name(&input.name);
+        if name.is_none() {
             errors.push(FieldError::new("name", "请填写姓名(2 至 20 字) / give your name (2 to 20 characters)"));
         }
         if input.work_org_id.is_none() {
@@ -144,9 +151,9 @@ impl NewRegistration {
             errors.push(FieldError::new("posts", "请选择 1 至 4 个服务岗位 / choose 1 to 4 posts"));
         }
         posts.sort();
-        match (input.work_org_id, input.community_id) {
-            (Some(work_org_id), Some(community_id)) if errors.is_empty() => {
-                Ok(NewRegistration { name: name.to_owned(), work_org_id, community_id, posts })
+        match (name, input.work_org_id, input.community_id) {
+            (Some(name), Some(work_org_id), Some(community_id)) if errors.is_empty() => {
+                Ok(NewRegistration { name, work_org_id, community_id, posts })
             }
             _ => Err(errors),
         }

@@ -28,6 +28,7 @@ pub mod property;
 mod regions;
 pub mod safety;
 pub mod tasks;
+pub mod volunteers;
 pub mod wishes;
 
 pub use orgs::OrgDto;
@@ -116,6 +117,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(liaison::router())
         .merge(party::router())
         .merge(wishes::router())
+        .merge(volunteers::router())
         .merge(meetings::router())
         .merge(property::router())
         .merge(elders::router())

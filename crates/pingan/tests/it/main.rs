@@ -32,3 +32,4 @@ mod safety;
 mod scope;
 mod tables;
 mod text;
+mod volunteers;
