@@ -193,6 +193,23 @@ impl Store {
         recs.into_iter().map(Region::try_from).collect()
     }
 
+    /// The live grids in the scope as form choices, `(id, "village · grid")`, in code order: at
+    /// most `limit` (a form lists a township's worth; beyond that, staff pick through the API).
+    pub async fn grid_choices(&self, scope: &Scope, limit: i64) -> Result<Vec<(i64, String)>> {
+        let (lo, hi) = range(scope);
+        let rows: Vec<(i64, String, String)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT g.id, v.name, g.name FROM regions g JOIN regions v ON v.id = g.parent_id
+              WHERE g.level = 'grid' AND g.path >= $1 AND g.path < $2 AND g.retired_at IS NULL
+              ORDER BY g.code LIMIT $3"
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows.into_iter().map(|(id, village, grid)| (id, format!("{village} · {grid}"))).collect())
+    }
+
     /// Number of live regions of each level in the scope.
     pub async fn level_counts(&self, scope: &Scope) -> Result<BTreeMap<RegionLevel, i64>> {
         let (lo, hi) = range(scope);

@@ -138,7 +138,7 @@ fn query_string(p: &ListParams, page: Option<i64>) -> String {
     parts.join("&")
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
@@ -406,6 +406,16 @@ struct CasePage {
     can_mediate: bool,
     /// Staff who keep the incident register may register the appeal as an incident.
     can_register_incident: bool,
+    /// The volunteers sent to it, and whom this actor may send (empty where the category,
+    /// the state or the actor's role does not allow it).
+    volunteers: Vec<pingan_store::volunteers::Dispatch>,
+    volunteer_candidates: Vec<pingan_store::volunteers::Volunteer>,
+}
+
+impl CasePage {
+    fn dispatch_state(&self, d: &pingan_store::volunteers::Dispatch) -> &'static str {
+        d.state().zh()
+    }
 }
 
 fn action_form(kind: ActionKind, lang: Lang) -> Option<ActionForm> {
@@ -470,7 +480,9 @@ async fn case_page(
     Path(id): Path<i64>,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> PageResult<Html<String>> {
-    render_case(&state, &current, &headers, id, None, q.get("notice").cloned()).await.map(Html)
+    // A refused volunteer dispatch comes back here with its reason.
+    let error = q.get("volunteer_error").cloned();
+    render_case(&state, &current, &headers, id, error, q.get("notice").cloned()).await.map(Html)
 }
 
 async fn render_case(
@@ -544,7 +556,17 @@ async fn render_case(
     let can_register_incident =
         current.actor.permits(pingan_domain::access::Action::Create, pingan_domain::access::Resource::Safety)
             && current.actor.role != pingan_domain::account::Role::UnitContact;
+    let volunteers = state.store.appeal_volunteers(&current.actor, id).await?;
+    let volunteer_candidates = match state.store.volunteer_candidates(&current.actor, id).await {
+        Ok(list) => list,
+        // Not a category volunteers take, closed, or not this actor's to send: no form.
+        Err(pingan_store::StoreError::Refused { .. } | pingan_store::StoreError::Conflict(_))
+        | Err(pingan_store::StoreError::Denied(_)) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
     let page = CasePage {
+        volunteers,
+        volunteer_candidates,
         mediation,
         can_mediate,
         can_register_incident,

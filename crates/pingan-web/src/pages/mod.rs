@@ -12,6 +12,7 @@ mod mediation_brands;
 mod party;
 mod prepaid;
 mod safety;
+mod volunteers;
 mod wishes;
 
 use crate::AppState;
@@ -61,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .merge(forces::router())
         .merge(party::router())
         .merge(wishes::router())
+        .merge(volunteers::router())
 }
 
 /// What every page's frame needs: language, the signed-in account, the CSRF token.
@@ -150,6 +152,26 @@ pub(crate) fn form_refusal(e: AppError) -> Result<(StatusCode, String), PageErro
         _ => message,
     };
     Ok((status, message))
+}
+
+/// Answer a submitted form: on success go to `back`; on a refusal render the page again
+/// (`again(kept form, message)`) with what was typed kept and the reason shown, with the
+/// refusal's status.
+pub(crate) async fn form_answer(
+    result: Result<(), AppError>,
+    back: &str,
+    form: Form,
+    again: impl AsyncFnOnce(Form, String) -> PageResult<String>,
+) -> PageResult<Response> {
+    match result {
+        Ok(()) => Ok(Redirect::to(back).into_response()),
+        Err(e) => {
+            let (status, message) = form_refusal(e)?;
+            let mut kept = form;
+            kept.remove("_csrf");
+            Ok((status, Html(again(kept, message).await?)).into_response())
+        }
+    }
 }
 
 /// A submitted form or query string, field by field.

@@ -34,6 +34,9 @@ pub fn router() -> Router<AppState> {
         .route("/property/ratings/{community}", get(property_page))
 }
 
+/// The grids a call form lists: a township's worth; a county's staff pick by API beyond that.
+pub(crate) const GRID_CHOICES: i64 = 1500;
+
 fn hours(tenths: i64) -> String {
     format!("{:.1}", tenths as f64 / 10.0)
 }
@@ -277,16 +280,7 @@ async fn staff_view(
         actor.role,
         pingan_domain::Role::VillageCadre | pingan_domain::Role::TownshipDispatcher | pingan_domain::Role::Admin
     );
-    let mut grids = vec![];
-    if can_decide {
-        let villages = state.store.regions_at_level(&actor.scope, RegionLevel::Village).await?;
-        // A form lists the communities of a township at most; a county's staff pick by API.
-        for v in villages.iter().take(60) {
-            for g in state.store.children(&actor.scope, v.id).await? {
-                grids.push((g.region.id, format!("{} · {}", v.name, g.region.name)));
-            }
-        }
-    }
+    let grids = if can_decide { state.store.grid_choices(&actor.scope, GRID_CHOICES).await? } else { vec![] };
     let page = StaffPage {
         ui: Ui::for_actor(headers, current),
         members,

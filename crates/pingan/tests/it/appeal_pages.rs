@@ -3,24 +3,11 @@
 //! and the residents' report form.
 
 use crate::common;
+use common::{form, page};
 
-use common::{Session, TestApp};
+use common::TestApp;
 use reqwest::StatusCode;
 use serde_json::json;
-
-async fn form(s: &Session, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
-    let mut all: Vec<(&str, &str)> = vec![("_csrf", s.csrf.as_str())];
-    all.extend_from_slice(fields);
-    let res = s.client.post(s.url(path)).form(&all).send().await.expect("post");
-    let status = res.status();
-    let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
-    (status, res.text().await.unwrap_or_default(), location)
-}
-
-async fn page(s: &Session, path: &str) -> (StatusCode, String) {
-    let res = s.client.get(s.url(path)).send().await.expect("get");
-    (res.status(), res.text().await.unwrap_or_default())
-}
 
 on_both_engines!(workbench_intake_actions_and_export, |app: TestApp| async move {
     let worker_name = app.first_username("grid_worker").await;

@@ -4,6 +4,7 @@
 //! deadlines stay, and other instances picking up catalogue, time-limit and calendar changes.
 
 use crate::common;
+use common::{form, page};
 
 use common::{Session, TestApp};
 use reqwest::{Method, StatusCode};
@@ -357,20 +358,6 @@ on_both_engines!(other_instances_pick_up_rule_and_calendar_changes, |app: TestAp
     })
     .await;
 });
-
-async fn form(s: &Session, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
-    let mut all: Vec<(&str, &str)> = vec![("_csrf", s.csrf.as_str())];
-    all.extend_from_slice(fields);
-    let res = s.client.post(s.url(path)).form(&all).send().await.expect("post");
-    let status = res.status();
-    let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
-    (status, res.text().await.unwrap_or_default(), location)
-}
-
-async fn page(s: &Session, path: &str) -> (StatusCode, String) {
-    let res = s.client.get(s.url(path)).send().await.expect("get");
-    (res.status(), res.text().await.unwrap_or_default())
-}
 
 /// The time-limit form's fields for `doc`, rows in the page's order (class, then urgency).
 fn limit_fields(doc: &Value) -> Vec<(String, String)> {

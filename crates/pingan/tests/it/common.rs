@@ -382,3 +382,19 @@ pub fn inside(id: i64, ring: &pingan_domain::geometry::Ring) -> (f64, f64) {
         })
         .expect("a point inside the grid")
 }
+
+/// Post a page form with the session's CSRF token: (status, body, redirect location).
+pub async fn form(s: &Session, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
+    let mut all: Vec<(&str, &str)> = vec![("_csrf", s.csrf.as_str())];
+    all.extend_from_slice(fields);
+    let res = s.client.post(s.url(path)).form(&all).send().await.expect("post");
+    let status = res.status();
+    let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
+    (status, res.text().await.unwrap_or_default(), location)
+}
+
+/// Get a page: (status, body).
+pub async fn page(s: &Session, path: &str) -> (StatusCode, String) {
+    let res = s.client.get(s.url(path)).send().await.expect("get");
+    (res.status(), res.text().await.unwrap_or_default())
+}

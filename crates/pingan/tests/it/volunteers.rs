@@ -244,3 +244,69 @@ on_both_engines!(a_volunteer_is_sent_to_a_sanitation_appeal_and_credited, |app: 
     .unwrap();
     assert!(audited >= 8, "every change is audited: {audited}");
 });
+
+on_both_engines!(the_volunteer_pages_work_without_script, |app: TestApp| async move {
+    use common::{form, page};
+    let admin = app.login("admin").await;
+    let (community, code, grids) = common::village_with_grids(&app, &admin).await;
+    let cadre = app.login(&format!("cadre.{code}")).await;
+    let (status, html) = page(&cadre, "/volunteers").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("team-form"), "{html}");
+
+    // A refused team keeps what was typed and names the field; a good one lands.
+    let region = community.to_string();
+    let team = [("name", "东风社区治安巡逻队"), ("kind", "patrol"), ("region_id", region.as_str()), ("leader", "")];
+    let (status, html, _) = form(&cadre, "/volunteers/teams", &team).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("东风社区治安巡逻队") && html.contains("leader:"), "{html}");
+    let team =
+        [("name", "东风社区治安巡逻队"), ("kind", "patrol"), ("region_id", region.as_str()), ("leader", "孙立新")];
+    let (status, _, location) = form(&cadre, "/volunteers/teams", &team).await;
+    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some("/volunteers")));
+
+    // The resident finds the team from where they stand and asks to join; staff confirm.
+    let resident = app.citizen_login("13800138031").await;
+    let (lon, lat) = (grids[0].1.0.to_string(), grids[0].1.1.to_string());
+    let (_, html) = page(&resident, &format!("/citizen/volunteers?lon={lon}&lat={lat}")).await;
+    assert!(html.contains("东风社区治安巡逻队"), "{html}");
+    let team_id = app.store.volunteer_teams_near(community).await.unwrap()[0].id;
+    let (status, _, _) =
+        form(&resident, &format!("/citizen/volunteers/teams/{team_id}/join"), &[("name", "钱文华")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = page(&cadre, "/volunteers").await;
+    let member = html.split("id=\"vdecide-").nth(1).and_then(|s| s.split('"').next()).expect("a request").to_owned();
+    let (status, _, _) = form(&cadre, &format!("/volunteers/members/{member}"), &[("decision", "confirm")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    // From a sanitation appeal's page: a dispatch without a task comes back with the reason.
+    let (_, grid) = admin.get(&format!("/api/v1/regions/{}", grids[0].0)).await;
+    let worker = app.login(&format!("grid.{}", grid["region"]["code"].as_str().unwrap())).await;
+    let filed = json!({ "text": "楼道垃圾堆积发臭", "category": "E01", "channel": "patrol",
+                        "region_code": grid["region"]["code"], "urgency": "normal" });
+    let (_, appeal) = worker.post("/api/v1/appeals", &filed).await;
+    let appeal = appeal["id"].as_i64().unwrap();
+    let (_, html) = page(&cadre, &format!("/appeals/{appeal}")).await;
+    assert!(html.contains("send-volunteer") && html.contains("钱文华"), "{html}");
+    let path = format!("/appeals/{appeal}/volunteers");
+    let (status, _, location) = form(&cadre, &path, &[("volunteer_id", member.as_str()), ("task", "")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = page(&cadre, location.as_deref().unwrap()).await;
+    assert!(html.contains("task:"), "the reason is shown: {html}");
+    form(&cadre, &path, &[("volunteer_id", member.as_str()), ("task", "清理楼道垃圾")]).await;
+
+    // The volunteer reports from the phone; the staff confirm; the hours show.
+    let (_, html) = page(&resident, "/citizen/volunteers").await;
+    let dispatch =
+        html.split("id=\"report-").nth(1).and_then(|s| s.split('"').next()).expect("a report form").to_owned();
+    let report = format!("/citizen/volunteers/dispatches/{dispatch}");
+    let (status, html, _) = form(&resident, &report, &[("note", "已清理"), ("hours", "0.2")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("hours:") && html.contains("已清理"), "{html}");
+    let (status, _, _) = form(&resident, &report, &[("note", "已清理并消毒"), ("hours", "1")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = form(&cadre, &format!("/volunteers/dispatches/{dispatch}"), &[("action", "confirm")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = page(&resident, "/citizen/volunteers").await;
+    assert!(html.contains("id=\"vol-hours\">1</b>") || html.contains("id=\"vol-hours\">1.0</b>"), "{html}");
+});
