@@ -63,6 +63,13 @@ impl Ring {
         Polygon::new(LineString::from(self.0.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>()), vec![])
     }
 
+    /// A point inside the ring (not merely in its box): `(lon, lat)`, as a phone standing in
+    /// the grid would report it.
+    pub fn interior_point(&self) -> Option<(f64, f64)> {
+        use geo::InteriorPoint;
+        self.to_polygon().interior_point().map(|p| (p.x(), p.y()))
+    }
+
     pub fn bbox(&self) -> BBox {
         let mut b = BBox::empty();
         for p in &self.0 {

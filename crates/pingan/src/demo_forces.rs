@@ -235,3 +235,115 @@ pub async fn load_party_demo(store: &Store, seed: u64) -> anyhow::Result<(usize,
     }
     Ok((members, wishes))
 }
+
+/// 志愿者 in the communities of the party demo: a 平安志愿者 team in each community and an
+/// anti-fraud publicity team in its township, residents who joined (most confirmed, one
+/// waiting), tomorrow morning's publicity activity with sign-ups, and volunteers sent to open
+/// sanitation (E01) appeals of the community — reported and confirmed for most, so that the
+/// hours, stars and ranking have something to show. The volunteer 13610000001 is confirmed.
+/// Returns (teams, volunteers).
+pub async fn load_volunteer_demo(store: &Store, seed: u64) -> anyhow::Result<(usize, usize)> {
+    use pingan_domain::forces::party::{NewCall, ServicePost};
+    use pingan_domain::forces::volunteer::{DispatchCommand, NewTeam, TeamKind};
+    use pingan_domain::personal::Phone;
+    use pingan_store::appeals::AppealFilter;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x5017_2a11);
+    let admin = store.login_account("admin").await?.context("the demo city has an administrator")?.actor;
+    let villages = store.regions_at_level(&admin.scope, RegionLevel::Village).await?;
+    let now = to_china(chrono::Utc::now().timestamp_millis());
+    let tomorrow_morning = (now.date() + chrono::Days::new(1)).and_hms_opt(9, 0, 0).unwrap_or(now);
+    let names = ["孙立新", "马秀英", "朱建华", "胡玉兰", "郭振国", "何丽娟", "高志刚", "林淑珍", "罗文斌", "梁春梅"];
+    let leaders = ["李红梅", "王德胜", "张桂芝", "刘振华"];
+    let (mut teams, mut volunteers, mut n) = (0, 0, 0u64);
+    let mut township_teams = std::collections::HashSet::new();
+    for village in villages.iter().take(PARTY_COMMUNITIES) {
+        let Some(cadre) = store.login_account(&format!("cadre.{}", village.code)).await? else { continue };
+        let cadre = cadre.actor;
+        let grids = store.children(&admin.scope, village.id).await?;
+        let Some(grid) = grids.first() else { continue };
+        let team = NewTeam {
+            name: format!("{}平安志愿者服务队", village.name),
+            kind: TeamKind::Safety,
+            region_id: village.id,
+            leader: leaders[rng.gen_range(0..leaders.len())].to_owned(),
+        };
+        let team = store.create_volunteer_team(&cadre, &team).await?;
+        teams += 1;
+        if let Some(township) = village.parent_id.filter(|t| township_teams.insert(*t)) {
+            let t = store.region(&admin.scope, township).await?;
+            let anti_fraud = NewTeam {
+                name: format!("{}反诈宣传志愿队", t.name),
+                kind: TeamKind::AntiFraud,
+                region_id: township,
+                leader: leaders[rng.gen_range(0..leaders.len())].to_owned(),
+            };
+            store.create_volunteer_team(&admin, &anti_fraud).await?;
+            teams += 1;
+        }
+        let mut confirmed = Vec::new();
+        for i in 0..4 {
+            n += 1;
+            let phone = Phone::parse(&format!("1361000{n:04}")).map_err(|e| anyhow::anyhow!(e))?;
+            let resident = store.citizen_account(&phone).await?.actor;
+            let me = store.join_volunteer_team(&resident, team.id, names[rng.gen_range(0..names.len())]).await?;
+            volunteers += 1;
+            if i < 3 {
+                let membership = me.memberships.iter().find(|m| m.team_id == team.id).context("the new membership")?;
+                store.decide_volunteer(&cadre, membership.id, true, "").await?;
+                confirmed.push((resident, membership.id));
+            }
+        }
+        let activity = NewCall {
+            title: "反诈宣传进小区".into(),
+            post: ServicePost::Publicity,
+            grid_id: grid.region.id,
+            starts: tomorrow_morning,
+            hours_tenths: 20,
+            capacity: 10,
+        };
+        let activity = store.create_volunteer_activity(&cadre, team.id, &activity).await?;
+        for (resident, _) in confirmed.iter().take(2) {
+            store.sign_up_for_volunteer_activity(resident, activity.id).await?;
+        }
+        // This morning's clean-up, starting within the hour: the members sign up and check
+        // in on site (a point inside the grid), so their hours count from the start.
+        let shapes = store.grid_shapes(&admin.scope, village.id).await?;
+        if let Some(shape) = shapes.first() {
+            let soon = now + chrono::Duration::minutes(30);
+            let clean_up = NewCall {
+                title: "小区环境卫生整治".into(),
+                post: ServicePost::Environment,
+                grid_id: shape.id,
+                starts: soon,
+                hours_tenths: rng.gen_range(2..=4) * 5,
+                capacity: 10,
+            };
+            let clean_up = store.create_volunteer_activity(&cadre, team.id, &clean_up).await?;
+            if let Some(p) = shape.ring.interior_point() {
+                for (resident, _) in &confirmed {
+                    store.sign_up_for_volunteer_activity(resident, clean_up.id).await?;
+                    store.check_in_volunteer_activity(resident, clean_up.id, Some(shape.id), p).await?;
+                }
+            }
+        }
+        // Open sanitation appeals of the community: a volunteer sent to each; most reported
+        // and confirmed, the last left with the volunteer.
+        let open = AppealFilter { category: Some("E01".into()), limit: 50, ..Default::default() };
+        let (cases, _) = store.appeals(&cadre, &open).await?;
+        for (k, case) in cases.iter().filter(|c| !c.state.is_closed()).take(3).enumerate() {
+            let (resident, member) = &confirmed[k % confirmed.len()];
+            let Ok(d) = store.dispatch_volunteer(&cadre, case.id, *member, "协助清理垃圾、劝导文明投放").await
+            else {
+                continue;
+            };
+            if k < 2 {
+                let hours = rng.gen_range(2..=6) * 5;
+                let report =
+                    DispatchCommand::Report { note: "已协助清理完毕,现场整洁".into(), hours_tenths: hours };
+                store.act_on_dispatch(resident, d.id, &report).await?;
+                store.act_on_dispatch(&cadre, d.id, &DispatchCommand::Confirm).await?;
+            }
+        }
+    }
+    Ok((teams, volunteers))
+}
