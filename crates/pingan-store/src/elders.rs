@@ -34,9 +34,11 @@ pub struct Elder {
     pub strengths: String,
     /// Tasks they were named on.
     pub tasks: i64,
+    /// Mediation cases they were asked to help with.
+    pub cases: i64,
 }
 
-/// A 五老 named on a task (name masked).
+/// A 五老 named on a task or a mediation case (name masked).
 #[derive(Debug, Clone, Serialize)]
 pub struct TaskHelper {
     pub elder_id: i64,
@@ -70,7 +72,8 @@ fn audit(actor: &Actor, action: &str, kind: &str, id: i64, after: serde_json::Va
 
 const ELDER_SELECT: &str =
     "SELECT e.id, e.name, e.kind, e.community_id, r.name AS community_name, e.phone, e.strengths,
-        (SELECT count(*) FROM task_helpers h WHERE h.elder_id = e.id) AS tasks
+        (SELECT count(*) FROM task_helpers h WHERE h.elder_id = e.id) AS tasks,
+        (SELECT count(*) FROM mediation_helpers h WHERE h.elder_id = e.id) AS cases
    FROM elders e JOIN regions r ON r.id = e.community_id";
 
 impl Store {
@@ -276,13 +279,74 @@ impl Store {
 
     /// The 五老 helping with a task.
     pub async fn task_helpers(&self, task_id: i64) -> Result<Vec<TaskHelper>> {
-        let rows: Vec<(i64, String, String, String)> = on_pool!(&self.db, |pool| sqlx::query_as(
-            "SELECT e.id, e.name, e.kind, r.name FROM task_helpers h JOIN elders e ON e.id = h.elder_id
-               JOIN regions r ON r.id = e.community_id WHERE h.task_id = $1 ORDER BY h.added_ms"
+        self.helpers("task_helpers", "task_id", task_id).await
+    }
+
+    /// Ask a 五老 to help mediate a case (小事不出村: the elders of the place know the parties).
+    /// They must be on a roster of the case's township, in the actor's scope; the case open.
+    pub async fn add_mediation_helper(&self, actor: &Actor, case_id: i64, elder_id: i64) -> Result<Vec<TaskHelper>> {
+        let (place, open) = self.changeable_case_place(actor, case_id).await?;
+        if !open {
+            return Err(StoreError::Conflict("调解已结束 / the mediation is over".into()));
+        }
+        // city / county / township / …: the township is the third id of the place's path.
+        let township = place.ids().get(2).copied();
+        // Not the actor's roster view: a grid worker mediating in one grid may ask the elders
+        // of any community of the township, whose rosters lie outside the grid.
+        let elder: Option<(String, Option<i64>)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT e.kind, r.parent_id FROM elders e JOIN regions r ON r.id = e.community_id WHERE e.id = $1"
         )
-        .bind(task_id)
-        .fetch_all(pool)
+        .bind(elder_id)
+        .fetch_optional(pool)
         .await)?;
+        let Some((kind, _)) = elder.filter(|(_, parent)| township.is_some() && *parent == township) else {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "elder_id",
+                "须为本乡镇(街道)五老名册中的人 / pick someone on a roster of the case's township",
+            )]));
+        };
+        let now = now_ms();
+        on_pool!(&self.db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let added = sqlx::query(
+                "INSERT INTO mediation_helpers (case_id, elder_id, added_by, added_ms) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (case_id, elder_id) DO NOTHING",
+            )
+            .bind(case_id)
+            .bind(elder_id)
+            .bind(actor.account_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if added == 0 {
+                return Err(StoreError::Conflict("已邀请此人协助 / already helping".into()));
+            }
+            let after = serde_json::json!({ "elder_id": elder_id, "kind": kind });
+            write_audit!(
+                &mut *tx,
+                &audit(actor, "mediation.helper", "mediation_case", case_id, after, now),
+                place.as_str()
+            )?;
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })?;
+        self.mediation_helpers(case_id).await
+    }
+
+    /// The 五老 helping to mediate a case.
+    pub async fn mediation_helpers(&self, case_id: i64) -> Result<Vec<TaskHelper>> {
+        self.helpers("mediation_helpers", "case_id", case_id).await
+    }
+
+    /// The 五老 named in `table` (keyed by `key`) for record `id`, names masked.
+    async fn helpers(&self, table: &str, key: &str, id: i64) -> Result<Vec<TaskHelper>> {
+        let sql = format!(
+            "SELECT e.id, e.name, e.kind, r.name FROM {table} h JOIN elders e ON e.id = h.elder_id
+               JOIN regions r ON r.id = e.community_id WHERE h.{key} = $1 ORDER BY h.added_ms"
+        );
+        let rows: Vec<(i64, String, String, String)> =
+            on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(id).fetch_all(pool).await)?;
         Ok(rows
             .into_iter()
             .map(|(elder_id, name, kind, community_name)| TaskHelper {

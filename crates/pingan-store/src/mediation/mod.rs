@@ -871,6 +871,20 @@ impl Store {
         Ok((row, snapshot))
     }
 
+    /// Where a case the actor may change lies, and whether it is still open: for those who
+    /// join it (the 五老 asked to help).
+    pub(crate) async fn changeable_case_place(&self, actor: &Actor, id: i64) -> Result<(RegionPath, bool)> {
+        require(actor, Action::Update)?;
+        let (row, snapshot) = self.readable_case(actor, id).await?;
+        let path = RegionPath::parse(&row.region_path).ok_or_else(|| StoreError::Corrupt("case path".into()))?;
+        Ok((path, snapshot.state.is_open()))
+    }
+
+    /// That the actor may read case `id`.
+    pub async fn check_case_readable(&self, actor: &Actor, id: i64) -> Result<()> {
+        self.readable_case(actor, id).await.map(|_| ())
+    }
+
     /// One case with its history, if it lies in the actor's scope.
     pub async fn mediation_case(&self, actor: &Actor, id: i64) -> Result<MediationCase> {
         let (row, mut snapshot) = self.readable_case(actor, id).await?;

@@ -1,5 +1,6 @@
-//! `/api/v1/self-governance`, `/api/v1/elders` and `/api/v1/tasks/{id}/helpers`: each
-//! community's self-governance organisations and 五老 roster, and the 五老 named on a task.
+//! `/api/v1/self-governance`, `/api/v1/elders`, `/api/v1/tasks/{id}/helpers` and
+//! `/api/v1/mediation/cases/{id}/helpers`: each community's self-governance organisations and
+//! 五老 roster, and the 五老 named on a task or asked to help mediate a case.
 
 use super::{ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
@@ -21,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_self_gov, create_self_gov))
         .routes(routes!(list_elders, add_elder))
         .routes(routes!(task_helpers, add_task_helper))
+        .routes(routes!(mediation_helpers, add_mediation_helper))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -117,8 +119,36 @@ pub async fn add_task_helper(
     ApiJson(body): ApiJson<HelperBody>,
 ) -> ApiResult<Json<Vec<TaskHelper>>> {
     caller.check_write(&headers)?;
-    let elder = body
-        .elder_id
-        .ok_or_else(|| AppError::Invalid(vec![FieldError::new("elder_id", "请选择五老 / pick who helps")]))?;
-    Ok(Json(state.store.add_task_helper(&caller.actor, id, elder).await?))
+    Ok(Json(state.store.add_task_helper(&caller.actor, id, elder_of(&body)?).await?))
+}
+
+fn elder_of(body: &HelperBody) -> Result<i64, AppError> {
+    body.elder_id.ok_or_else(|| AppError::Invalid(vec![FieldError::new("elder_id", "请选择五老 / pick who helps")]))
+}
+
+/// The 五老 helping to mediate a case.
+#[utoipa::path(get, path = "/api/v1/mediation/cases/{id}/helpers", tag = "mediation", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<Object>), (status = 404, body = ErrorBody)))]
+pub async fn mediation_helpers(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<TaskHelper>>> {
+    state.store.check_case_readable(&caller.actor, id).await?;
+    Ok(Json(state.store.mediation_helpers(id).await?))
+}
+
+/// Ask a 五老 of the case's township to help mediate it (those who may change the case).
+#[utoipa::path(post, path = "/api/v1/mediation/cases/{id}/helpers", tag = "mediation", params(("id" = i64, Path)),
+    request_body = HelperBody, responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody),
+    (status = 409, body = ErrorBody)))]
+pub async fn add_mediation_helper(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<HelperBody>,
+) -> ApiResult<Json<Vec<TaskHelper>>> {
+    caller.check_write(&headers)?;
+    Ok(Json(state.store.add_mediation_helper(&caller.actor, id, elder_of(&body)?).await?))
 }

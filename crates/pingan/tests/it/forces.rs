@@ -502,3 +502,60 @@ on_both_engines!(the_party_demo_fills_communities_with_members_calls_wishes_and_
         "{me}"
     );
 });
+
+on_both_engines!(elders_help_mediate_the_cases_of_their_township, |app: TestApp| async move {
+    let admin = app.login("admin").await;
+    let county = region(&admin, 1, Some("371402")).await["id"].as_i64().unwrap();
+    let (_, townships) = admin.get(&format!("/api/v1/regions?parent_id={county}")).await;
+    let (near, far) = (townships[0]["id"].as_i64().unwrap(), townships[1]["id"].as_i64().unwrap());
+    let village = region(&admin, near, None).await;
+    let community = village["id"].as_i64().unwrap();
+    let elsewhere = region(&admin, far, None).await["id"].as_i64().unwrap();
+    let add = |community: i64, name: &str, phone: &str| json!({ "name": name, "kind": "cadre", "community_id": community, "phone": phone, "strengths": "调解邻里纠纷" });
+    let (_, elder) = admin.post("/api/v1/elders", &add(community, "陈守义", "13912340001")).await;
+    let (_, stranger) = admin.post("/api/v1/elders", &add(elsewhere, "吴长青", "13912340002")).await;
+    let (elder, stranger) = (elder["id"].as_i64().unwrap(), stranger["id"].as_i64().unwrap());
+
+    // A neighbours' dispute of the community goes to mediation.
+    let grid = region(&admin, community, None).await["code"].as_str().unwrap().to_owned();
+    let worker = app.login(&format!("grid.{grid}")).await;
+    let (status, filed) = worker
+        .post(
+            "/api/v1/appeals",
+            &json!({ "text": "两家因院墙排水发生争执,多次协商未果", "category": "A01", "channel": "patrol",
+                     "region_code": grid, "reporter_name": "张建国", "reporter_phone": "13800138000" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let open = json!({ "appeal_id": filed["id"], "consents": ["applicant"],
+                       "parties": [{"side": "respondent", "name": "李四", "phone": "13900139000"}] });
+    let (status, case) = worker.post("/api/v1/mediation/cases", &open).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let helpers = format!("/api/v1/mediation/cases/{}/helpers", case["id"]);
+
+    // Only an elder of the case's township; once; the name masked; counted on the roster.
+    let (status, body) = worker.post(&helpers, &json!({ "elder_id": stranger })).await;
+    assert_eq!((status, body["fields"][0]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("elder_id")), "{body}");
+    assert_eq!(worker.post(&helpers, &json!({})).await.0, StatusCode::BAD_REQUEST);
+    let (status, list) = worker.post(&helpers, &json!({ "elder_id": elder })).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!((list[0]["name"].as_str(), list[0]["kind"].as_str()), (Some("陈**"), Some("老干部")));
+    assert_eq!(worker.post(&helpers, &json!({ "elder_id": elder })).await.0, StatusCode::CONFLICT);
+    let (_, roster) = admin.get(&format!("/api/v1/elders?community_id={community}")).await;
+    let row = roster.as_array().unwrap().iter().find(|e| e["id"] == elder).unwrap().clone();
+    assert_eq!(row["cases"], 1, "{row}");
+    assert_eq!(admin.get(&helpers).await.1.as_array().unwrap().len(), 1);
+    let audited: i64 = pingan_store::on_pool!(app.store.db(), |pool| pingan_store::sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE action = 'mediation.helper'"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(audited, 1);
+    // Another county's staff do not see the case.
+    let (_, counties) = admin.get("/api/v1/regions?parent_id=1").await;
+    let other = counties.as_array().unwrap().iter().find(|c| c["code"] != "371402").unwrap()["id"].as_i64().unwrap();
+    let other_township = region(&admin, other, None).await["code"].as_str().unwrap().to_owned();
+    let outsider = app.login(&format!("dispatch.{other_township}")).await;
+    assert_eq!(outsider.get(&helpers).await.0, StatusCode::NOT_FOUND);
+});
