@@ -559,3 +559,84 @@ on_both_engines!(elders_help_mediate_the_cases_of_their_township, |app: TestApp|
     let outsider = app.login(&format!("dispatch.{other_township}")).await;
     assert_eq!(outsider.get(&helpers).await.0, StatusCode::NOT_FOUND);
 });
+
+on_both_engines!(
+    property_companies_serve_estates_with_owners_committees_and_party_branches,
+    |app: TestApp| async move {
+        let admin = app.login("admin").await;
+        let county = region(&admin, 1, Some("371402")).await["id"].as_i64().unwrap();
+        let (_, companies) =
+            admin.get(&format!("/api/v1/orgs?kind=property_company&region_id={county}&per_page=1")).await;
+        let company = companies["items"][0]["id"].as_i64().unwrap();
+        let community = companies["items"][0]["region_id"].as_i64().unwrap();
+        let (_, detail) = admin.get(&format!("/api/v1/regions/{community}")).await;
+        let cadre = app.login(&format!("cadre.{}", detail["region"]["code"].as_str().unwrap())).await;
+        let (status, committee) = admin
+            .post(
+                "/api/v1/orgs",
+                &json!({ "kind": "owners_committee", "name": "锦绣花园业主委员会", "region_id": community }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{committee}");
+        let committee = committee["id"].as_i64().unwrap();
+
+        // Bad estates name their fields and write nothing.
+        let (status, body) = cadre.post("/api/v1/property/estates", &json!({ "households": 0 })).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let fields: Vec<&str> =
+            body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["name", "community_id", "company_org_id", "households"]);
+        let estate = |company: i64| {
+            json!({ "name": "锦绣花园", "community_id": community, "company_org_id": company,
+                "owners_committee_org_id": committee, "households": 400 })
+        };
+        let (status, body) = cadre.post("/api/v1/property/estates", &estate(committee)).await;
+        assert_eq!((status, body["fields"][0]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("company_org_id")));
+        assert_eq!(admin.get("/api/v1/property/estates").await.1, json!([]));
+        let (status, e) = cadre.post("/api/v1/property/estates", &estate(company)).await;
+        assert_eq!(status, StatusCode::CREATED, "{e}");
+        assert_eq!(e["owners_committee_name"], "锦绣花园业主委员会");
+        assert_eq!(cadre.post("/api/v1/property/estates", &estate(company)).await.0, StatusCode::CONFLICT);
+
+        // The rating now counts the estates' households.
+        let ratings: Value = reqwest::get(app.url(&format!("/api/v1/property/ratings/{community}")))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let rated = ratings.as_array().unwrap().iter().find(|c| c["org_id"] == company).unwrap().clone();
+        assert_eq!(rated["appeals"]["households"], 400, "{rated}");
+
+        // Its party organisation: a branch of its own needs three members and a secretary.
+        let party = format!("/api/v1/property/companies/{company}/party");
+        let (status, body) =
+            cadre.send(reqwest::Method::PUT, &party, &json!({ "status": "independent", "members": 2 })).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let fields: Vec<&str> =
+            body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["members", "secretary"]);
+        let (_, list) = cadre.get("/api/v1/property/companies").await;
+        let row = list.as_array().unwrap().iter().find(|c| c["org_id"] == company).unwrap().clone();
+        assert_eq!(
+            (row["red"].as_bool(), row["estates"].as_i64(), row["with_committee"].as_i64()),
+            (Some(false), Some(1), Some(1))
+        );
+        let (status, row) = cadre
+            .send(reqwest::Method::PUT, &party, &json!({ "status": "independent", "members": 5, "secretary": "王芳" }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{row}");
+        assert_eq!((row["red"].as_bool(), row["party_status_zh"].as_str()), (Some(true), Some("单独组建党组织")));
+
+        // Another county's staff see none of it.
+        let (_, counties) = admin.get("/api/v1/regions?parent_id=1").await;
+        let other =
+            counties.as_array().unwrap().iter().find(|c| c["code"] != "371402").unwrap()["id"].as_i64().unwrap();
+        let other_township = region(&admin, other, None).await["code"].as_str().unwrap().to_owned();
+        let outsider = app.login(&format!("dispatch.{other_township}")).await;
+        let (_, theirs) = outsider.get("/api/v1/property/companies").await;
+        assert!(theirs.as_array().unwrap().iter().all(|c| c["org_id"] != company));
+        let none = json!({ "status": "none", "members": 0 });
+        assert_eq!(outsider.send(reqwest::Method::PUT, &party, &none).await.0, StatusCode::NOT_FOUND);
+    }
+);
