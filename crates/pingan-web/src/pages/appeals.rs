@@ -775,6 +775,7 @@ pub fn intake_request(form: &BTreeMap<String, String>) -> NewAppealRequest {
         confidential: matches!(form.get("confidential").map(String::as_str), Some("on" | "true" | "1")),
         reporter_name: opt("reporter_name"),
         reporter_phone: opt("reporter_phone"),
+        station_org_id: opt("station_org_id").and_then(|v| v.parse().ok()),
     }
 }
 

@@ -30,5 +30,6 @@ mod prepaid;
 mod region_changes;
 mod safety;
 mod scope;
+mod stations;
 mod tables;
 mod text;
