@@ -12,6 +12,7 @@ mod mediation_brands;
 mod party;
 mod prepaid;
 mod safety;
+mod stations;
 mod wishes;
 
 use crate::AppState;
@@ -60,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .merge(prepaid::router())
         .merge(forces::router())
         .merge(party::router())
+        .merge(stations::router())
         .merge(wishes::router())
 }
 

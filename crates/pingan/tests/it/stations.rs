@@ -1,7 +1,7 @@
 //! Red stations (红色驿站) on both engines: a station's services, staff (phones masked in every
 //! answer) and visits; bad input names every field and writes nothing; another county's staff
 //! neither see nor change the station; a walk-in appeal records its station and is counted in
-//! the figures, which also come as a workbook.
+//! the figures, which also come as a workbook; the pages and the map show the stations.
 
 use crate::common;
 
@@ -238,4 +238,61 @@ on_both_engines!(a_walk_in_appeal_records_its_station_and_counts_in_the_figures,
     let by_service = book.worksheet_range("按服务").unwrap();
     assert_eq!(by_service.get((4, 0)), Some(&Data::String("诉求代办".into())));
     assert_eq!(by_service.get((4, 2)), Some(&Data::Float(4.0)));
+});
+
+on_both_engines!(station_pages_and_the_map_show_the_stations, |app: TestApp| async move {
+    let admin = app.login("admin").await;
+    let (id, grid_code) = station(&admin).await;
+    let cadre = app.login(&format!("cadre.{}", &grid_code[..12])).await;
+    cadre.send(Method::PUT, &format!("/api/v1/stations/{id}/services"), &json!({ "services": ["charging"] })).await;
+    cadre
+        .post(
+            &format!("/api/v1/stations/{id}/staff"),
+            &json!({ "name": "李红梅", "phone": "13912345678", "duty": "站长" }),
+        )
+        .await;
+    let page = |path: String| {
+        let c = cadre.client.clone();
+        let url = cadre.url(&path);
+        async move {
+            let res = c.get(url).send().await.unwrap();
+            (res.status(), res.text().await.unwrap())
+        }
+    };
+    let (status, html) = page(format!("/stations/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("手机充电") && html.contains("139****5678") && !html.contains("13912345678"), "{html}");
+    assert!(html.contains(&format!("/appeals/new?station={id}")), "a walk-in appeal can be filed from the page");
+    // The visit form: a bad number is named, a good one counted.
+    let start = html.find("name=\"_csrf\" value=\"").unwrap() + 20;
+    let csrf = html[start..start + html[start..].find('"').unwrap()].to_owned();
+    let post = |people: &str| {
+        cadre
+            .client
+            .post(cadre.url(&format!("/stations/{id}/visits")))
+            .form(&[("_csrf", csrf.as_str()), ("service", "charging"), ("people", people), ("note", "")])
+            .send()
+    };
+    let res = post("0").await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.unwrap().contains("1 至 500"));
+    let res = post("7").await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "back to the station");
+    assert_eq!(count(&app, "station_visits").await, 1);
+
+    let (status, html) = page("/stations".into()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("href=\"/stations/{id}\"")), "the list links the station");
+    // The staff appeal form, opened from the station, files a walk-in there.
+    let (status, html) = page(format!("/appeals/new?station={id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("name=\"station_org_id\" value=\"{id}\"")), "{html}");
+
+    // The map of the station's village marks it.
+    let (_, org) = admin.get(&format!("/api/v1/orgs/{id}")).await;
+    let (_, grid) = admin.get(&format!("/api/v1/regions/{}", org["region_id"])).await;
+    let village = grid["region"]["parent_id"].as_i64().expect("the grid's village");
+    let (status, html) = page(format!("/map/{village}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("<a href=\"/stations/{id}\"><circle")), "{html}");
 });
