@@ -52,14 +52,21 @@ pub async fn map_page(
     } else {
         vec![]
     };
-    let svg = draw(&region, &grids, &names, &stations);
-    render(MapPage { ui: Ui::for_actor(&headers, &current), grid_count: grids.len(), region, ancestors, svg })
+    let ui = Ui::for_actor(&headers, &current);
+    let svg = draw(&region, &grids, &names, &stations, ui.t("station.on_map"));
+    render(MapPage { ui, grid_count: grids.len(), region, ancestors, svg })
 }
 
 /// One `<path>` per grid, coloured by the subdivision of `region` it belongs to,
 /// each linking to its grid page; over them a circle per red station with a position,
 /// linking to the station's page.
-fn draw(region: &Region, grids: &[GridShape], child_names: &HashMap<i64, &str>, stations: &[Org]) -> String {
+fn draw(
+    region: &Region,
+    grids: &[GridShape],
+    child_names: &HashMap<i64, &str>,
+    stations: &[Org],
+    station_word: &str,
+) -> String {
     let mut bbox = BBox::empty();
     for g in grids {
         bbox.union(&g.ring.bbox());
@@ -101,8 +108,8 @@ fn draw(region: &Region, grids: &[GridShape], child_names: &HashMap<i64, &str>, 
         let (Some(lon), Some(lat)) = (s.lon, s.lat) else { continue };
         let (x, y) = proj.project(lon, lat);
         let label = match &s.opening_hours {
-            Some(h) => format!("红色驿站 {} · {h}", s.name),
-            None => format!("红色驿站 {}", s.name),
+            Some(h) => format!("{station_word} {} · {h}", s.name),
+            None => format!("{station_word} {}", s.name),
         };
         let _ = write!(
             svg,
