@@ -40,6 +40,8 @@ pub struct DemoData {
     pub liaison: Option<(usize, usize, usize)>,
     /// 在职党员社区报到 and 微心愿: members registered and wishes posted.
     pub party: Option<(usize, usize)>,
+    /// 红色驿站: stations given services, staff and visits, and the visits recorded.
+    pub stations: Option<(usize, usize)>,
 }
 
 /// The demo's data: on an empty database the city and a year of appeal history; otherwise
@@ -54,6 +56,7 @@ pub async fn ensure_demo(store: &Store, scale: Scale, show_progress: bool) -> an
             prepaid: None,
             liaison: None,
             party: None,
+            stations: None,
         });
     };
     let unit_contacts: Vec<String> =
@@ -64,6 +67,7 @@ pub async fn ensure_demo(store: &Store, scale: Scale, show_progress: bool) -> an
     let prepaid = crate::demo_prepaid::load_prepaid_demo(store, DEMO_SEED).await.context("the prepaid demo")?;
     let liaison = crate::demo_forces::load_liaison_demo(store, DEMO_SEED).await.context("the liaison demo")?;
     let party = crate::demo_forces::load_party_demo(store, DEMO_SEED).await.context("the party members' demo")?;
+    let stations = crate::demo_forces::load_station_demo(store, DEMO_SEED).await.context("the red stations' demo")?;
     Ok(DemoData {
         city: Some(took),
         history: Some(history),
@@ -72,6 +76,7 @@ pub async fn ensure_demo(store: &Store, scale: Scale, show_progress: bool) -> an
         prepaid: Some(prepaid),
         liaison: Some(liaison),
         party: Some(party),
+        stations: Some(stations),
     })
 }
 
@@ -293,6 +298,11 @@ pub async fn run(scale: Scale, port: u16, db_path: &Path) -> anyhow::Result<()> 
     if let Some((members, wishes)) = data.party {
         println!(
             "党员报到: {members} 名在职党员向社区报到, 微心愿 {wishes} 个; 已报到党员可用手机号 13600000001 登录 /citizen/party / party members: {members}, wishes: {wishes}; a confirmed member signs in with 13600000001"
+        );
+    }
+    if let Some((stations, visits)) = data.stations {
+        println!(
+            "红色驿站: {stations} 个驿站已登记服务项目、工作人员和今年的来访 {visits} 次 / red stations: {stations} with services, staff and {visits} visits this year"
         );
     }
     let server = Server::build(store.clone(), WebConfig::default(), &format!("127.0.0.1:{port}")).await?;

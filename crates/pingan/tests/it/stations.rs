@@ -296,3 +296,19 @@ on_both_engines!(station_pages_and_the_map_show_the_stations, |app: TestApp| asy
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&format!("<a href=\"/stations/{id}\"><circle")), "{html}");
 });
+
+on_both_engines!(the_station_demo_gives_stations_services_staff_and_this_years_visits, |app: TestApp| async move {
+    let (stations, visits) = pingan::demo_forces::load_station_demo(&app.store, 7).await.unwrap();
+    assert!(stations > 0 && visits >= 6 * stations, "({stations}, {visits})");
+    let admin = app.login("admin").await;
+    let (_, f) = admin.get("/api/v1/stations/figures").await;
+    assert_eq!(f["total"]["visits"].as_i64(), Some(visits as i64), "every visit falls in this year: {f}");
+    let used: Vec<&Value> =
+        f["stations"].as_array().unwrap().iter().filter(|s| s["visits"].as_i64() > Some(0)).collect();
+    assert_eq!(used.len(), stations);
+    let (_, p) = admin.get(&format!("/api/v1/stations/{}", used[0]["org_id"])).await;
+    assert!(p["services"].as_array().unwrap().iter().any(|s| s["code"] == "rest"), "{p}");
+    assert!(p["month"]["visits"].as_i64() >= Some(1), "a visit this month: {p}");
+    let staff = p["staff"].as_array().unwrap();
+    assert!(!staff.is_empty() && staff.iter().all(|s| s["phone"].as_str().unwrap().contains("****")), "{p}");
+});
