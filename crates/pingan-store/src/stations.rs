@@ -265,11 +265,16 @@ impl Store {
     pub async fn set_station_services(&self, actor: &Actor, id: i64, services: &[StationService]) -> Result<()> {
         station_keeper(actor)?;
         let station = self.red_station(actor, id).await?;
-        let before: Vec<&str> = self.station_services(id).await?.into_iter().map(StationService::code).collect();
         let after: Vec<&str> = services.iter().map(|s| s.code()).collect();
         on_pool!(&self.db, |pool| {
             let mut tx = pool.begin_write().await?;
-            sqlx::query("DELETE FROM station_services WHERE org_id = $1").bind(id).execute(&mut *tx).await?;
+            // What this transaction removed is the audit's "before", even under concurrent changes.
+            let mut before: Vec<String> =
+                sqlx::query_scalar("DELETE FROM station_services WHERE org_id = $1 RETURNING service")
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            before.sort_by_key(|c| StationService::parse(c));
             for s in &after {
                 sqlx::query("INSERT INTO station_services (org_id, service) VALUES ($1, $2)")
                     .bind(id)
