@@ -701,6 +701,7 @@ pub const TEXT: &[(&str, &str, &str)] = &[
     ("station.save_services", "保存服务项目", "Save services"),
     ("station.add_staff", "添加工作人员", "Add staff"),
     ("station.on_map", "红色驿站", "Red station"),
+    ("station.edit_org", "修改地址、电话和开放时间", "Edit address, phone and opening hours"),
     ("common.list_sep", "、", ", "),
     ("appeals.at_station", "来访驿站", "Walk-in at"),
     ("party.state", "状态", "State"),

@@ -78,6 +78,8 @@ struct StationPage {
     can_keep: bool,
     can_record: bool,
     can_file: bool,
+    /// May change the station's address, phone and opening hours (the organisation's page).
+    can_edit_org: bool,
     today: String,
     form: Form,
     error: Option<String>,
@@ -142,6 +144,7 @@ async fn station_view(
         can_keep: keeper && actor.permits(Action::Update, Resource::Forces),
         can_record: (keeper || actor.role == Role::GridWorker) && actor.permits(Action::Create, Resource::Forces),
         can_file: actor.permits(Action::Create, Resource::Appeal),
+        can_edit_org: actor.permits(Action::Update, Resource::Org),
         services,
         offered,
         today: china_today().format("%Y-%m-%d").to_string(),

@@ -263,6 +263,7 @@ on_both_engines!(station_pages_and_the_map_show_the_stations, |app: TestApp| asy
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("手机充电") && html.contains("139****5678") && !html.contains("13912345678"), "{html}");
     assert!(html.contains(&format!("/appeals/new?station={id}")), "a walk-in appeal can be filed from the page");
+    assert!(html.contains(&format!("href=\"/orgs/{id}\" id=\"edit-station\"")), "the cadre may edit the hours");
     // The visit form: a bad number is named, a good one counted.
     let start = html.find("name=\"_csrf\" value=\"").unwrap() + 20;
     let csrf = html[start..start + html[start..].find('"').unwrap()].to_owned();
