@@ -312,6 +312,7 @@ pub async fn deadlines(engine: Engine, open: usize, due: usize) -> anyhow::Resul
         confidential: false,
         reporter_name: String::new(),
         reporter_phone: None,
+        station_org_id: None,
     };
     let filed = store.file_appeal(&supervisor, &intake, &rules, None).await?;
     let t = Instant::now();

@@ -41,6 +41,8 @@ pub struct DemoData {
     /// 在职党员社区报到 and 微心愿: members registered and wishes posted.
     pub party: Option<(usize, usize)>,
     pub volunteers: Option<(usize, usize)>,
+    /// 红色驿站: stations given services, staff and visits, and the visits recorded.
+    pub stations: Option<(usize, usize)>,
 }
 
 /// The demo's data: on an empty database the city and a year of appeal history; otherwise
@@ -56,6 +58,7 @@ pub async fn ensure_demo(store: &Store, scale: Scale, show_progress: bool) -> an
             liaison: None,
             party: None,
             volunteers: None,
+            stations: None,
         });
     };
     let unit_contacts: Vec<String> =
@@ -67,6 +70,7 @@ pub async fn ensure_demo(store: &Store, scale: Scale, show_progress: bool) -> an
     let liaison = crate::demo_forces::load_liaison_demo(store, DEMO_SEED).await.context("the liaison demo")?;
     let party = crate::demo_forces::load_party_demo(store, DEMO_SEED).await.context("the party members' demo")?;
     let volunteers = crate::demo_forces::load_volunteer_demo(store, DEMO_SEED).await.context("the volunteers' demo")?;
+    let stations = crate::demo_forces::load_station_demo(store, DEMO_SEED).await.context("the red stations' demo")?;
     Ok(DemoData {
         city: Some(took),
         history: Some(history),
@@ -76,6 +80,7 @@ pub async fn ensure_demo(store: &Store, scale: Scale, show_progress: bool) -> an
         liaison: Some(liaison),
         party: Some(party),
         volunteers: Some(volunteers),
+        stations: Some(stations),
     })
 }
 
@@ -302,6 +307,11 @@ pub async fn run(scale: Scale, port: u16, db_path: &Path) -> anyhow::Result<()> 
     if let Some((teams, volunteers)) = data.volunteers {
         println!(
             "志愿者: {teams} 支队伍, {volunteers} 名志愿者; 志愿者可用手机号 13610000001 登录 /citizen/volunteers / volunteers: {teams} teams, {volunteers} volunteers; one signs in with 13610000001"
+        );
+    }
+    if let Some((stations, visits)) = data.stations {
+        println!(
+            "红色驿站: {stations} 个驿站已登记服务项目、工作人员和今年的来访 {visits} 次 / red stations: {stations} with services, staff and {visits} visits this year"
         );
     }
     let server = Server::build(store.clone(), WebConfig::default(), &format!("127.0.0.1:{port}")).await?;

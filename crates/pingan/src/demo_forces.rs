@@ -347,3 +347,78 @@ pub async fn load_volunteer_demo(store: &Store, seed: u64) -> anyhow::Result<(us
     }
     Ok((teams, volunteers))
 }
+
+/// The red stations (红色驿站) of the first county's communities (those of the party demo):
+/// each offers a few services besides rest and water, has a keeper and, at every other station, a
+/// volunteer, and has had visits on days spread over this year, recorded by the community's
+/// cadre. Returns (stations, visits).
+pub async fn load_station_demo(store: &Store, seed: u64) -> anyhow::Result<(usize, usize)> {
+    use pingan_domain::forces::station::{NewStaff, NewVisit, StationService};
+    use pingan_domain::personal::Phone;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x5a7_1015);
+    let admin = store.login_account("admin").await?.context("the demo city has an administrator")?.actor;
+    let villages = store.regions_at_level(&admin.scope, RegionLevel::Village).await?;
+    let today = pingan_store::stations::china_today();
+    let year_start = pingan_domain::forces::station::Period::year_to_date(today).from;
+    let names = ["李红梅", "王志刚", "张秀英", "刘建华", "陈玉兰", "杨国栋", "赵春燕", "孙德明"];
+    // What a visit's note says, by service; most visits carry none.
+    let note = |s: StationService, k: usize| -> &'static str {
+        let said = match s {
+            StationService::Rest => ["环卫工人午间休息", "快递小哥临时歇脚"][k % 2],
+            StationService::Charging => "外卖骑手手机充电",
+            StationService::Policy => "老人咨询医保政策",
+            StationService::Mediation => "邻里纠纷现场调解",
+            StationService::LegalAid => "咨询劳动合同问题",
+            StationService::Errands => "代办居住证材料",
+            StationService::FirstAid => "路人擦伤,现场包扎",
+            StationService::Reading => "学生放学后看书",
+            StationService::Volunteering => "志愿者清理小区楼道",
+        };
+        if k.is_multiple_of(3) { "" } else { said }
+    };
+    let (mut stations, mut visits, mut n) = (0, 0, 0u64);
+    for village in villages.iter().take(PARTY_COMMUNITIES) {
+        let Some(cadre) = store.login_account(&format!("cadre.{}", village.code)).await? else { continue };
+        let cadre = cadre.actor;
+        let f =
+            OrgFilter { kind: Some(OrgKind::RedStation), region_id: Some(village.id), limit: 20, ..Default::default() };
+        for station in store.orgs(&admin.scope, &f).await?.0 {
+            // Rest and water everywhere; three or four more of the list.
+            let mut services = vec![StationService::Rest];
+            while services.len() < rng.gen_range(4..=5) {
+                let s = StationService::ALL[rng.gen_range(0..StationService::ALL.len())];
+                if !services.contains(&s) {
+                    services.push(s);
+                }
+            }
+            services.sort();
+            store.set_station_services(&cadre, station.id, &services).await?;
+            let duties: &[&str] = if stations % 2 == 0 { &["站长", "志愿者"] } else { &["站长"] };
+            for duty in duties {
+                n += 1;
+                let staff = NewStaff {
+                    name: names[n as usize % names.len()].to_owned(),
+                    phone: Phone::parse(&format!("1380000{n:04}")).map_err(|e| anyhow::anyhow!(e))?,
+                    duty: (*duty).to_owned(),
+                };
+                store.add_station_staff(&cadre, station.id, &staff).await?;
+            }
+            let month_start = pingan_domain::forces::station::Period::month_to_date(today).from;
+            for k in 0..rng.gen_range(6..=18) {
+                let service = services[rng.gen_range(0..services.len())];
+                // The first visit falls in this month, so that the month's figures are not empty.
+                let from = if k == 0 { month_start } else { year_start };
+                let visit = NewVisit {
+                    service,
+                    people: rng.gen_range(1..=12),
+                    note: note(service, k).to_owned(),
+                    day: from + chrono::Days::new(rng.gen_range(0..=(today - from).num_days()) as u64),
+                };
+                store.record_station_visit(&cadre, station.id, &visit).await?;
+                visits += 1;
+            }
+            stations += 1;
+        }
+    }
+    Ok((stations, visits))
+}

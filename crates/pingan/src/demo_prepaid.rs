@@ -353,6 +353,7 @@ pub async fn load_prepaid_demo(store: &Store, seed: u64) -> anyhow::Result<(usiz
             confidential: false,
             reporter_name: String::new(),
             reporter_phone: None,
+            station_org_id: None,
         };
         store.file_appeal(&supervisor, &intake, &rules_appeals, None).await?;
     }

@@ -51,6 +51,8 @@ pub(crate) struct FilingPlan {
     /// `reporter_phone`, if any, as the row is written.
     pub reporter_account_id: Option<i64>,
     pub filed_by: Option<i64>,
+    /// The red station a walk-in appeal was filed at.
+    pub station_org_id: Option<i64>,
     pub unit_name: String,
     pub now_ms: i64,
     pub events: Vec<AppealEvent>,
@@ -187,7 +189,7 @@ impl Store {
                         state, category, urgency, unit_org_id, unit_account_id, unit_region_id, unit_level,
                         unit_org_type, warn_ms, due_ms, merged_into, closed_ms, first_dispatched_ms, contact_due_ms,
                         first_contact_ms, resolve_due_ms, closed_on_time, reworked, returned, extended, callbacks,
-                        solved_callbacks, satisfied_callbacks) ",
+                        solved_callbacks, satisfied_callbacks, station_org_id) ",
                 );
                 q.push_values(chunk.iter(), |mut b, &i| {
                     let (p, c) = (plans[i], &columns[i]);
@@ -242,7 +244,8 @@ impl Store {
                         .push_bind(c.extended)
                         .push_bind(c.callbacks)
                         .push_bind(c.solved_callbacks)
-                        .push_bind(c.satisfied_callbacks);
+                        .push_bind(c.satisfied_callbacks)
+                        .push_bind(p.station_org_id);
                 });
                 q.build().execute(&mut *tx).await?;
             }

@@ -39,6 +39,9 @@ pub struct Intake {
     pub confidential: bool,
     pub reporter_name: String,
     pub reporter_phone: Option<Phone>,
+    /// The red station (红色驿站) a walk-in appeal was filed at: only with the channel
+    /// `red_station`, and a station in the filer's scope.
+    pub station_org_id: Option<i64>,
 }
 
 /// An API client's retry key: the same `key` from the same `client` returns the first result.
@@ -256,6 +259,9 @@ impl Store {
         if !citizen && !actor.scope.covers_region(&region.path) {
             return Err(Denied::Scope.into());
         }
+        if let Some(station) = intake.station_org_id {
+            self.check_walk_in_station(actor, intake.channel, station).await?;
+        }
         let decision = route(category, &chain, &rules.catalogue, intake.urgency)
             .map_err(|e| invalid("location", e.to_string()))?;
         let by = CaseActor::from_actor(actor);
@@ -380,6 +386,7 @@ impl Store {
                 "unit": snapshot.assignment.as_ref().map(|a| &a.unit),
                 "reporter_phone": reporter_phone.as_deref().map(pingan_domain::personal::mask_phone),
                 "confidential": intake.confidential,
+                "station_org_id": intake.station_org_id,
             }),
         };
         let filed_by = (!citizen).then_some(actor.account_id);
@@ -400,6 +407,7 @@ impl Store {
             reporter_name: intake.reporter_name.trim().to_owned(),
             reporter_phone,
             reporter_account_id: reporter_account,
+            station_org_id: intake.station_org_id,
             filed_by,
             unit_name: unit_name.clone().unwrap_or_default(),
             now_ms: now,

@@ -45,6 +45,9 @@ pub struct NewAppealRequest {
     pub reporter_name: Option<String>,
     /// The resident's mobile; required for proxy entries (诉求代办): the code goes to it by SMS.
     pub reporter_phone: Option<String>,
+    /// With channel `red_station`: the red station (红色驿站, an organisation id) where the
+    /// resident walked in, counted in the station's figures.
+    pub station_org_id: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -211,6 +214,7 @@ pub async fn parse_intake(
             confidential: req.confidential,
             reporter_name: name,
             reporter_phone,
+            station_org_id: req.station_org_id,
         }),
         _ => Err(AppError::Invalid(vec![FieldError::new(
             "category",

@@ -27,6 +27,7 @@ pub mod prepaid_import;
 pub mod property;
 mod regions;
 pub mod safety;
+pub mod stations;
 pub mod tasks;
 pub mod volunteers;
 pub mod wishes;
@@ -121,6 +122,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(meetings::router())
         .merge(property::router())
         .merge(elders::router())
+        .merge(stations::router())
 }
 
 /// Unknown paths: JSON for the API, a page for people.

@@ -772,12 +772,20 @@ async fn new_page(
     State(state): State<AppState>,
     PageActor(current): PageActor,
     headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<BTreeMap<String, String>>,
 ) -> PageResult<Html<String>> {
     let ui = Ui::for_actor(&headers, &current);
     let rules = state.appeal_rules();
     let categories = rules.categories.iter().map(|c| (c.code.as_str().to_owned(), c.zh.clone())).collect();
     let mut form = BTreeMap::new();
     form.insert("channel".to_owned(), "patrol".to_owned());
+    // Opened from a red station's page (`?station=`): a walk-in filed there.
+    if let Some(id) = q.get("station").and_then(|s| s.trim().parse::<i64>().ok()) {
+        let station = state.store.red_station(&current.actor, id).await?;
+        form.insert("channel".to_owned(), "red_station".to_owned());
+        form.insert("station_org_id".to_owned(), station.id.to_string());
+        form.insert("station_name".to_owned(), station.name);
+    }
     render(NewPage { channels: channels(ui.lang), ui, categories, form, errors: Vec::new() })
 }
 
@@ -797,6 +805,7 @@ pub fn intake_request(form: &BTreeMap<String, String>) -> NewAppealRequest {
         confidential: matches!(form.get("confidential").map(String::as_str), Some("on" | "true" | "1")),
         reporter_name: opt("reporter_name"),
         reporter_phone: opt("reporter_phone"),
+        station_org_id: opt("station_org_id").and_then(|v| v.parse().ok()),
     }
 }
 

@@ -1,6 +1,6 @@
-//! The grid map: a region's grids drawn from their polygons as inline SVG.
-//! No tile server and no script library: the page works on an intranet and
-//! without JavaScript.
+//! The grid map: a region's grids drawn from their polygons as inline SVG, and its red
+//! stations (红色驿站) as markers over them. No tile server and no script library: the page
+//! works on an intranet and without JavaScript.
 
 use super::{PageActor, Ui, render, visible_ancestors};
 use crate::AppState;
@@ -11,6 +11,8 @@ use axum::http::HeaderMap;
 use axum::response::Html;
 use pingan_domain::access::{Action, Resource};
 use pingan_domain::geometry::{BBox, SvgProjection};
+use pingan_domain::org::OrgKind;
+use pingan_store::orgs::{Org, OrgFilter};
 use pingan_store::regions::{GridShape, Region};
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -43,13 +45,28 @@ pub async fn map_page(
     let grids = state.store.grid_shapes(&current.actor.scope, id).await?;
     let children = state.store.children(&current.actor.scope, id).await?;
     let names: HashMap<i64, &str> = children.iter().map(|c| (c.region.id, c.region.name.as_str())).collect();
-    let svg = draw(&region, &grids, &names);
-    render(MapPage { ui: Ui::for_actor(&headers, &current), grid_count: grids.len(), region, ancestors, svg })
+    // Stations link to their pages, which only those who read grassroots forces may open.
+    let stations = if current.actor.permits(Action::Read, Resource::Forces) {
+        let f = OrgFilter { kind: Some(OrgKind::RedStation), region_id: Some(id), limit: 5000, ..Default::default() };
+        state.store.orgs(&current.actor.scope, &f).await?.0
+    } else {
+        vec![]
+    };
+    let ui = Ui::for_actor(&headers, &current);
+    let svg = draw(&region, &grids, &names, &stations, ui.t("station.on_map"));
+    render(MapPage { ui, grid_count: grids.len(), region, ancestors, svg })
 }
 
 /// One `<path>` per grid, coloured by the subdivision of `region` it belongs to,
-/// each linking to its grid page.
-fn draw(region: &Region, grids: &[GridShape], child_names: &HashMap<i64, &str>) -> String {
+/// each linking to its grid page; over them a circle per red station with a position,
+/// linking to the station's page.
+fn draw(
+    region: &Region,
+    grids: &[GridShape],
+    child_names: &HashMap<i64, &str>,
+    stations: &[Org],
+    station_word: &str,
+) -> String {
     let mut bbox = BBox::empty();
     for g in grids {
         bbox.union(&g.ring.bbox());
@@ -83,6 +100,22 @@ fn draw(region: &Region, grids: &[GridShape], child_names: &HashMap<i64, &str>) 
             r#"<a href="/regions/{id}"><path d="{d}" fill="{fill}"><title>{label}</title></path></a>"#,
             id = g.id,
             d = proj.path(&g.ring),
+        );
+    }
+    // A marker keeps its size on the screen whatever the region's extent: a fixed share of
+    // the 1000-unit-wide canvas.
+    for s in stations {
+        let (Some(lon), Some(lat)) = (s.lon, s.lat) else { continue };
+        let (x, y) = proj.project(lon, lat);
+        let label = match &s.opening_hours {
+            Some(h) => format!("{station_word} {} · {h}", s.name),
+            None => format!("{station_word} {}", s.name),
+        };
+        let _ = write!(
+            svg,
+            r#"<a href="/stations/{id}"><circle class="station" cx="{x:.1}" cy="{y:.1}" r="6"><title>{label}</title></circle></a>"#,
+            id = s.id,
+            label = crate::html_escape(&label),
         );
     }
     svg.push_str("</svg>");

@@ -12,6 +12,7 @@ mod mediation_brands;
 mod party;
 mod prepaid;
 mod safety;
+mod stations;
 mod volunteers;
 mod wishes;
 
@@ -61,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .merge(prepaid::router())
         .merge(forces::router())
         .merge(party::router())
+        .merge(stations::router())
         .merge(wishes::router())
         .merge(volunteers::router())
 }

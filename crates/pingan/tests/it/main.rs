@@ -30,6 +30,7 @@ mod prepaid;
 mod region_changes;
 mod safety;
 mod scope;
+mod stations;
 mod tables;
 mod text;
 mod volunteers;
