@@ -260,6 +260,11 @@ pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// Today in China.
+pub fn china_today() -> chrono::NaiveDate {
+    pingan_domain::calendar::to_china(now_ms()).date()
+}
+
 impl Store {
     /// Connect to `sqlite://path` (created if missing) or `postgres://…`.
     pub async fn connect(url: &str, opts: &StoreOptions) -> Result<Store> {

@@ -12,7 +12,7 @@ use pingan_domain::access::{Action, Actor, Denied, Resource};
 use pingan_domain::account::Role;
 use pingan_domain::appeal::IntakeChannel;
 use pingan_domain::audit::AuditEvent;
-use pingan_domain::calendar::{from_china, to_china};
+use pingan_domain::calendar::from_china;
 use pingan_domain::forces::station::{NewStaff, NewVisit, Period, StationService};
 use pingan_domain::org::OrgKind;
 use pingan_domain::personal::mask_phone;
@@ -196,10 +196,7 @@ fn bounds(p: &Period) -> (String, String, i64, i64) {
     (p.from.format("%Y-%m-%d").to_string(), p.to.format("%Y-%m-%d").to_string(), start, end)
 }
 
-/// Today in China.
-pub fn china_today() -> chrono::NaiveDate {
-    to_china(now_ms()).date()
-}
+pub use crate::china_today;
 
 const VISIT_SELECT: &str = "SELECT v.id, v.org_id, v.day, v.service, v.people, v.note,
         a.display_name AS recorded_by_name, v.recorded_ms

@@ -659,6 +659,7 @@ pub const TEXT: &[(&str, &str, &str)] = &[
     ("nav.party", "党员报到", "Party members"),
     ("citizen.party", "党员报到", "Party report-in"),
     ("vol.title", "志愿服务", "Volunteering"),
+    ("forces.workbook", "基层力量年度统计(Excel)", "This year's grassroots forces figures (Excel)"),
     ("nav.volunteers", "志愿者", "Volunteers"),
     ("citizen.volunteers", "志愿服务", "Volunteering"),
     ("vol.my_hours", "我的志愿服务时长", "My volunteer hours"),

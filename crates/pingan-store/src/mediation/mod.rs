@@ -61,10 +61,7 @@ fn parse_specialties(s: &str) -> Vec<DisputeType> {
     s.split(',').filter_map(DisputeType::parse).collect()
 }
 
-/// Today in China.
-pub fn china_today() -> NaiveDate {
-    to_china(now_ms()).date()
-}
+pub use crate::china_today;
 
 /// Earlier disputes that make a new one "repeated": within this many days.
 const REPEAT_WINDOW_DAYS: i64 = 365;

@@ -167,8 +167,17 @@ pub async fn figures_xlsx(
 }
 
 pub(crate) fn workbook(f: &LiaisonFigures) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut book = Workbook::new();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    sheets(&mut book, f)?;
+    book.save_to_buffer()
+}
+
+/// The sheets of [`workbook`], also written into the area's combined workbook.
+pub(crate) fn sheets(
+    book: &mut rust_xlsxwriter::Workbook,
+    f: &LiaisonFigures,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::Format;
     let bold = Format::new().set_bold();
     let ws = book.add_worksheet();
     ws.set_name("汇总")?;
@@ -202,5 +211,5 @@ pub(crate) fn workbook(f: &LiaisonFigures) -> Result<Vec<u8>, rust_xlsxwriter::X
         }
     }
     ws.autofit();
-    book.save_to_buffer()
+    Ok(())
 }

@@ -12,6 +12,7 @@ pub mod audit;
 mod auth;
 mod calendar;
 pub mod elders;
+pub mod forces_figures;
 mod ledger;
 pub mod liaison;
 mod locate;
@@ -119,6 +120,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(party::router())
         .merge(wishes::router())
         .merge(volunteers::router())
+        .merge(forces_figures::router())
         .merge(meetings::router())
         .merge(property::router())
         .merge(elders::router())

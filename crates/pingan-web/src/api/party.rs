@@ -222,8 +222,17 @@ pub async fn figures_xlsx(State(state): State<AppState>, caller: ApiCaller) -> A
 }
 
 pub(crate) fn workbook(rows: &[UnitReportIn]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut book = Workbook::new();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    sheets(&mut book, rows)?;
+    book.save_to_buffer()
+}
+
+/// The sheets of [`workbook`], also written into the area's combined workbook.
+pub(crate) fn sheets(
+    book: &mut rust_xlsxwriter::Workbook,
+    rows: &[UnitReportIn],
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::Format;
     let bold = Format::new().set_bold();
     let ws = book.add_worksheet();
     ws.set_name("按工作单位")?;
@@ -245,7 +254,7 @@ pub(crate) fn workbook(rows: &[UnitReportIn]) -> Result<Vec<u8>, rust_xlsxwriter
         ws.write_number(r, 5, u.hours)?;
     }
     ws.autofit();
-    book.save_to_buffer()
+    Ok(())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -162,8 +162,17 @@ pub async fn figures_xlsx(
 }
 
 pub(crate) fn workbook(f: &StationFigures) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut book = Workbook::new();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    sheets(&mut book, f)?;
+    book.save_to_buffer()
+}
+
+/// The sheets of [`workbook`], also written into the area's combined workbook.
+pub(crate) fn sheets(
+    book: &mut rust_xlsxwriter::Workbook,
+    f: &StationFigures,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::Format;
     let bold = Format::new().set_bold();
     let ws = book.add_worksheet();
     ws.set_name("按驿站")?;
@@ -205,5 +214,5 @@ pub(crate) fn workbook(f: &StationFigures) -> Result<Vec<u8>, rust_xlsxwriter::X
         ws.write_number(r, 2, s.people as f64)?;
     }
     ws.autofit();
-    book.save_to_buffer()
+    Ok(())
 }

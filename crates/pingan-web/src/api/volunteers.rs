@@ -287,8 +287,17 @@ pub async fn figures_xlsx(
 }
 
 pub(crate) fn workbook(f: &VolunteerFigures) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut book = Workbook::new();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    sheets(&mut book, f)?;
+    book.save_to_buffer()
+}
+
+/// The sheets of [`workbook`], also written into the area's combined workbook.
+pub(crate) fn sheets(
+    book: &mut rust_xlsxwriter::Workbook,
+    f: &VolunteerFigures,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::Format;
     let bold = Format::new().set_bold();
     let ws = book.add_worksheet();
     ws.set_name("按队伍")?;
@@ -323,7 +332,7 @@ pub(crate) fn workbook(f: &VolunteerFigures) -> Result<Vec<u8>, rust_xlsxwriter:
         ws.write_number(r, 5, f64::from(line.stars))?;
     }
     ws.autofit();
-    book.save_to_buffer()
+    Ok(())
 }
 
 /// The appeal categories a volunteer may be sent to.

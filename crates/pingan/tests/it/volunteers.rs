@@ -310,3 +310,33 @@ on_both_engines!(the_volunteer_pages_work_without_script, |app: TestApp| async m
     let (_, html) = page(&resident, "/citizen/volunteers").await;
     assert!(html.contains("id=\"vol-hours\">1</b>") || html.contains("id=\"vol-hours\">1.0</b>"), "{html}");
 });
+
+on_both_engines!(the_forces_figures_come_together_in_one_workbook, |app: TestApp| async move {
+    let admin = app.login("admin").await;
+    let (community, code, _) = common::village_with_grids(&app, &admin).await;
+    let cadre = app.login(&format!("cadre.{code}")).await;
+    team_with_member(&app, &cadre, community, "13800138041").await;
+    let (status, o) = admin.get("/api/v1/forces/figures").await;
+    assert_eq!(status, StatusCode::OK, "{o}");
+    assert_eq!((o["volunteer_teams"].as_u64(), o["volunteers"].as_i64()), (Some(1), Some(1)), "{o}");
+    assert!(o["property_companies"].as_u64().unwrap() > 0, "the city's property companies: {o}");
+    let next = chrono::Datelike::year(&pingan_store::china_today()) + 1;
+    assert_eq!(admin.get(&format!("/api/v1/forces/figures?year={next}")).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(admin.get("/api/v1/forces/figures?year=1999").await.0, StatusCode::BAD_REQUEST);
+
+    let res = admin.client.get(admin.url("/api/v1/forces/figures.xlsx")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let names = calamine::Reader::sheet_names(&book);
+    assert_eq!(names[0], "概览");
+    for area in ["党员报到-", "志愿服务-", "红色驿站-", "红色物业-", "联系点-"] {
+        assert!(names.iter().any(|n| n.starts_with(area)), "{area} in {names:?}");
+    }
+    let overview = calamine::Reader::worksheet_range(&mut book, "概览").unwrap();
+    let teams = (0..overview.height() as u32)
+        .find(|r| overview.get_value((*r, 0)).is_some_and(|c| *c == "志愿队伍(支)"))
+        .and_then(|r| overview.get_value((r, 1)))
+        .map(|c| c.to_string());
+    assert_eq!(teams.as_deref(), Some("1"));
+});
