@@ -3,7 +3,7 @@
 //! community's page `/party`: confirm or decline registrations, post calls, read the work
 //! units' report-in figures; the public roster `/party/roster/{community}`.
 
-use super::{Form, PageActor, PageSession, Ui, china_minute, form_refusal, form_text, render};
+use super::{Form, PageActor, PageSession, Ui, china_minute, form_text, render};
 use crate::AppState;
 use crate::api::party::{Position, position};
 use crate::api::tasks::now;
@@ -132,15 +132,10 @@ async fn citizen_result(
     form: Form,
     result: Result<(), AppError>,
 ) -> PageResult<Response> {
-    match result {
-        Ok(()) => Ok(Redirect::to("/citizen/party").into_response()),
-        Err(e) => {
-            let (status, message) = form_refusal(e)?;
-            let mut kept = form;
-            kept.remove("_csrf");
-            Ok((status, Html(citizen_view(state, headers, current, kept, Some(message)).await?)).into_response())
-        }
-    }
+    super::form_answer(result, "/citizen/party", form, async |kept, message| {
+        citizen_view(state, headers, current, kept, Some(message)).await
+    })
+    .await
 }
 
 /// The community a phone's form was sent from: the village of the grid its `lon`/`lat` fall in.
@@ -310,15 +305,10 @@ async fn staff_result(
     form: Form,
     result: Result<(), AppError>,
 ) -> PageResult<Response> {
-    match result {
-        Ok(()) => Ok(Redirect::to("/party").into_response()),
-        Err(e) => {
-            let (status, message) = form_refusal(e)?;
-            let mut kept = form;
-            kept.remove("_csrf");
-            Ok((status, Html(staff_view(state, headers, current, kept, Some(message)).await?)).into_response())
-        }
-    }
+    super::form_answer(result, "/party", form, async |kept, message| {
+        staff_view(state, headers, current, kept, Some(message)).await
+    })
+    .await
 }
 
 async fn decide_submit(
