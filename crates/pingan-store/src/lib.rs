@@ -32,6 +32,7 @@ pub mod regions;
 pub mod rows;
 pub mod safety;
 pub mod seed;
+mod signups;
 pub mod stations;
 pub mod tasks;
 pub mod testing;

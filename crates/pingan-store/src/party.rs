@@ -3,13 +3,14 @@
 //! unit. Rules are [`pingan_domain::forces::party`]'s; where a phone stands is the web layer's
 //! grid index's answer, passed in.
 
+use crate::signups::{Event, PARTY_CALLS};
 use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool, write_audit};
 use pingan_domain::FieldError;
 use pingan_domain::access::{Action, Actor, Denied, Resource};
 use pingan_domain::account::Role;
 use pingan_domain::audit::AuditEvent;
-use pingan_domain::calendar::{from_china, to_china};
-use pingan_domain::forces::party::{MemberState, NewCall, NewRegistration, ServicePost, check_in, report_in_rate};
+use pingan_domain::calendar::from_china;
+use pingan_domain::forces::party::{MemberState, NewCall, NewRegistration, ServicePost, report_in_rate};
 use pingan_domain::personal::{mask_name, mask_phone};
 use pingan_domain::region::RegionLevel;
 use serde::Serialize;
@@ -73,6 +74,20 @@ pub struct PartyCall {
     pub checked_in: i64,
     #[serde(skip)]
     pub region_path: String,
+}
+
+impl PartyCall {
+    pub(crate) fn event(&self) -> Event<'_> {
+        Event {
+            id: self.id,
+            starts_ms: self.starts_ms,
+            ends_ms: self.ends_ms,
+            grid_id: self.grid_id,
+            hours_tenths: self.hours_tenths,
+            capacity: self.capacity,
+            region_path: &self.region_path,
+        }
+    }
 }
 
 /// A member's own view: the registration, the calls of the community and what they did.
@@ -431,42 +446,7 @@ impl Store {
         citizen_only(actor)?;
         let call = self.party_call_unscoped(call_id).await?;
         let member = self.member_for_call(actor, &call).await?;
-        let now = now_ms();
-        if call.ends_ms < now {
-            return Err(StoreError::Conflict("活动已结束 / the call is over".into()));
-        }
-        on_pool!(&self.db, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let (taken, mine): (i64, i64) = sqlx::query_as(
-                "SELECT count(*), SUM(CASE WHEN member_id = $2 THEN 1 ELSE 0 END) FROM party_signups WHERE call_id = $1",
-            )
-            .bind(call_id)
-            .bind(member.id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|(t, m): (i64, Option<i64>)| (t, m.unwrap_or(0)))
-            .unwrap_or((0, 0));
-            if mine > 0 {
-                return Err(StoreError::Conflict("您已报名 / you have already signed up".into()));
-            }
-            if taken >= call.capacity {
-                return Err(StoreError::Conflict("报名人数已满 / the call is full".into()));
-            }
-            sqlx::query("INSERT INTO party_signups (call_id, member_id, signed_ms) VALUES ($1, $2, $3)")
-                .bind(call_id)
-                .bind(member.id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            let after = serde_json::json!({ "call_id": call_id });
-            write_audit!(
-                &mut *tx,
-                &audit(actor, "party.sign_up", "party_member", member.id, after, now),
-                call.region_path.as_str()
-            )?;
-            tx.commit().await?;
-            Ok::<(), StoreError>(())
-        })?;
+        self.sign_up_once(actor, &PARTY_CALLS, &call.event(), member.id).await?;
         self.my_party_service(actor).await
     }
 
@@ -477,54 +457,12 @@ impl Store {
         actor: &Actor,
         call_id: i64,
         here: Option<i64>,
-        (lon, lat): (f64, f64),
+        position: (f64, f64),
     ) -> Result<MyService> {
         citizen_only(actor)?;
         let call = self.party_call_unscoped(call_id).await?;
         let member = self.member_for_call(actor, &call).await?;
-        let signup: Option<(Option<i64>,)> = on_pool!(&self.db, |pool| sqlx::query_as(
-            "SELECT checked_in_ms FROM party_signups WHERE call_id = $1 AND member_id = $2"
-        )
-        .bind(call_id)
-        .bind(member.id)
-        .fetch_optional(pool)
-        .await)?;
-        let Some((checked,)) = signup else {
-            return Err(StoreError::Conflict("请先报名 / sign up first".into()));
-        };
-        let now = now_ms();
-        check_in(
-            to_china(call.starts_ms),
-            to_china(call.ends_ms),
-            call.grid_id,
-            checked.is_some(),
-            here,
-            to_china(now),
-        )
-        .map_err(|e| StoreError::Refused { status: 409, message: e.to_string() })?;
-        on_pool!(&self.db, |pool| {
-            let mut tx = pool.begin_write().await?;
-            sqlx::query(
-                "UPDATE party_signups SET checked_in_ms = $1, lon = $2, lat = $3, hours_tenths = $4
-                  WHERE call_id = $5 AND member_id = $6 AND checked_in_ms IS NULL",
-            )
-            .bind(now)
-            .bind(lon)
-            .bind(lat)
-            .bind(call.hours_tenths)
-            .bind(call_id)
-            .bind(member.id)
-            .execute(&mut *tx)
-            .await?;
-            let after = serde_json::json!({ "call_id": call_id, "grid_id": here, "hours_tenths": call.hours_tenths });
-            write_audit!(
-                &mut *tx,
-                &audit(actor, "party.check_in", "party_member", member.id, after, now),
-                call.region_path.as_str()
-            )?;
-            tx.commit().await?;
-            Ok::<(), StoreError>(())
-        })?;
+        self.check_in_once(actor, &PARTY_CALLS, &call.event(), member.id, here, position).await?;
         self.my_party_service(actor).await
     }
 

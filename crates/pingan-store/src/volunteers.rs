@@ -4,13 +4,14 @@
 //! and, for activities, [`pingan_domain::forces::party`]'s call rules.
 
 use crate::party::{audit, citizen_only, community_staff};
+use crate::signups::{Event, VOLUNTEER_ACTIVITIES};
 use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool, write_audit};
 use pingan_domain::FieldError;
 use pingan_domain::access::{Action, Actor, Denied, Resource};
 use pingan_domain::account::Role;
 use pingan_domain::appeal::AppealState;
-use pingan_domain::calendar::{from_china, to_china};
-use pingan_domain::forces::party::{MemberState, NewCall, check_in, person_name};
+use pingan_domain::calendar::from_china;
+use pingan_domain::forces::party::{MemberState, NewCall, person_name};
 use pingan_domain::forces::volunteer::{DispatchCommand, DispatchState, NewTeam, TeamKind, star_level};
 use pingan_domain::personal::mask_phone;
 use pingan_domain::region::{RegionLevel, RegionPath};
@@ -77,6 +78,20 @@ pub struct Activity {
     pub checked_in: i64,
     #[serde(skip)]
     pub region_path: String,
+}
+
+impl Activity {
+    fn event(&self) -> Event<'_> {
+        Event {
+            id: self.id,
+            starts_ms: self.starts_ms,
+            ends_ms: self.ends_ms,
+            grid_id: self.grid_id,
+            hours_tenths: self.hours_tenths,
+            capacity: self.capacity,
+            region_path: &self.region_path,
+        }
+    }
 }
 
 /// A volunteer sent to an appeal.
@@ -553,42 +568,8 @@ impl Store {
     pub async fn sign_up_for_volunteer_activity(&self, actor: &Actor, activity_id: i64) -> Result<MyVolunteering> {
         citizen_only(actor)?;
         let activity = self.activity_unscoped(activity_id).await?;
-        let volunteer_id = self.volunteer_for_activity(actor, &activity).await?;
-        let now = now_ms();
-        if activity.ends_ms < now {
-            return Err(StoreError::Conflict("活动已结束 / the activity is over".into()));
-        }
-        on_pool!(&self.db, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let (taken, mine): (i64, Option<i64>) = sqlx::query_as(
-                "SELECT count(*), CAST(SUM(CASE WHEN volunteer_id = $2 THEN 1 ELSE 0 END) AS BIGINT)
-                   FROM volunteer_signups WHERE activity_id = $1",
-            )
-            .bind(activity_id)
-            .bind(volunteer_id)
-            .fetch_one(&mut *tx)
-            .await?;
-            if mine.unwrap_or(0) > 0 {
-                return Err(StoreError::Conflict("您已报名 / you have already signed up".into()));
-            }
-            if taken >= activity.capacity {
-                return Err(StoreError::Conflict("报名人数已满 / the activity is full".into()));
-            }
-            sqlx::query("INSERT INTO volunteer_signups (activity_id, volunteer_id, signed_ms) VALUES ($1, $2, $3)")
-                .bind(activity_id)
-                .bind(volunteer_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            let after = serde_json::json!({ "activity_id": activity_id });
-            write_audit!(
-                &mut *tx,
-                &audit(actor, "volunteer.sign_up", "volunteer", volunteer_id, after, now),
-                activity.region_path.as_str()
-            )?;
-            tx.commit().await?;
-            Ok::<(), StoreError>(())
-        })?;
+        let volunteer = self.volunteer_for_activity(actor, &activity).await?;
+        self.sign_up_once(actor, &VOLUNTEER_ACTIVITIES, &activity.event(), volunteer).await?;
         self.my_volunteering(actor).await
     }
 
@@ -599,58 +580,12 @@ impl Store {
         actor: &Actor,
         activity_id: i64,
         here: Option<i64>,
-        (lon, lat): (f64, f64),
+        position: (f64, f64),
     ) -> Result<MyVolunteering> {
         citizen_only(actor)?;
         let activity = self.activity_unscoped(activity_id).await?;
-        let volunteer_id = self.volunteer_for_activity(actor, &activity).await?;
-        let signup: Option<(Option<i64>,)> = on_pool!(&self.db, |pool| sqlx::query_as(
-            "SELECT checked_in_ms FROM volunteer_signups WHERE activity_id = $1 AND volunteer_id = $2"
-        )
-        .bind(activity_id)
-        .bind(volunteer_id)
-        .fetch_optional(pool)
-        .await)?;
-        let Some((checked,)) = signup else {
-            return Err(StoreError::Conflict("请先报名 / sign up first".into()));
-        };
-        let now = now_ms();
-        check_in(
-            to_china(activity.starts_ms),
-            to_china(activity.ends_ms),
-            activity.grid_id,
-            checked.is_some(),
-            here,
-            to_china(now),
-        )
-        .map_err(|e| StoreError::Refused { status: 409, message: e.to_string() })?;
-        on_pool!(&self.db, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let done = sqlx::query(
-                "UPDATE volunteer_signups SET checked_in_ms = $1, lon = $2, lat = $3, hours_tenths = $4
-                  WHERE activity_id = $5 AND volunteer_id = $6 AND checked_in_ms IS NULL",
-            )
-            .bind(now)
-            .bind(lon)
-            .bind(lat)
-            .bind(activity.hours_tenths)
-            .bind(activity_id)
-            .bind(volunteer_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if done != 1 {
-                return Err(StoreError::Conflict("已签到 / already checked in".into()));
-            }
-            let after = serde_json::json!({ "activity_id": activity_id, "grid_id": here, "hours_tenths": activity.hours_tenths });
-            write_audit!(
-                &mut *tx,
-                &audit(actor, "volunteer.check_in", "volunteer", volunteer_id, after, now),
-                activity.region_path.as_str()
-            )?;
-            tx.commit().await?;
-            Ok::<(), StoreError>(())
-        })?;
+        let volunteer = self.volunteer_for_activity(actor, &activity).await?;
+        self.check_in_once(actor, &VOLUNTEER_ACTIVITIES, &activity.event(), volunteer, here, position).await?;
         self.my_volunteering(actor).await
     }
 
