@@ -325,4 +325,20 @@ impl Store {
             })
             .collect())
     }
+
+    /// The property companies a community's estate may name: the live ones registered in the
+    /// community's county (a company serves beyond where it is registered).
+    pub async fn property_company_choices(&self, community: &RegionPath) -> Result<Vec<(i64, String)>> {
+        let county = community.ancestor(2);
+        let (lo, hi) = (county.as_str().to_owned(), county.subtree_end());
+        Ok(on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT o.id, o.name FROM orgs o JOIN regions r ON r.id = o.region_id
+              WHERE o.kind = 'property_company' AND o.retired_at IS NULL AND r.path >= $1 AND r.path < $2
+              ORDER BY o.name LIMIT 1000"
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_all(pool)
+        .await)?)
+    }
 }

@@ -4,6 +4,7 @@ mod appeal_rules;
 pub mod appeals;
 mod citizen;
 mod citizen_appeals;
+mod community;
 mod forces;
 mod inbox;
 mod map;
@@ -65,6 +66,7 @@ pub fn router() -> Router<AppState> {
         .merge(stations::router())
         .merge(wishes::router())
         .merge(volunteers::router())
+        .merge(community::router())
 }
 
 /// What every page's frame needs: language, the signed-in account, the CSRF token.

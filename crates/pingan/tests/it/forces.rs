@@ -640,3 +640,63 @@ on_both_engines!(
         assert_eq!(outsider.send(reqwest::Method::PUT, &party, &none).await.0, StatusCode::NOT_FOUND);
     }
 );
+
+on_both_engines!(
+    a_communitys_forces_page_adds_organisations_elders_estates_and_party_status,
+    |app: TestApp| async move {
+        use common::{form, page};
+        let admin = app.login("admin").await;
+        let county = region(&admin, 1, Some("371402")).await["id"].as_i64().unwrap();
+        let (_, companies) =
+            admin.get(&format!("/api/v1/orgs?kind=property_company&region_id={county}&per_page=1")).await;
+        let company = companies["items"][0]["id"].as_i64().unwrap();
+        let community = companies["items"][0]["region_id"].as_i64().unwrap();
+        let (_, detail) = admin.get(&format!("/api/v1/regions/{community}")).await;
+        let cadre = app.login(&format!("cadre.{}", detail["region"]["code"].as_str().unwrap())).await;
+        let base = format!("/communities/{community}");
+        let (status, html) = page(&cadre, &format!("{base}/forces")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("self-gov-form") && html.contains("estate-form"), "{html}");
+
+        // A refused form keeps what was typed and names the field; a good one lands.
+        let council = [("kind", "council"), ("chair", ""), ("members", "9"), ("charter", "每月议事一次")];
+        let (status, html, _) = form(&cadre, &format!("{base}/self-governance"), &council).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(html.contains("每月议事一次") && html.contains("chair:"), "{html}");
+        let council = [("kind", "council"), ("chair", "周文华"), ("members", "9"), ("charter", "每月议事一次")];
+        let (status, _, location) = form(&cadre, &format!("{base}/self-governance"), &council).await;
+        assert_eq!((status, location), (StatusCode::SEE_OTHER, Some(format!("{base}/forces"))));
+        let elder = |phone: &'static str| {
+            [("name", "刘德厚"), ("kind", "teacher"), ("phone", phone), ("strengths", "调解邻里纠纷")]
+        };
+        let (status, html, _) = form(&cadre, &format!("{base}/elders"), &elder("1391234")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(html.contains("phone:"), "{html}");
+        assert_eq!(form(&cadre, &format!("{base}/elders"), &elder("13912345678")).await.0, StatusCode::SEE_OTHER);
+        let company_id = company.to_string();
+        let estate = [("name", "锦绣花园"), ("company_org_id", company_id.as_str()), ("households", "420")];
+        assert_eq!(form(&cadre, &format!("{base}/estates"), &estate).await.0, StatusCode::SEE_OTHER);
+        let party = format!("{base}/companies/{company}/party");
+        let (status, html, _) =
+            form(&cadre, &party, &[("status", "independent"), ("members", "2"), ("secretary", "王芳")]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(html.contains("members:"), "{html}");
+        let (status, _, _) =
+            form(&cadre, &party, &[("status", "independent"), ("members", "4"), ("secretary", "王芳")]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let (_, html) = page(&cadre, &format!("{base}/forces")).await;
+        for shown in ["周文华", "139****5678", "锦绣花园", "420", "红色物业", "单独组建党组织"] {
+            assert!(html.contains(shown), "{shown} on the page: {html}");
+        }
+        assert!(!html.contains("13912345678"), "the phone is masked");
+
+        // Only communities, only in scope.
+        assert_eq!(page(&admin, &format!("/communities/{county}/forces")).await.0, StatusCode::NOT_FOUND);
+        let (_, counties) = admin.get("/api/v1/regions?parent_id=1").await;
+        let other =
+            counties.as_array().unwrap().iter().find(|c| c["code"] != "371402").unwrap()["id"].as_i64().unwrap();
+        let other_township = region(&admin, other, None).await["code"].as_str().unwrap().to_owned();
+        let outsider = app.login(&format!("dispatch.{other_township}")).await;
+        assert_eq!(page(&outsider, &format!("{base}/forces")).await.0, StatusCode::NOT_FOUND);
+    }
+);
