@@ -334,6 +334,35 @@ impl Store {
         self.mediation_helpers(case_id).await
     }
 
+    /// The 五老 the actor may ask to help mediate a case: those on the rosters of the case's
+    /// township not yet helping, `(id, "name · kind · community")` with the name masked; none
+    /// when the actor may not change the case or it is over.
+    pub async fn mediation_helper_choices(&self, actor: &Actor, case_id: i64) -> Result<Vec<(i64, String)>> {
+        let (place, open) = match self.changeable_case_place(actor, case_id).await {
+            Ok(p) => p,
+            Err(StoreError::Denied(_)) => return Ok(vec![]),
+            Err(e) => return Err(e),
+        };
+        let Some(township) = place.ids().get(2).copied().filter(|_| open) else { return Ok(vec![]) };
+        let rows: Vec<(i64, String, String, String)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT e.id, e.name, e.kind, r.name FROM elders e JOIN regions r ON r.id = e.community_id
+              WHERE r.parent_id = $1
+                AND NOT EXISTS (SELECT 1 FROM mediation_helpers h WHERE h.case_id = $2 AND h.elder_id = e.id)
+              ORDER BY r.name, e.name LIMIT 500"
+        )
+        .bind(township)
+        .bind(case_id)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, kind, community)| {
+                let kind = ElderKind::parse(&kind).map_or("五老", ElderKind::zh);
+                (id, format!("{} · {kind} · {community}", mask_name(&name)))
+            })
+            .collect())
+    }
+
     /// The 五老 helping to mediate a case.
     pub async fn mediation_helpers(&self, case_id: i64) -> Result<Vec<TaskHelper>> {
         self.helpers("mediation_helpers", "case_id", case_id).await

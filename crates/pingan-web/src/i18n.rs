@@ -682,6 +682,8 @@ pub const TEXT: &[(&str, &str, &str)] = &[
     ("community.red", "红色物业", "Red property"),
     ("community.secretary", "书记/指导员", "Secretary"),
     ("community.save", "保存", "Save"),
+    ("med.helpers", "五老协助调解", "五老 helping to mediate"),
+    ("med.ask_helper", "邀请协助", "Ask to help"),
     ("vol.title", "志愿服务", "Volunteering"),
     ("forces.workbook", "基层力量年度统计(Excel)", "This year's grassroots forces figures (Excel)"),
     ("nav.volunteers", "志愿者", "Volunteers"),

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/mediation/figures", get(figures_page))
         .route("/mediation/{id}", get(case_page))
         .route("/mediation/{id}/act", post(act_submit))
+        .route("/mediation/{id}/helpers", post(helper_submit))
         .route(
             "/mediation/{id}/evidence",
             post(evidence_submit).layer(axum::extract::DefaultBodyLimit::max(crate::api::attachments::upload_limit(
@@ -355,6 +356,9 @@ struct CasePage {
     evidence: Vec<EvidenceView>,
     /// Whether the actor may add evidence now.
     adds_evidence: bool,
+    /// The 五老 helping, and those the actor may still ask.
+    helpers: Vec<pingan_store::elders::TaskHelper>,
+    helper_choices: Vec<(i64, String)>,
     error: Option<String>,
 }
 
@@ -573,7 +577,11 @@ async fn render_case(
         })
         .collect();
     let adds_evidence = writes && pingan_domain::mediation::evidence::takes_evidence(s.state).is_ok();
+    let helpers = state.store.mediation_helpers(id).await?;
+    let helper_choices = state.store.mediation_helper_choices(&current.actor, id).await?;
     let page = CasePage {
+        helpers,
+        helper_choices,
         evidence,
         adds_evidence,
         state_name: pick(lang, s.state.zh(), s.state.en()),
@@ -822,4 +830,23 @@ async fn figures_page(
         total: figure_cells(ui.t("med.total").to_owned(), &total),
         ui,
     })
+}
+
+/// Ask a 五老 to help mediate the case; back to the case, with a refusal shown there.
+async fn helper_submit(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> PageResult<Response> {
+    current.check_csrf(form.get("_csrf").map(String::as_str))?;
+    let elder = form.get("elder_id").and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+    match state.store.add_mediation_helper(&current.actor, id, elder).await {
+        Ok(_) => Ok(Redirect::to(&format!("/mediation/{id}#helpers")).into_response()),
+        Err(e) => {
+            let (status, message) = super::form_refusal(AppError::from(e))?;
+            Ok((status, Html(render_case(&state, &current, &headers, id, Some(message)).await?)).into_response())
+        }
+    }
 }

@@ -532,6 +532,15 @@ on_both_engines!(elders_help_mediate_the_cases_of_their_township, |app: TestApp|
     let (status, case) = worker.post("/api/v1/mediation/cases", &open).await;
     assert_eq!(status, StatusCode::CREATED, "{case}");
     let helpers = format!("/api/v1/mediation/cases/{}/helpers", case["id"]);
+    // The case page offers the township's elders only; a refused choice says why.
+    let case_page = format!("/mediation/{}", case["id"]);
+    let (_, html) = common::page(&worker, &case_page).await;
+    assert!(html.contains("helper-form") && html.contains("陈**") && !html.contains("吴**"), "{html}");
+    let stranger_id = stranger.to_string();
+    let (status, html, _) =
+        common::form(&worker, &format!("{case_page}/helpers"), &[("elder_id", stranger_id.as_str())]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("elder_id:"), "{html}");
 
     // Only an elder of the case's township; once; the name masked; counted on the roster.
     let (status, body) = worker.post(&helpers, &json!({ "elder_id": stranger })).await;
@@ -545,6 +554,8 @@ on_both_engines!(elders_help_mediate_the_cases_of_their_township, |app: TestApp|
     let row = roster.as_array().unwrap().iter().find(|e| e["id"] == elder).unwrap().clone();
     assert_eq!(row["cases"], 1, "{row}");
     assert_eq!(admin.get(&helpers).await.1.as_array().unwrap().len(), 1);
+    let (_, html) = common::page(&worker, &case_page).await;
+    assert!(html.contains("helper-list") && !html.contains("helper-form"), "asked once: {html}");
     let audited: i64 = pingan_store::on_pool!(app.store.db(), |pool| pingan_store::sqlx::query_scalar(
         "SELECT count(*) FROM audit_events WHERE action = 'mediation.helper'"
     )
