@@ -32,7 +32,17 @@ pub async fn verify(config: Option<&Path>, only: Option<&str>) -> anyhow::Result
         if *log == "audit" && report.divergence.is_none() {
             let (checked, erased, divergence) = store.audit_commitments_verify().await?;
             report.divergence = divergence;
-            opened = Some((checked, erased));
+            opened =
+                Some(format!("{checked} audit events open their leaves' commitments ({erased} erased under PIPL)"));
+        }
+        // The flows and balances the platform reads against the leaves that prove them.
+        if *log == "prepaid" && report.divergence.is_none() {
+            let check = store.prepaid_flows_verify().await?;
+            report.divergence = check.divergence;
+            opened = Some(format!(
+                "{} flows and every merchant's and card's balance agree with their leaves ({} on cards erased under PIPL)",
+                check.flows, check.erased
+            ));
         }
         match &report.divergence {
             None => {
@@ -42,10 +52,8 @@ pub async fn verify(config: Option<&Path>, only: Option<&str>) -> anyhow::Result
                     report.checkpoints,
                     signer.verifier_key()
                 );
-                if let Some((checked, erased)) = opened {
-                    println!(
-                        "{log}: {checked} audit events open their leaves' commitments ({erased} erased under PIPL)"
-                    );
+                if let Some(opened) = opened {
+                    println!("{log}: {opened}");
                 }
             }
             Some(d) => {

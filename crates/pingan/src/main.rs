@@ -54,9 +54,9 @@ enum Command {
         what: ClassifierCommand,
     },
     /// The tamper-evident ledger: `verify` recomputes each log from its stored entries and
-    /// checks every stored subtree, the head and every checkpoint; it names the first
-    /// divergent entry and exits 1 when the log is not what its history says; `checkpoints`
-    /// exports the signed checkpoints for publication.
+    /// checks every stored subtree, the head, every checkpoint, every audit row and prepaid flow
+    /// against its leaf; it names the first divergent entry and exits 1 when the log is not
+    /// what its history says; `checkpoints` exports the signed checkpoints for publication.
     Ledger {
         #[command(subcommand)]
         what: LedgerCommand,

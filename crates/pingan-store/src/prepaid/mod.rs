@@ -10,6 +10,7 @@
 pub mod assess;
 pub mod cases;
 pub mod flows;
+pub mod verify;
 
 use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool, write_audit};
 use pingan_domain::FieldError;

@@ -13,32 +13,21 @@ use pingan_ledger::bundle::{Checked, check_document};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// Run `statement` on the app's database.
-async fn sql(app: &TestApp, statement: &str) {
-    pingan_store::on_pool!(app.store.db(), |pool| pingan_store::sqlx::query(statement).execute(pool).await.map(|_| ()))
-        .expect(statement);
-}
-
-async fn scalar(app: &TestApp, query: &str) -> i64 {
-    pingan_store::on_pool!(app.store.db(), |pool| pingan_store::sqlx::query_scalar::<_, i64>(query)
-        .fetch_one(pool)
-        .await)
-    .expect(query)
-}
-
 /// A grid of 陵城区 (371403), outside 德城区's leaders' scope.
 async fn grid_in_371403(app: &TestApp) -> i64 {
-    scalar(app, "SELECT id FROM regions WHERE level = 'grid' AND code LIKE '371403%' ORDER BY id LIMIT 1").await
+    app.scalar("SELECT id FROM regions WHERE level = 'grid' AND code LIKE '371403%' ORDER BY id LIMIT 1").await
 }
 
 /// Allow direct edits of audit rows, as someone with the database's owner rights could.
 async fn drop_append_only_trigger(app: &TestApp) {
     match app.store.engine() {
         pingan_store::Engine::Sqlite => {
-            sql(app, "DROP TRIGGER audit_events_no_update").await;
-            sql(app, "DROP TRIGGER audit_events_no_delete").await;
+            app.sql("DROP TRIGGER audit_events_no_update").await;
+            app.sql("DROP TRIGGER audit_events_no_delete").await;
         }
-        pingan_store::Engine::Postgres => sql(app, "DROP TRIGGER audit_events_no_change ON audit_events").await,
+        pingan_store::Engine::Postgres => {
+            app.sql("DROP TRIGGER audit_events_no_change ON audit_events").await;
+        }
     }
 }
 
@@ -126,7 +115,7 @@ on_both_engines!(audit_events_enter_the_ledger_with_bundles_that_verify_offline,
     let notes = exported["checkpoints"].as_array().unwrap();
     let last = notes.last().unwrap()["note"].as_str().unwrap();
     let head = pingan_ledger::note::Checkpoint::parse(pingan_ledger::note::open(last, &verifier).unwrap()).unwrap();
-    let audited = scalar(&app, "SELECT count(*) FROM audit_ledger").await as u64;
+    let audited = app.scalar("SELECT count(*) FROM audit_ledger").await as u64;
     assert!(head.size >= audited && audited > first, "{} vs {audited}", head.size);
 });
 
@@ -201,16 +190,16 @@ on_both_engines!(
         let original = created["canonical"].as_str().unwrap().replace('\'', "''");
         let edited = original.replace("核验测试公司", "另一家公司");
         assert_ne!(edited, original);
-        sql(&app, &format!("UPDATE audit_events SET encoded = '{edited}' WHERE id = {event_id}")).await;
+        app.sql(&format!("UPDATE audit_events SET encoded = '{edited}' WHERE id = {event_id}")).await;
         let (ok, out, _) = app.pingan(&["ledger", "verify", "--log", "audit"]).await;
         assert!(!ok && out.contains(&format!("DIVERGES at entry {entry}")) && out.contains("was changed"), "{out}");
-        sql(&app, &format!("UPDATE audit_events SET encoded = '{original}' WHERE id = {event_id}")).await;
+        app.sql(&format!("UPDATE audit_events SET encoded = '{original}' WHERE id = {event_id}")).await;
         let (ok, out, _) = app.pingan(&["ledger", "verify", "--log", "audit"]).await;
         assert!(ok, "restored: {out}");
-        sql(&app, &format!("UPDATE audit_ledger SET salt = NULL WHERE audit_id = {event_id}")).await;
+        app.sql(&format!("UPDATE audit_ledger SET salt = NULL WHERE audit_id = {event_id}")).await;
         let (ok, out, _) = app.pingan(&["ledger", "verify", "--log", "audit"]).await;
         assert!(!ok && out.contains("lost its salt without an erasure"), "{out}");
-        sql(&app, &format!("DELETE FROM audit_events WHERE id = {event_id}")).await;
+        app.sql(&format!("DELETE FROM audit_events WHERE id = {event_id}")).await;
         let (ok, out, _) = app.pingan(&["ledger", "verify", "--log", "audit"]).await;
         assert!(!ok && out.contains("was deleted"), "{out}");
     }
@@ -228,10 +217,10 @@ on_both_engines!(the_scanner_sequences_audit_events_on_every_instance_once, |app
             .await;
         assert_eq!(status, StatusCode::CREATED);
     }
-    let total = scalar(&app, "SELECT count(*) FROM audit_events").await;
+    let total = app.scalar("SELECT count(*) FROM audit_events").await;
     let mut sequenced = 0;
     for _ in 0..200 {
-        sequenced = scalar(&app, "SELECT count(*) FROM audit_ledger").await;
+        sequenced = app.scalar("SELECT count(*) FROM audit_ledger").await;
         if sequenced >= total {
             break;
         }
@@ -240,7 +229,7 @@ on_both_engines!(the_scanner_sequences_audit_events_on_every_instance_once, |app
     assert_eq!(sequenced, total, "every event within ten seconds");
     let size = app.store.ledger_head("audit").await.unwrap().size as i64;
     assert_eq!(size, total, "no event twice");
-    let distinct = scalar(&app, "SELECT count(DISTINCT ledger_index) FROM audit_ledger").await;
+    let distinct = app.scalar("SELECT count(DISTINCT ledger_index) FROM audit_ledger").await;
     assert_eq!(distinct, total);
     drop((a, b));
 });

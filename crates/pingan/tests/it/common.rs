@@ -182,6 +182,24 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// Run `statement` on the app's database, as a test's direct edit (a tamper, a clock set
+    /// back); returns the rows it changed.
+    pub async fn sql(&self, statement: &str) -> u64 {
+        pingan_store::on_pool!(self.store.db(), |pool| pingan_store::sqlx::query(statement)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+        .expect(statement)
+    }
+
+    /// The one number `query` selects.
+    pub async fn scalar(&self, query: &str) -> i64 {
+        pingan_store::on_pool!(self.store.db(), |pool| pingan_store::sqlx::query_scalar::<_, i64>(query)
+            .fetch_one(pool)
+            .await)
+        .expect(query)
+    }
+
     /// Sign a resident in by phone and one-time code.
     pub async fn citizen_login(&self, phone: &str) -> Session {
         let client = self.client();

@@ -161,12 +161,6 @@ fn bytes_literal(app: &TestApp, bytes: &[u8]) -> String {
     }
 }
 
-/// Run `statement` on the app's database.
-async fn sql(app: &TestApp, statement: &str) {
-    pingan_store::on_pool!(app.store.db(), |pool| pingan_store::sqlx::query(statement).execute(pool).await.map(|_| ()))
-        .expect(statement);
-}
-
 on_both_engines!(the_verifier_catches_edited_deleted_and_reordered_rows, |app: TestApp| async move {
     let store = &app.store;
     let (ok, out, err) = app.pingan(&["ledger", "verify"]).await;
@@ -189,27 +183,27 @@ on_both_engines!(the_verifier_catches_edited_deleted_and_reordered_rows, |app: T
     };
     let blob = |i: usize| bytes_literal(&app, &entry(i));
     // An edited entry.
-    sql(&app, &format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 123", blob(999))).await;
+    app.sql(&format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 123", blob(999))).await;
     assert_eq!(first_divergence().await.0, Some(123));
     let (ok, out, _) = app.pingan(&["ledger", "verify", "--log", "audit"]).await;
     assert!(!ok && out.contains("DIVERGES at entry 123"), "the CLI names it and fails: {out}");
-    sql(&app, &format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 123", blob(123))).await;
+    app.sql(&format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 123", blob(123))).await;
     assert_eq!(store.ledger_verify("audit", &verifier).await.unwrap().divergence, None, "restored");
     // A deleted entry.
-    sql(&app, "DELETE FROM ledger_entries WHERE log = 'audit' AND idx = 200").await;
+    app.sql("DELETE FROM ledger_entries WHERE log = 'audit' AND idx = 200").await;
     let (at, reason) = first_divergence().await;
     assert_eq!(at, Some(200), "{reason}");
     assert!(reason.contains("missing"), "{reason}");
-    sql(&app, &format!("INSERT INTO ledger_entries (log, idx, entry, at_ms) VALUES ('audit', 200, {}, 0)", blob(200)))
+    app.sql(&format!("INSERT INTO ledger_entries (log, idx, entry, at_ms) VALUES ('audit', 200, {}, 0)", blob(200)))
         .await;
     // Two entries swapped.
-    sql(&app, &format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 57", blob(58))).await;
-    sql(&app, &format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 58", blob(57))).await;
+    app.sql(&format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 57", blob(58))).await;
+    app.sql(&format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 58", blob(57))).await;
     assert_eq!(first_divergence().await.0, Some(57));
-    sql(&app, &format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 57", blob(57))).await;
-    sql(&app, &format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 58", blob(58))).await;
+    app.sql(&format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 57", blob(57))).await;
+    app.sql(&format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 58", blob(58))).await;
     // An entry and its stored leaf rewritten together: the subtree above it gives it away.
-    sql(&app, &format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 10", blob(777))).await;
+    app.sql(&format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 10", blob(777))).await;
     let set_leaf = |leaf: [u8; 32]| {
         let app = &app;
         async move {
@@ -223,19 +217,19 @@ on_both_engines!(the_verifier_catches_edited_deleted_and_reordered_rows, |app: T
             let mut tile = tile;
             tile[10 * 32..11 * 32].copy_from_slice(&leaf);
             let tile = bytes_literal(app, &tile);
-            sql(app, &format!("UPDATE ledger_tiles SET hashes = {tile} WHERE log = 'audit' AND tile = 0")).await;
+            app.sql(&format!("UPDATE ledger_tiles SET hashes = {tile} WHERE log = 'audit' AND tile = 0")).await;
         }
     };
     set_leaf(leaf_hash(&entry(777))).await;
     let (at, reason) = first_divergence().await;
     assert_eq!((at, reason.as_str()), (None, "checkpoint of size 37: the entries give another root"));
     // Without the checkpoints, the stored subtree over the first 256 entries gives it away.
-    sql(&app, "UPDATE ledger_checkpoints SET log = 'hidden' WHERE log = 'audit'").await;
+    app.sql("UPDATE ledger_checkpoints SET log = 'hidden' WHERE log = 'audit'").await;
     let (at, reason) = first_divergence().await;
     assert_eq!(at, Some(0), "{reason}");
     assert!(reason.contains("subtree over entries 0–255"), "{reason}");
-    sql(&app, "UPDATE ledger_checkpoints SET log = 'audit' WHERE log = 'hidden'").await;
-    sql(&app, &format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 10", blob(10))).await;
+    app.sql("UPDATE ledger_checkpoints SET log = 'audit' WHERE log = 'hidden'").await;
+    app.sql(&format!("UPDATE ledger_entries SET entry = {} WHERE log = 'audit' AND idx = 10", blob(10))).await;
     set_leaf(leaf_hash(&entry(10))).await;
     assert_eq!(store.ledger_verify("audit", &verifier).await.unwrap().divergence, None, "restored");
     // A leaf hash cut from the open tile.
@@ -245,20 +239,17 @@ on_both_engines!(the_verifier_catches_edited_deleted_and_reordered_rows, |app: T
     .fetch_one(pool)
     .await)
     .unwrap();
-    sql(&app, "UPDATE ledger_tiles SET hashes = substr(hashes, 1, 32 * 40) WHERE log = 'audit' AND tile = 1").await;
+    app.sql("UPDATE ledger_tiles SET hashes = substr(hashes, 1, 32 * 40) WHERE log = 'audit' AND tile = 1").await;
     let (at, reason) = first_divergence().await;
     assert_eq!(at, Some(296), "{reason}");
     assert!(reason.contains("leaf tile 1 holds 40 hashes"), "{reason}");
     assert!(store.ledger_append("audit", &[entry(300)]).await.is_err(), "nor does it append past a damaged tile");
     let open_tile = bytes_literal(&app, &open_tile);
-    sql(&app, &format!("UPDATE ledger_tiles SET hashes = {open_tile} WHERE log = 'audit' AND tile = 1")).await;
+    app.sql(&format!("UPDATE ledger_tiles SET hashes = {open_tile} WHERE log = 'audit' AND tile = 1")).await;
     assert_eq!(store.ledger_verify("audit", &verifier).await.unwrap().divergence, None, "restored");
     // A forged checkpoint.
-    sql(
-        &app,
-        "UPDATE ledger_checkpoints SET note = replace(note, 'audit', 'audi7') WHERE log = 'audit' AND size = 111",
-    )
-    .await;
+    app.sql("UPDATE ledger_checkpoints SET note = replace(note, 'audit', 'audi7') WHERE log = 'audit' AND size = 111")
+        .await;
     let (at, reason) = first_divergence().await;
     assert!(at.is_none() && reason.contains("checkpoint of size 111"), "{reason}");
 });

@@ -224,7 +224,40 @@ on_both_engines!(sales_follow_the_escrow_rule_and_receipts_verify_against_the_le
         .unwrap();
     assert_eq!((after["verified"].as_bool(), after["card_matches"].as_bool()), (Some(true), None), "{after}");
     let (ok, out, err) = app.pingan(&["ledger", "verify", "--log", "prepaid"]).await;
-    assert!(ok, "{out}{err}");
+    assert!(ok && out.contains("5 flows and every merchant's and card's balance agree"), "{out}{err}");
+
+    // The tables the platform reads, changed by hand behind the ledger's back: each change is
+    // caught at its entry, and undoing it makes the log verify again.
+    let verify = async || app.pingan(&["ledger", "verify", "--log", "prepaid"]).await;
+    let tampers = [
+        ("UPDATE prepaid_flows SET amount_fen = amount_fen + 100 WHERE ledger_index = 2", "at entry 2", "was changed"),
+        ("UPDATE prepaid_flows SET kind = 'refund' WHERE ledger_index = 3", "at entry 3", "was changed"),
+        ("UPDATE prepaid_merchants SET outstanding_fen = outstanding_fen - 100000", "", "its flows say 158000"),
+        ("UPDATE prepaid_cards SET balance_fen = 0 WHERE card_no = 'C2'", "", "its flows say 10000"),
+        ("UPDATE prepaid_cards SET card_no = 'C7' WHERE card_no = 'C2'", "", "no longer opens the leaf's commitment"),
+    ];
+    let undo = [
+        "UPDATE prepaid_flows SET amount_fen = amount_fen - 100 WHERE ledger_index = 2",
+        "UPDATE prepaid_flows SET kind = 'redemption' WHERE ledger_index = 3",
+        "UPDATE prepaid_merchants SET outstanding_fen = outstanding_fen + 100000",
+        "UPDATE prepaid_cards SET balance_fen = 10000 WHERE card_no = 'C2'",
+        "UPDATE prepaid_cards SET card_no = 'C2' WHERE card_no = 'C7'",
+    ];
+    for ((tamper, at, reason), undo) in tampers.into_iter().zip(undo) {
+        assert_eq!(app.sql(tamper).await, 1, "{tamper}");
+        let (ok, out, _) = verify().await;
+        assert!(!ok && out.contains("DIVERGES") && out.contains(at) && out.contains(reason), "{tamper}: {out}");
+        app.sql(undo).await;
+        let (ok, out, err) = verify().await;
+        assert!(ok, "{undo}: {out}{err}");
+    }
+    // A flow row deleted, then one added that the log never had.
+    app.sql("DELETE FROM prepaid_flows WHERE ledger_index = 4").await;
+    let (ok, out, _) = verify().await;
+    assert!(!ok && out.contains("at entry 4: entry 4 has no flow row"), "{out}");
+    app.sql("UPDATE prepaid_flows SET ledger_index = 9 WHERE ledger_index = 3").await;
+    let (ok, out, _) = verify().await;
+    assert!(!ok && out.contains("at entry 9") && out.contains("beyond the log"), "{out}");
 });
 
 on_both_engines!(imports_are_all_or_nothing_and_name_each_bad_row, |app: TestApp| async move {

@@ -21,14 +21,6 @@ fn china_today() -> chrono::NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
-async fn sql(app: &TestApp, statement: &str) {
-    pingan_store::on_pool!(app.store.db(), |pool| pingan_store::sqlx::query(statement)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))
-    .expect("SQL");
-}
-
 /// The first county's first school (it has a contact's account), its county's code.
 async fn school(admin: &Session) -> (Value, String) {
     let (_, county) = admin.get("/api/v1/regions/2").await;
@@ -225,7 +217,7 @@ on_both_engines!(a_school_is_awarded_and_a_veto_revokes_its_title, |app: TestApp
     // The notice period passes (moved back here instead of waiting), then the award.
     let until = d["snapshot"]["notice_until"].as_str().unwrap().to_owned();
     let yesterday = (china_today() - chrono::Duration::days(1)).to_string();
-    sql(&app, &format!("UPDATE safety_applications SET snapshot = replace(snapshot, '\"notice_until\":\"{until}\"', '\"notice_until\":\"{yesterday}\"') WHERE id = {id}")).await;
+    app.sql(&format!("UPDATE safety_applications SET snapshot = replace(snapshot, '\"notice_until\":\"{until}\"', '\"notice_until\":\"{yesterday}\"') WHERE id = {id}")).await;
     let (status, awarded) = act(&office, id, json!({"action": "award"})).await;
     assert_eq!((status, awarded["state"].as_str()), (StatusCode::OK, Some("awarded")), "{awarded}");
     // The public list, read without signing in, and the certificate.
@@ -387,7 +379,7 @@ on_both_engines!(refusals_write_nothing_and_scope_holds, |app: TestApp| async mo
     let (_, apps) = admin.get(&format!("/api/v1/safety/applications?campaign_id={cid}")).await;
     assert_eq!(apps["total"], 0);
     let yesterday = (china_today() - chrono::Duration::days(1)).to_string();
-    sql(&app, &format!("UPDATE safety_campaigns SET apply_until = '{yesterday}' WHERE id = {cid}")).await;
+    app.sql(&format!("UPDATE safety_campaigns SET apply_until = '{yesterday}' WHERE id = {cid}")).await;
     let (status, err) =
         unit.post(&format!("/api/v1/safety/campaigns/{cid}/applications"), &json!({"org_id": school_id})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
@@ -474,7 +466,7 @@ on_both_engines!(appeals_and_disputes_about_a_unit_are_proposed_once, |app: Test
     // Nothing is proposed while the appeal is within its time limit.
     assert_eq!(app.store.derive_safety_proposals(None).await.unwrap(), 0);
     // Its time limit passes (moved back here instead of waiting).
-    sql(&app, &format!("UPDATE appeals SET resolve_due_ms = 1 WHERE id = {appeal_id}")).await;
+    app.sql(&format!("UPDATE appeals SET resolve_due_ms = 1 WHERE id = {appeal_id}")).await;
 
     // A dispute with the school climbs from the village to the township.
     let open = json!({
