@@ -3,6 +3,7 @@
 //! party member of its community or a unit's staff), the versioned transitions with their
 //! audit and the SMS to the resident, and the figures.
 
+use crate::blobs::{AttachmentKind, BlobRef};
 use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool, write_audit};
 use pingan_domain::FieldError;
 use pingan_domain::access::{Action, Actor, Denied, Resource};
@@ -10,8 +11,9 @@ use pingan_domain::account::Role;
 use pingan_domain::audit::AuditEvent;
 use pingan_domain::forces::wish::{NewWish, WishCommand, WishRefused, WishRelation, WishState, decide};
 use pingan_domain::personal::mask_name;
-use pingan_domain::region::RegionLevel;
+use pingan_domain::region::{RegionLevel, RegionPath};
 use serde::Serialize;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Wish {
@@ -66,6 +68,28 @@ fn masked(mut w: Wish) -> Wish {
     w
 }
 
+/// Photos a claimer may send with the report that a wish is done.
+pub const WISH_PHOTOS: usize = 3;
+
+/// A photo of a wish fulfilled.
+#[derive(Debug, Clone, Serialize)]
+pub struct WishPhoto {
+    pub id: i64,
+    pub wish_id: i64,
+    pub name: String,
+    #[serde(skip)]
+    pub sha256: String,
+    #[serde(skip)]
+    pub kind: AttachmentKind,
+}
+
+/// Where a staff member sees wishes and posts them: their scope, widened from a grid to its
+/// community, since a wish belongs to a community and its grid workers serve the whole of it.
+fn wish_area(actor: &Actor) -> RegionPath {
+    // 1 city, 2 county, 3 township, 4 village or community.
+    actor.scope.region.ancestor(4)
+}
+
 /// Staff who may post for residents and claim wishes (besides party members).
 fn staff_helper(actor: &Actor) -> bool {
     actor.permits(Action::Update, Resource::Forces)
@@ -98,11 +122,11 @@ impl Store {
                 "代群众提出心愿,请写明群众姓名 / name the resident you post it for",
             )]));
         }
-        let community = if citizen {
-            self.region_unscoped(wish.community_id).await.ok()
-        } else {
-            self.region(&actor.scope, wish.community_id).await.ok()
-        };
+        let community = self
+            .region_unscoped(wish.community_id)
+            .await
+            .ok()
+            .filter(|c| citizen || wish_area(actor).contains(&c.path));
         let Some(community) = community.filter(|c| c.level == RegionLevel::Village && !c.retired) else {
             return Err(StoreError::Invalid(vec![FieldError::new(
                 "community_id",
@@ -146,6 +170,20 @@ impl Store {
         self.wish_unscoped(id).await
     }
 
+    /// The communities `actor` may post wishes for (at most `limit`, by code): (id, name).
+    pub async fn wish_communities(&self, actor: &Actor, limit: usize) -> Result<Vec<(i64, String)>> {
+        let area = wish_area(actor);
+        let sql = format!(
+            "SELECT id, name FROM regions WHERE level = 'village' AND retired_at IS NULL AND path >= $1 AND path < $2
+              ORDER BY code LIMIT {limit}"
+        );
+        Ok(on_pool!(&self.db, |pool| sqlx::query_as(&sql)
+            .bind(area.as_str())
+            .bind(area.subtree_end())
+            .fetch_all(pool)
+            .await)?)
+    }
+
     async fn wish_unscoped(&self, id: i64) -> Result<Wish> {
         let sql = format!("{WISH_SELECT} WHERE w.id = $1");
         let w: Option<Wish> = on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)?;
@@ -172,7 +210,7 @@ impl Store {
             let sql = format!(
                 "{WISH_SELECT} WHERE w.region_path >= $1 AND w.region_path < $2{state_sql} ORDER BY w.id DESC LIMIT 500"
             );
-            let (lo, hi) = (actor.scope.region.as_str().to_owned(), actor.scope.region.subtree_end());
+            let (lo, hi) = (wish_area(actor).as_str().to_owned(), wish_area(actor).subtree_end());
             on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(&lo).bind(&hi).fetch_all(pool).await)?
         };
         Ok(rows.into_iter().map(masked).collect())
@@ -191,7 +229,7 @@ impl Store {
             }
         } else {
             let in_scope = pingan_domain::region::RegionPath::parse(&wish.region_path)
-                .is_some_and(|p| actor.scope.covers_region(&p) || actor.scope.org_id.is_some());
+                .is_some_and(|p| wish_area(actor).contains(&p) || actor.scope.org_id.is_some());
             let unit = match actor.scope.org_id {
                 Some(org) => self.org(&actor.scope, org).await.map(|o| o.name).unwrap_or_default(),
                 None => String::new(),
@@ -203,6 +241,31 @@ impl Store {
 
     /// Act on a wish (claim, release, fulfil with proof, confirm, withdraw) on the version seen.
     pub async fn act_on_wish(&self, actor: &Actor, id: i64, version: i64, command: &WishCommand) -> Result<Wish> {
+        self.act_on_wish_with_photos(actor, id, version, command, &[]).await
+    }
+
+    /// [`Store::act_on_wish`], with photos of what was done when fulfilling (already in the
+    /// blob store, checked by content; at most [`WISH_PHOTOS`]).
+    pub async fn act_on_wish_with_photos(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        command: &WishCommand,
+        photos: &[(String, BlobRef)],
+    ) -> Result<Wish> {
+        if !photos.is_empty() && !matches!(command, WishCommand::Fulfil { .. }) {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "photos",
+                "照片随反馈完成一并提交 / photos come with the report that it is done",
+            )]));
+        }
+        if photos.len() > WISH_PHOTOS {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "photos",
+                format!("照片最多 {WISH_PHOTOS} 张 / at most {WISH_PHOTOS} photos"),
+            )]));
+        }
         let wish = self.wish_unscoped(id).await?;
         let (rel, label) = self.wish_relation(actor, &wish).await?;
         // Those with nothing to do with a wish do not learn it exists.
@@ -270,6 +333,21 @@ impl Store {
                     "心愿刚有变化,请刷新后重试 / the wish changed: reload and retry".into(),
                 ));
             }
+            for (name, blob) in photos {
+                sqlx::query(
+                    "INSERT INTO wish_photos (wish_id, sha256, size, mime, name, added_by, added_ms)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(id)
+                .bind(&blob.sha256)
+                .bind(blob.size as i64)
+                .bind(blob.kind.mime())
+                .bind(name)
+                .bind(actor.account_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
             if let (Some(text), Some(phone)) = (&notice, &poster_phone) {
                 sqlx::query(
                     "INSERT INTO notifications (created_ms, audience, phone, kind, text, wish_id) VALUES ($1, 'citizen', $2, $3, $4, $5)",
@@ -291,7 +369,11 @@ impl Store {
                 target_id: Some(id),
                 success: true,
                 before: serde_json::json!({ "state": wish.state }),
-                after: serde_json::json!({ "state": next.code(), "proof": proof }),
+                after: serde_json::json!({
+                    "state": next.code(),
+                    "proof": proof,
+                    "photos": photos.iter().map(|(name, b)| serde_json::json!({ "name": name, "sha256": b.sha256 })).collect::<Vec<_>>(),
+                }),
             };
             write_audit!(&mut *tx, &event, wish.region_path.as_str())?;
             tx.commit().await?;
@@ -303,7 +385,7 @@ impl Store {
     /// Wishes by state in the staff member's scope.
     pub async fn wish_figures(&self, actor: &Actor) -> Result<WishFigures> {
         actor.require(Action::Read, Resource::Forces)?;
-        let (lo, hi) = (actor.scope.region.as_str().to_owned(), actor.scope.region.subtree_end());
+        let (lo, hi) = (wish_area(actor).as_str().to_owned(), wish_area(actor).subtree_end());
         let rows: Vec<(String, i64)> = on_pool!(&self.db, |pool| sqlx::query_as(
             "SELECT state, count(*) FROM wishes WHERE region_path >= $1 AND region_path < $2 GROUP BY state"
         )
@@ -327,4 +409,50 @@ impl Store {
         }
         Ok(f)
     }
+}
+
+impl Store {
+    /// The photos of `wishes` (already read by the caller, so in its sight), by wish.
+    pub async fn wish_photos(&self, wishes: &[Wish]) -> Result<HashMap<i64, Vec<WishPhoto>>> {
+        let ids: Vec<String> = wishes.iter().filter(|w| w.fulfilled_ms.is_some()).map(|w| w.id.to_string()).collect();
+        let mut out: HashMap<i64, Vec<WishPhoto>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let sql = format!(
+            "SELECT id, wish_id, name, sha256, mime FROM wish_photos WHERE wish_id IN ({}) ORDER BY id",
+            ids.join(",")
+        );
+        let rows: Vec<(i64, i64, String, String, String)> =
+            on_pool!(&self.db, |pool| sqlx::query_as(&sql).fetch_all(pool).await)?;
+        for row in rows {
+            let photo = photo_of(row)?;
+            out.entry(photo.wish_id).or_default().push(photo);
+        }
+        Ok(out)
+    }
+
+    /// One photo, for those who may see its wish done: the poster, the claimer, and staff
+    /// whose scope holds the wish. Anyone else is told it does not exist.
+    pub async fn wish_photo(&self, actor: &Actor, id: i64) -> Result<WishPhoto> {
+        let row: Option<(i64, i64, String, String, String)> = on_pool!(&self.db, |pool| sqlx::query_as(
+            "SELECT id, wish_id, name, sha256, mime FROM wish_photos WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?;
+        let photo = photo_of(row.ok_or(StoreError::NotFound)?)?;
+        let wish = self.wish_unscoped(photo.wish_id).await?;
+        let involved = actor.account_id == wish.poster_id || wish.claimed_by == Some(actor.account_id);
+        let in_scope = actor.role != Role::Citizen
+            && actor.permits(Action::Read, Resource::Forces)
+            && RegionPath::parse(&wish.region_path).is_some_and(|p| wish_area(actor).contains(&p));
+        if involved || in_scope { Ok(photo) } else { Err(StoreError::NotFound) }
+    }
+}
+
+fn photo_of((id, wish_id, name, sha256, mime): (i64, i64, String, String, String)) -> Result<WishPhoto> {
+    let kind =
+        AttachmentKind::of_mime(&mime).ok_or_else(|| StoreError::Corrupt(format!("wish photo {id}: type '{mime}'")))?;
+    Ok(WishPhoto { id, wish_id, name, sha256, kind })
 }

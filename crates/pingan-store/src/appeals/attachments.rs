@@ -302,7 +302,7 @@ impl Store {
     pub async fn referenced_blobs(&self) -> Result<std::collections::HashSet<String>> {
         let hashes: Vec<String> = on_pool!(&self.db, |pool| sqlx::query_scalar(
             "SELECT sha256 FROM appeal_attachments UNION SELECT sha256 FROM mediation_evidence
-             UNION SELECT sha256 FROM safety_evidence"
+             UNION SELECT sha256 FROM safety_evidence UNION SELECT sha256 FROM wish_photos"
         )
         .fetch_all(pool)
         .await)?;

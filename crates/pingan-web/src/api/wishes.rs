@@ -1,5 +1,6 @@
 //! `/api/v1/wishes/*`: 微心愿. Residents post wishes and confirm them; party members of the
-//! community and units' staff claim and fulfil them with proof; grid workers post for residents.
+//! community and units' staff claim and fulfil them with proof (photos come through the
+//! pages' fulfil form); grid workers post for residents.
 
 use super::{ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
@@ -18,7 +19,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_wishes, post_wish)).routes(routes!(act_on_wish)).routes(routes!(figures))
+    OpenApiRouter::new()
+        .routes(routes!(list_wishes, post_wish))
+        .routes(routes!(act_on_wish))
+        .routes(routes!(figures))
+        .routes(routes!(photo))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -82,4 +87,19 @@ pub async fn act_on_wish(
 #[utoipa::path(get, path = "/api/v1/wishes/figures", tag = "forces", responses((status = 200, body = Object)))]
 pub async fn figures(State(state): State<AppState>, caller: ApiCaller) -> ApiResult<Json<WishFigures>> {
     Ok(Json(state.store.wish_figures(&caller.actor).await?))
+}
+
+/// A photo of a wish done, for the resident who made it, the one who claimed it and staff whose
+/// scope holds it.
+#[utoipa::path(get, path = "/api/v1/wishes/photos/{id}", tag = "forces", params(("id" = i64, Path)),
+    responses((status = 200, description = "The photo"), (status = 304, description = "Unchanged (If-None-Match)"),
+    (status = 404, body = ErrorBody)))]
+pub async fn photo(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<axum::response::Response> {
+    let p = state.store.wish_photo(&caller.actor, id).await?;
+    super::attachments::blob_response(&state.blobs, &headers, &p.sha256, p.kind, &p.name).await
 }

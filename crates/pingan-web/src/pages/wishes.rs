@@ -1,24 +1,37 @@
-//! 微心愿 on the resident's phone, `/citizen/wishes`: post a wish (the community found from the
-//! phone's position), withdraw or confirm one's own; a party member of the community also sees
-//! its open wishes, claims them and reports them done with what was done.
+//! 微心愿 pages. On the resident's phone, `/citizen/wishes`: post a wish (the community found
+//! from the phone's position), withdraw or confirm one's own; a party member of the community
+//! also sees its open wishes, claims them and reports them done with what was done and photos.
+//! For staff, `/wishes`: the wishes of their scope with the figures, a wish posted for a
+//! resident who has no phone (grid workers, cadres), and a unit's claims and reports.
 
-use super::{Form, PageSession, Ui, china_minute, form_refusal, form_text};
+use super::citizen_appeals::PostedForm;
+use super::{Form, PageActor, PageSession, Ui, china_minute, form_answer, form_text};
 use crate::AppState;
+use crate::api::attachments::store_blobs;
+use crate::auth::CurrentActor;
 use crate::error::{AppError, PageResult};
-use crate::i18n::Lang;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
+use pingan_domain::FieldError;
 use pingan_domain::forces::wish::{NewWish, WishCommand, WishInput, WishKind, WishState};
-use pingan_store::wishes::Wish;
+use pingan_store::wishes::{WISH_PHOTOS, Wish, WishFigures, WishPhoto};
+use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/citizen/wishes", axum::routing::get(wishes_page).post(post_submit))
+        .route("/citizen/wishes", get(wishes_page).post(post_submit))
         .route("/citizen/wishes/{id}", post(action_submit))
+        .route("/wishes", get(staff_page).post(staff_post_submit))
+        .route("/wishes/{id}", post(staff_action_submit))
+}
+
+/// What a wish card shows, on either page.
+fn kind_zh(w: &Wish) -> &'static str {
+    WishKind::parse(&w.kind).map_or("", WishKind::zh)
 }
 
 #[derive(Template)]
@@ -28,6 +41,8 @@ struct WishesPage {
     mine: Vec<Wish>,
     claimed: Vec<Wish>,
     open: Vec<Wish>,
+    photos: HashMap<i64, Vec<WishPhoto>>,
+    max_photos: usize,
     kinds: Vec<(&'static str, &'static str)>,
     form: Form,
     error: Option<String>,
@@ -43,7 +58,7 @@ impl WishesPage {
     }
 
     fn kind_zh(&self, w: &Wish) -> &'static str {
-        WishKind::parse(&w.kind).map_or("", WishKind::zh)
+        kind_zh(w)
     }
 
     fn when(&self, ms: &i64) -> String {
@@ -53,18 +68,22 @@ impl WishesPage {
     fn is(&self, w: &Wish, state: &str) -> bool {
         w.state == state
     }
+
+    fn photos_of(&self, w: &Wish) -> &[WishPhoto] {
+        self.photos.get(&w.id).map_or(&[], Vec::as_slice)
+    }
 }
 
 async fn view(
     state: &AppState,
     headers: &HeaderMap,
-    current: &crate::auth::CurrentActor,
+    current: &CurrentActor,
     form: Form,
     error: Option<String>,
 ) -> PageResult<String> {
     let actor = &current.actor;
-    let ui = Ui { lang: Lang::from_headers(headers), actor: Some(actor.clone()), csrf: current.csrf_token.clone() };
     let all = state.store.wishes(actor, None).await?;
+    let photos = state.store.wish_photos(&all).await?;
     let (mut mine, mut claimed, mut open) = (vec![], vec![], vec![]);
     for w in all {
         if w.poster_id == actor.account_id {
@@ -76,7 +95,18 @@ async fn view(
         }
     }
     let kinds = WishKind::ALL.iter().map(|k| (k.code(), k.zh())).collect();
-    Ok(WishesPage { ui, mine, claimed, open, kinds, form, error }.render().map_err(AppError::from)?)
+    let page = WishesPage {
+        ui: Ui::for_actor(headers, current),
+        mine,
+        claimed,
+        open,
+        photos,
+        max_photos: WISH_PHOTOS,
+        kinds,
+        form,
+        error,
+    };
+    Ok(page.render().map_err(AppError::from)?)
 }
 
 async fn wishes_page(
@@ -88,27 +118,9 @@ async fn wishes_page(
         return Ok(Redirect::to("/citizen/login").into_response());
     };
     if current.actor.role.is_staff() {
-        return Ok(Redirect::to("/party").into_response());
+        return Ok(Redirect::to("/wishes").into_response());
     }
     Ok(Html(view(&state, &headers, &current, Form::new(), None).await?).into_response())
-}
-
-async fn answer(
-    state: &AppState,
-    headers: &HeaderMap,
-    current: &crate::auth::CurrentActor,
-    form: Form,
-    result: Result<(), AppError>,
-) -> PageResult<Response> {
-    match result {
-        Ok(()) => Ok(Redirect::to("/citizen/wishes").into_response()),
-        Err(e) => {
-            let (status, message) = form_refusal(e)?;
-            let mut kept = form;
-            kept.remove("_csrf");
-            Ok((status, Html(view(state, headers, current, kept, Some(message)).await?)).into_response())
-        }
-    }
 }
 
 async fn post_submit(
@@ -135,7 +147,47 @@ async fn post_submit(
             Err(AppError::Invalid(errors))
         }
     };
-    answer(&state, &headers, &current, form, result).await
+    form_answer(result, "/citizen/wishes", form, async |kept, message| {
+        view(&state, &headers, &current, kept, Some(message)).await
+    })
+    .await
+}
+
+/// Do what a wish card's form asks (the `action` field), with the fulfil form's photos stored
+/// first: a refused photo refuses the whole report, and nothing is written.
+async fn act(
+    state: &AppState,
+    current: &CurrentActor,
+    id: i64,
+    mut posted: PostedForm,
+) -> (Form, Result<(), AppError>) {
+    let fields = std::mem::take(&mut posted.fields);
+    let result = async {
+        if let Some((_, message)) = posted.broken.take() {
+            return Err(AppError::Invalid(vec![FieldError::new("photos", message)]));
+        }
+        if !posted.photo_errors.is_empty() {
+            return Err(AppError::Invalid(std::mem::take(&mut posted.photo_errors)));
+        }
+        let command = match form_text(&fields, "action") {
+            "claim" => WishCommand::Claim,
+            "release" => WishCommand::Release,
+            "fulfil" => WishCommand::Fulfil { proof: form_text(&fields, "proof").to_owned() },
+            "confirm" => WishCommand::Confirm,
+            "withdraw" => WishCommand::Withdraw,
+            _ => return Err(AppError::BadRequest("未知操作 / unknown action".into())),
+        };
+        if posted.photos.len() > WISH_PHOTOS {
+            let message = format!("照片最多 {WISH_PHOTOS} 张 / at most {WISH_PHOTOS} photos");
+            return Err(AppError::Invalid(vec![FieldError::new("photos", message)]));
+        }
+        let version = form_text(&fields, "version").parse().unwrap_or(-1);
+        let photos = store_blobs(&state.blobs, std::mem::take(&mut posted.photos)).await?;
+        state.store.act_on_wish_with_photos(&current.actor, id, version, &command, &photos).await?;
+        Ok(())
+    }
+    .await;
+    (fields, result)
 }
 
 async fn action_submit(
@@ -143,19 +195,160 @@ async fn action_submit(
     PageSession(current): PageSession,
     headers: HeaderMap,
     Path(id): Path<i64>,
+    req: Request,
+) -> PageResult<Response> {
+    let posted = PostedForm::read(req, &state, true).await?;
+    current.check_csrf(posted.fields.get("_csrf").map(String::as_str))?;
+    let (form, result) = act(&state, &current, id, posted).await;
+    form_answer(result, "/citizen/wishes", form, async |kept, message| {
+        view(&state, &headers, &current, kept, Some(message)).await
+    })
+    .await
+}
+
+// ---- staff ----------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "wishes_staff.html")]
+struct StaffPage {
+    ui: Ui,
+    wishes: Vec<Wish>,
+    photos: HashMap<i64, Vec<WishPhoto>>,
+    max_photos: usize,
+    figures: WishFigures,
+    /// The state shown (`""`: all).
+    shown: String,
+    states: Vec<(&'static str, &'static str)>,
+    /// (region id, name): the communities a wish may be posted for.
+    communities: Vec<(i64, String)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    /// This staff member's account: whose claims and posts the cards offer actions on.
+    me: i64,
+    may_help: bool,
+    form: Form,
+    error: Option<String>,
+}
+
+impl StaffPage {
+    fn value(&self, key: &str) -> &str {
+        self.form.get(key).map_or("", String::as_str)
+    }
+
+    fn state_zh(&self, w: &Wish) -> &'static str {
+        w.state().zh()
+    }
+
+    fn kind_zh(&self, w: &Wish) -> &'static str {
+        kind_zh(w)
+    }
+
+    fn when(&self, ms: &i64) -> String {
+        china_minute(*ms)
+    }
+
+    fn is(&self, w: &Wish, state: &str) -> bool {
+        w.state == state
+    }
+
+    fn mine(&self, w: &Wish) -> bool {
+        w.poster_id == self.me
+    }
+
+    fn claimed_by_me(&self, w: &Wish) -> bool {
+        w.claimed_by == Some(self.me)
+    }
+
+    fn photos_of(&self, w: &Wish) -> &[WishPhoto] {
+        self.photos.get(&w.id).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// A township's worth of communities in a form; beyond that staff post by API.
+const COMMUNITY_CHOICES: usize = 60;
+
+async fn staff_view(
+    state: &AppState,
+    headers: &HeaderMap,
+    current: &CurrentActor,
+    shown: &str,
+    form: Form,
+    error: Option<String>,
+) -> PageResult<String> {
+    let actor = &current.actor;
+    let filter = WishState::parse(shown);
+    let wishes = state.store.wishes(actor, filter).await?;
+    let photos = state.store.wish_photos(&wishes).await?;
+    let communities = state.store.wish_communities(actor, COMMUNITY_CHOICES).await?;
+    let page = StaffPage {
+        ui: Ui::for_actor(headers, current),
+        wishes,
+        photos,
+        max_photos: WISH_PHOTOS,
+        figures: state.store.wish_figures(actor).await?,
+        shown: filter.map_or("", WishState::code).to_owned(),
+        states: WishState::ALL.iter().map(|s| (s.code(), s.zh())).collect(),
+        communities,
+        kinds: WishKind::ALL.iter().map(|k| (k.code(), k.zh())).collect(),
+        me: actor.account_id,
+        may_help: actor.permits(pingan_domain::access::Action::Update, pingan_domain::access::Resource::Forces),
+        form,
+        error,
+    };
+    Ok(page.render().map_err(AppError::from)?)
+}
+
+#[derive(serde::Deserialize)]
+struct StaffQuery {
+    #[serde(default)]
+    state: String,
+}
+
+async fn staff_page(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Query(q): Query<StaffQuery>,
+) -> PageResult<Html<String>> {
+    Ok(Html(staff_view(&state, &headers, &current, &q.state, Form::new(), None).await?))
+}
+
+/// A wish posted for a resident, in a community of the staff member's scope.
+async fn staff_post_submit(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
     axum::Form(form): axum::Form<Form>,
 ) -> PageResult<Response> {
     current.check_csrf(form.get("_csrf").map(String::as_str))?;
-    let command = match form_text(&form, "action") {
-        "claim" => WishCommand::Claim,
-        "release" => WishCommand::Release,
-        "fulfil" => WishCommand::Fulfil { proof: form_text(&form, "proof").to_owned() },
-        "confirm" => WishCommand::Confirm,
-        "withdraw" => WishCommand::Withdraw,
-        _ => return Err(AppError::BadRequest("未知操作 / unknown action".into()).into()),
+    let input = WishInput {
+        title: form_text(&form, "title").to_owned(),
+        detail: form_text(&form, "detail").to_owned(),
+        kind: form_text(&form, "kind").to_owned(),
+        community_id: form_text(&form, "community_id").parse().ok(),
+        for_name: Some(form_text(&form, "for_name").to_owned()),
     };
-    let version = form_text(&form, "version").parse().unwrap_or(-1);
-    let result =
-        state.store.act_on_wish(&current.actor, id, version, &command).await.map(|_| ()).map_err(AppError::from);
-    answer(&state, &headers, &current, form, result).await
+    let result = match NewWish::parse(&input) {
+        Ok(w) => state.store.post_wish(&current.actor, &w).await.map(|_| ()).map_err(AppError::from),
+        Err(errors) => Err(AppError::Invalid(errors)),
+    };
+    form_answer(result, "/wishes", form, async |kept, message| {
+        staff_view(&state, &headers, &current, "", kept, Some(message)).await
+    })
+    .await
+}
+
+async fn staff_action_submit(
+    State(state): State<AppState>,
+    PageActor(current): PageActor,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    req: Request,
+) -> PageResult<Response> {
+    let posted = PostedForm::read(req, &state, true).await?;
+    current.check_csrf(posted.fields.get("_csrf").map(String::as_str))?;
+    let (form, result) = act(&state, &current, id, posted).await;
+    form_answer(result, "/wishes", form, async |kept, message| {
+        staff_view(&state, &headers, &current, "", kept, Some(message)).await
+    })
+    .await
 }

@@ -8,7 +8,7 @@
 
 use crate::common;
 
-use common::{Session, TestApp, png};
+use common::{Session, TestApp, form_with_files as post_form, png};
 use reqwest::StatusCode;
 
 const PHONE: &str = "13500135011";
@@ -17,22 +17,6 @@ const TEXT: &str = "小区门口井盖被压坏了,晚上很危险";
 /// A distinct real photo per `n`.
 fn photo(n: u8) -> Vec<u8> {
     png(4, 3, [n, 128, 255 - n])
-}
-
-/// Post a page's form with photos: status, page and where it redirects.
-async fn post_form(
-    s: &Session,
-    path: &str,
-    fields: &[(&str, &str)],
-    photos: &[(&str, &[u8])],
-) -> (StatusCode, String, Option<String>) {
-    let mut all: Vec<(&str, &str)> = vec![("_csrf", s.csrf.as_str())];
-    all.extend_from_slice(fields);
-    let (content_type, body) = common::multipart(&all, "photos", photos);
-    let res = s.client.post(s.url(path)).header("content-type", content_type).body(body).send().await.expect("post");
-    let status = res.status();
-    let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
-    (status, res.text().await.unwrap_or_default(), location)
 }
 
 async fn page(s: &Session, path: &str) -> (StatusCode, String) {

@@ -411,6 +411,23 @@ pub async fn form(s: &Session, path: &str, fields: &[(&str, &str)]) -> (StatusCo
     (status, res.text().await.unwrap_or_default(), location)
 }
 
+/// Post a page's form as `multipart/form-data`, with `files` in the `photos` field: status,
+/// page and where it redirects.
+pub async fn form_with_files(
+    s: &Session,
+    path: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &[u8])],
+) -> (StatusCode, String, Option<String>) {
+    let mut all: Vec<(&str, &str)> = vec![("_csrf", s.csrf.as_str())];
+    all.extend_from_slice(fields);
+    let (content_type, body) = multipart(&all, "photos", files);
+    let res = s.client.post(s.url(path)).header("content-type", content_type).body(body).send().await.expect("post");
+    let status = res.status();
+    let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
+    (status, res.text().await.unwrap_or_default(), location)
+}
+
 /// Get a page: (status, body).
 pub async fn page(s: &Session, path: &str) -> (StatusCode, String) {
     let res = s.client.get(s.url(path)).send().await.expect("get");

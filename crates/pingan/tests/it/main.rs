@@ -34,3 +34,4 @@ mod stations;
 mod tables;
 mod text;
 mod volunteers;
+mod wish_pages;
