@@ -3,7 +3,7 @@
 //! unit. Rules are [`pingan_domain::forces::party`]'s; where a phone stands is the web layer's
 //! grid index's answer, passed in.
 
-use crate::signups::{Event, PARTY_CALLS};
+use crate::signups::{Event, PARTY_CALLS, Person};
 use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool, write_audit};
 use pingan_domain::FieldError;
 use pingan_domain::access::{Action, Actor, Denied, Resource};
@@ -272,41 +272,8 @@ impl Store {
         if !actor.scope.covers_region(&path) {
             return Err(StoreError::NotFound);
         }
-        let note = note.trim();
-        if !confirm && note.is_empty() {
-            return Err(StoreError::Invalid(vec![FieldError::new("note", "不予确认须写明理由 / give the reason")]));
-        }
-        let state = if confirm { MemberState::Confirmed } else { MemberState::Declined };
-        let now = now_ms();
-        on_pool!(&self.db, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let done = sqlx::query(
-                "UPDATE party_members SET state = $1, decided_ms = $2, decided_by = $3, note = $4
-                  WHERE id = $5 AND state = 'pending'",
-            )
-            .bind(state.code())
-            .bind(now)
-            .bind(actor.account_id)
-            .bind(Some(note).filter(|n| !n.is_empty()))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if done != 1 {
-                return Err(StoreError::Conflict(format!(
-                    "该报到已处理({}) / this registration was already decided",
-                    m.state().zh()
-                )));
-            }
-            let after = serde_json::json!({ "state": state.code(), "note": note });
-            write_audit!(
-                &mut *tx,
-                &audit(actor, "party.decide", "party_member", id, after, now),
-                m.region_path.as_str()
-            )?;
-            tx.commit().await?;
-            Ok::<(), StoreError>(())
-        })?;
+        let person = Person { id, region_path: &m.region_path, state_zh: m.state().zh() };
+        self.decide_pending(actor, &PARTY_CALLS, &person, confirm, note).await?;
         self.party_member_unscoped(id).await
     }
 

@@ -1,13 +1,15 @@
-//! On-site sign-ups, shared by a community's calls to party members (`party`) and volunteer
-//! teams' activities (`volunteers`): a person signs up once while there is room, then checks in
-//! once, in the event's grid and time ([`pingan_domain::forces::party::check_in`]), and the
-//! event's hours are credited. Each scheme keeps its own table of the same shape.
+//! What party members' report-in (`party`) and volunteer teams (`volunteers`) share: staff
+//! confirm a pending person or decline them with the reason, once; a person signs up for an
+//! event (a community's call, a team's activity) once while there is room, then checks in once,
+//! in the event's grid and time ([`pingan_domain::forces::party::check_in`]), and the event's
+//! hours are credited. Each scheme keeps its own tables of the same shape.
 
 use crate::party::audit;
 use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool, write_audit};
+use pingan_domain::FieldError;
 use pingan_domain::access::Actor;
 use pingan_domain::calendar::to_china;
-use pingan_domain::forces::party::check_in;
+use pingan_domain::forces::party::{MemberState, check_in};
 
 /// Where a scheme keeps its sign-ups, and how its audit events are named.
 pub(crate) struct Scheme {
@@ -20,10 +22,21 @@ pub(crate) struct Scheme {
     pub prefix: &'static str,
     /// The audit target kind: the person's record.
     pub target: &'static str,
+    /// The persons' table, whose pending rows staff confirm or decline.
+    pub roll: &'static str,
+    /// "Already decided", in Chinese and English, for a decision that comes second.
+    pub decided: (&'static str, &'static str),
 }
 
-pub(crate) const PARTY_CALLS: Scheme =
-    Scheme { table: "party_signups", event: "call_id", person: "member_id", prefix: "party", target: "party_member" };
+pub(crate) const PARTY_CALLS: Scheme = Scheme {
+    table: "party_signups",
+    event: "call_id",
+    person: "member_id",
+    prefix: "party",
+    target: "party_member",
+    roll: "party_members",
+    decided: ("该报到已处理", "this registration was already decided"),
+};
 
 pub(crate) const VOLUNTEER_ACTIVITIES: Scheme = Scheme {
     table: "volunteer_signups",
@@ -31,6 +44,8 @@ pub(crate) const VOLUNTEER_ACTIVITIES: Scheme = Scheme {
     person: "volunteer_id",
     prefix: "volunteer",
     target: "volunteer",
+    roll: "volunteers",
+    decided: ("该申请已处理", "this request was already decided"),
 };
 
 /// What a sign-up needs to know of its event.
@@ -44,6 +59,16 @@ pub(crate) struct Event<'a> {
     pub region_path: &'a str,
 }
 
+/// What a decision needs to know of the person decided on.
+#[derive(Clone, Copy)]
+pub(crate) struct Person<'a> {
+    pub id: i64,
+    /// Their place, where the decision is audited.
+    pub region_path: &'a str,
+    /// Their state as it reads, for a decision that comes second.
+    pub state_zh: &'a str,
+}
+
 fn after(s: &Scheme, e: &Event<'_>, more: &[(&str, serde_json::Value)]) -> serde_json::Value {
     let mut map = serde_json::Map::new();
     map.insert(s.event.into(), e.id.into());
@@ -54,6 +79,50 @@ fn after(s: &Scheme, e: &Event<'_>, more: &[(&str, serde_json::Value)]) -> serde
 }
 
 impl Store {
+    /// Confirm a pending person (a party member's report-in, a volunteer's request to join), or
+    /// decline them with the reason; once.
+    pub(crate) async fn decide_pending(
+        &self,
+        actor: &Actor,
+        s: &Scheme,
+        person: &Person<'_>,
+        confirm: bool,
+        note: &str,
+    ) -> Result<()> {
+        let Person { id, region_path, state_zh } = *person;
+        let note = note.trim();
+        if !confirm && note.is_empty() {
+            return Err(StoreError::Invalid(vec![FieldError::new("note", "不予确认须写明理由 / give the reason")]));
+        }
+        let state = if confirm { MemberState::Confirmed } else { MemberState::Declined };
+        let now = now_ms();
+        let sql = format!(
+            "UPDATE {} SET state = $1, decided_ms = $2, decided_by = $3, note = $4 WHERE id = $5 AND state = 'pending'",
+            s.roll
+        );
+        on_pool!(&self.db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let done = sqlx::query(&sql)
+                .bind(state.code())
+                .bind(now)
+                .bind(actor.account_id)
+                .bind(Some(note).filter(|n| !n.is_empty()))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if done != 1 {
+                let (zh, en) = s.decided;
+                return Err(StoreError::Conflict(format!("{zh}({state_zh}) / {en}")));
+            }
+            let after = serde_json::json!({ "state": state.code(), "note": note });
+            let action = format!("{}.decide", s.prefix);
+            write_audit!(&mut *tx, &audit(actor, &action, s.target, id, after, now), region_path)?;
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })
+    }
+
     /// Sign `person` up for the event, once, while there is room.
     pub(crate) async fn sign_up_once(&self, actor: &Actor, s: &Scheme, e: &Event<'_>, person: i64) -> Result<()> {
         let now = now_ms();

@@ -4,7 +4,7 @@
 //! and, for activities, [`pingan_domain::forces::party`]'s call rules.
 
 use crate::party::{audit, citizen_only, community_staff};
-use crate::signups::{Event, VOLUNTEER_ACTIVITIES};
+use crate::signups::{Event, Person, VOLUNTEER_ACTIVITIES};
 use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool, write_audit};
 use pingan_domain::FieldError;
 use pingan_domain::access::{Action, Actor, Denied, Resource};
@@ -395,40 +395,8 @@ impl Store {
         community_staff(actor, Action::Update)?;
         let v = self.volunteer_unscoped(id).await?;
         in_scope(actor, &v.region_path)?;
-        let note = note.trim();
-        if !confirm && note.is_empty() {
-            return Err(StoreError::Invalid(vec![FieldError::new("note", "不予确认须写明理由 / give the reason")]));
-        }
-        let state = if confirm { MemberState::Confirmed } else { MemberState::Declined };
-        let now = now_ms();
-        on_pool!(&self.db, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let done = sqlx::query(
-                "UPDATE volunteers SET state = $1, decided_ms = $2, decided_by = $3, note = $4 WHERE id = $5 AND state = 'pending'",
-            )
-            .bind(state.code())
-            .bind(now)
-            .bind(actor.account_id)
-            .bind(Some(note).filter(|n| !n.is_empty()))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if done != 1 {
-                return Err(StoreError::Conflict(format!(
-                    "该申请已处理({}) / this request was already decided",
-                    v.state().zh()
-                )));
-            }
-            let after = serde_json::json!({ "state": state.code(), "note": note });
-            write_audit!(
-                &mut *tx,
-                &audit(actor, "volunteer.decide", "volunteer", id, after, now),
-                v.region_path.as_str()
-            )?;
-            tx.commit().await?;
-            Ok::<(), StoreError>(())
-        })?;
+        let person = Person { id, region_path: &v.region_path, state_zh: v.state().zh() };
+        self.decide_pending(actor, &VOLUNTEER_ACTIVITIES, &person, confirm, note).await?;
         self.volunteer_unscoped(id).await.map(masked)
     }
 
@@ -868,6 +836,8 @@ impl Store {
 
     /// The volunteers sent to an appeal, for its page.
     pub async fn appeal_volunteers(&self, actor: &Actor, appeal_id: i64) -> Result<Vec<Dispatch>> {
+        // The appeal's own read rules (scope, roles, confidentiality) decide who sees its
+        // dispatches; one read of the appeal is their price.
         self.appeal(actor, appeal_id).await?;
         let sql = format!("{DISPATCH_SELECT} WHERE d.appeal_id = $1 ORDER BY d.id");
         Ok(on_pool!(&self.db, |pool| sqlx::query_as(&sql).bind(appeal_id).fetch_all(pool).await)?)

@@ -3,7 +3,7 @@
 //! services and staff (phones masked), this month's and this year's usage, the visit form, the
 //! keepers' forms for services and staff, and the way to file a walk-in appeal there.
 
-use super::{Form, PageActor, Ui, china_minute, form_refusal, form_text, render};
+use super::{Form, PageActor, Ui, china_minute, form_answer, form_text, render};
 use crate::AppState;
 use crate::api::stations::{PeriodParams, period_of};
 use crate::error::{AppError, PageResult};
@@ -12,7 +12,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, Response};
 use axum::routing::{get, post};
 use pingan_domain::Role;
 use pingan_domain::access::{Action, Resource};
@@ -174,15 +174,10 @@ async fn station_result(
     form: Form,
     result: Result<(), AppError>,
 ) -> PageResult<Response> {
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/stations/{id}")).into_response()),
-        Err(e) => {
-            let (status, message) = form_refusal(e)?;
-            let mut kept = form;
-            kept.remove("_csrf");
-            Ok((status, Html(station_view(state, headers, current, id, kept, Some(message)).await?)).into_response())
-        }
-    }
+    form_answer(result, &format!("/stations/{id}"), form, async |kept, message| {
+        station_view(state, headers, current, id, kept, Some(message)).await
+    })
+    .await
 }
 
 async fn services_submit(
