@@ -1074,3 +1074,95 @@ async fn a_party_member_reports_in_and_earns_hours_in_chromium_sqlite() {
 async fn a_party_member_reports_in_and_earns_hours_in_chromium_postgres() {
     a_party_member_reports_in_and_earns_hours(pingan_store::Engine::Postgres).await;
 }
+
+/// 志愿者 in Chromium: the community's cadre starts a team; a resident finds it from the phone's
+/// position and asks to join; the cadre confirms and posts an activity in one of the community's
+/// grids; the volunteer signs up, is refused a check-in from the next grid, checks in on site
+/// and sees the hours credited and the membership confirmed.
+async fn a_volunteer_joins_a_team_and_earns_hours(engine: pingan_store::Engine) {
+    let Some(app) = TestApp::spawn(engine).await else { return };
+    let Some((_driver, browser)) = start_browser().await else { return };
+    let admin = app.login("admin").await;
+    let (community, code, grids) = common::village_with_grids(&app, &admin).await;
+    let (grid, (lon, lat)) = grids[0];
+
+    // The cadre starts a team in the community.
+    staff_login(&browser, &app, &format!("cadre.{code}")).await;
+    browser.goto(&app.url("/volunteers")).await.unwrap();
+    browser.wait().for_element(Locator::Css("#team-form")).await.unwrap();
+    browser.find(Locator::Css("details:has(#team-form) > summary")).await.unwrap().click().await.unwrap();
+    let form = browser.find(Locator::Id("team-form")).await.unwrap();
+    form.find(Locator::Css("[name=name]")).await.unwrap().send_keys("幸福里平安志愿服务队").await.unwrap();
+    form.find(Locator::Css("[name=kind]")).await.unwrap().select_by_value("patrol").await.unwrap();
+    form.find(Locator::Css("[name=region_id]")).await.unwrap().select_by_value(&community.to_string()).await.unwrap();
+    form.find(Locator::Css("[name=leader]")).await.unwrap().send_keys("刘志强").await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let team = browser.wait().for_element(Locator::Css("#team-list tr[id^=team-]")).await.unwrap();
+    assert!(team.text().await.unwrap().contains("幸福里平安志愿服务队"));
+    let team_id = team.attr("id").await.unwrap().unwrap().trim_start_matches("team-").to_owned();
+
+    // A resident finds it from where they stand and asks to join.
+    citizen_login(&browser, &app, "13900139011").await;
+    browser.goto(&app.url("/citizen/volunteers")).await.unwrap();
+    browser.wait().for_element(Locator::Id("find-teams")).await.unwrap();
+    set_field(&browser, "find-teams", "lon", &lon.to_string()).await;
+    set_field(&browser, "find-teams", "lat", &lat.to_string()).await;
+    browser.find(Locator::Css("#find-teams button")).await.unwrap().click().await.unwrap();
+    let join = browser.wait().for_element(Locator::Css("form[id^=join-]")).await.unwrap();
+    join.find(Locator::Css("[name=name]")).await.unwrap().send_keys("陈晓雨").await.unwrap();
+    join.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Css(".membership[data-state='pending']")).await.unwrap();
+    shot(&browser, "volunteer-asked").await;
+
+    // The cadre confirms the request and posts a patrol in the first grid.
+    staff_login(&browser, &app, &format!("cadre.{code}")).await;
+    browser.goto(&app.url("/volunteers")).await.unwrap();
+    let row = browser.wait().for_element(Locator::Css("#request-list tr[id^=vmember-]")).await.unwrap();
+    assert!(row.text().await.unwrap().contains("陈晓雨"));
+    let decide = row.attr("id").await.unwrap().unwrap().replace("vmember-", "vdecide-");
+    submit_and_wait(&browser, &decide, "activity-form").await;
+    browser.find(Locator::Css("details:has(#activity-form) > summary")).await.unwrap().click().await.unwrap();
+    let form = browser.find(Locator::Id("activity-form")).await.unwrap();
+    form.find(Locator::Css("[name=team_id]")).await.unwrap().select_by_value(&team_id).await.unwrap();
+    form.find(Locator::Css("[name=title]")).await.unwrap().send_keys("周末治安巡逻").await.unwrap();
+    form.find(Locator::Css("[name=grid_id]")).await.unwrap().select_by_value(&grid.to_string()).await.unwrap();
+    let starts = pingan_domain::calendar::to_china(chrono::Utc::now().timestamp_millis() + 20 * 60_000);
+    set_field(&browser, "activity-form", "starts_at", &starts.format("%Y-%m-%dT%H:%M").to_string()).await;
+    form.find(Locator::Css("[name=hours]")).await.unwrap().send_keys("2").await.unwrap();
+    form.find(Locator::Css("[name=capacity]")).await.unwrap().send_keys("10").await.unwrap();
+    form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    let list = browser.wait().for_element(Locator::Id("activity-list")).await.unwrap().text().await.unwrap();
+    assert!(list.contains("周末治安巡逻"), "{list}");
+
+    // The volunteer signs up and checks in: from the next grid refused, on site credited.
+    citizen_login(&browser, &app, "13900139011").await;
+    browser.goto(&app.url("/citizen/volunteers")).await.unwrap();
+    browser.wait().for_element(Locator::Css(".membership[data-state='confirmed']")).await.unwrap();
+    browser.find(Locator::Css("form[id^=vol-signup-] button")).await.unwrap().click().await.unwrap();
+    let checkin = browser.wait().for_element(Locator::Css("form[id^=vol-checkin-]")).await.unwrap();
+    let form_id = checkin.attr("id").await.unwrap().unwrap();
+    let (other_lon, other_lat) = grids[1].1;
+    set_field(&browser, &form_id, "lon", &other_lon.to_string()).await;
+    set_field(&browser, &form_id, "lat", &other_lat.to_string()).await;
+    checkin.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    let error = browser.wait().for_element(Locator::Id("vol-error")).await.unwrap().text().await.unwrap();
+    assert!(error.contains("不在活动网格内"), "{error}");
+    let checkin = browser.find(Locator::Id(&form_id)).await.unwrap();
+    set_field(&browser, &form_id, "lon", &lon.to_string()).await;
+    set_field(&browser, &form_id, "lat", &lat.to_string()).await;
+    checkin.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Css("[id^=vol-checked-in-]")).await.unwrap();
+    assert_eq!(text_of(&browser, "vol-hours").await, "2");
+    shot(&browser, "volunteer-checked-in").await;
+    browser.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_volunteer_joins_a_team_and_earns_hours_in_chromium_sqlite() {
+    a_volunteer_joins_a_team_and_earns_hours(pingan_store::Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_volunteer_joins_a_team_and_earns_hours_in_chromium_postgres() {
+    a_volunteer_joins_a_team_and_earns_hours(pingan_store::Engine::Postgres).await;
+}
