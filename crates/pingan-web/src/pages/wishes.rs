@@ -29,26 +29,20 @@ pub fn router() -> Router<AppState> {
         .route("/wishes/{id}", post(staff_action_submit))
 }
 
-/// What a wish card shows, on either page.
-fn kind_zh(w: &Wish) -> &'static str {
-    WishKind::parse(&w.kind).map_or("", WishKind::zh)
-}
-
-#[derive(Template)]
-#[template(path = "wishes_citizen.html")]
-struct WishesPage {
-    ui: Ui,
-    mine: Vec<Wish>,
-    claimed: Vec<Wish>,
-    open: Vec<Wish>,
+/// What both pages need to draw wish cards and forms: the photos of the wishes shown, the
+/// photo limit, and the form sent back after a refusal. The pages deref to it, so their
+/// templates call these as their own.
+struct Cards {
     photos: HashMap<i64, Vec<WishPhoto>>,
     max_photos: usize,
-    kinds: Vec<(&'static str, &'static str)>,
     form: Form,
-    error: Option<String>,
 }
 
-impl WishesPage {
+impl Cards {
+    fn new(photos: HashMap<i64, Vec<WishPhoto>>, form: Form) -> Cards {
+        Cards { photos, max_photos: WISH_PHOTOS, form }
+    }
+
     fn value(&self, key: &str) -> &str {
         self.form.get(key).map_or("", String::as_str)
     }
@@ -58,7 +52,7 @@ impl WishesPage {
     }
 
     fn kind_zh(&self, w: &Wish) -> &'static str {
-        kind_zh(w)
+        WishKind::parse(&w.kind).map_or("", WishKind::zh)
     }
 
     fn when(&self, ms: &i64) -> String {
@@ -71,6 +65,25 @@ impl WishesPage {
 
     fn photos_of(&self, w: &Wish) -> &[WishPhoto] {
         self.photos.get(&w.id).map_or(&[], Vec::as_slice)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "wishes_citizen.html")]
+struct WishesPage {
+    ui: Ui,
+    mine: Vec<Wish>,
+    claimed: Vec<Wish>,
+    open: Vec<Wish>,
+    kinds: Vec<(&'static str, &'static str)>,
+    cards: Cards,
+    error: Option<String>,
+}
+
+impl std::ops::Deref for WishesPage {
+    type Target = Cards;
+    fn deref(&self) -> &Cards {
+        &self.cards
     }
 }
 
@@ -100,10 +113,8 @@ async fn view(
         mine,
         claimed,
         open,
-        photos,
-        max_photos: WISH_PHOTOS,
         kinds,
-        form,
+        cards: Cards::new(photos, form),
         error,
     };
     Ok(page.render().map_err(AppError::from)?)
@@ -213,8 +224,6 @@ async fn action_submit(
 struct StaffPage {
     ui: Ui,
     wishes: Vec<Wish>,
-    photos: HashMap<i64, Vec<WishPhoto>>,
-    max_photos: usize,
     figures: WishFigures,
     /// The state shown (`""`: all).
     shown: String,
@@ -225,41 +234,24 @@ struct StaffPage {
     /// This staff member's account: whose claims and posts the cards offer actions on.
     me: i64,
     may_help: bool,
-    form: Form,
+    cards: Cards,
     error: Option<String>,
 }
 
+impl std::ops::Deref for StaffPage {
+    type Target = Cards;
+    fn deref(&self) -> &Cards {
+        &self.cards
+    }
+}
+
 impl StaffPage {
-    fn value(&self, key: &str) -> &str {
-        self.form.get(key).map_or("", String::as_str)
-    }
-
-    fn state_zh(&self, w: &Wish) -> &'static str {
-        w.state().zh()
-    }
-
-    fn kind_zh(&self, w: &Wish) -> &'static str {
-        kind_zh(w)
-    }
-
-    fn when(&self, ms: &i64) -> String {
-        china_minute(*ms)
-    }
-
-    fn is(&self, w: &Wish, state: &str) -> bool {
-        w.state == state
-    }
-
     fn mine(&self, w: &Wish) -> bool {
         w.poster_id == self.me
     }
 
     fn claimed_by_me(&self, w: &Wish) -> bool {
         w.claimed_by == Some(self.me)
-    }
-
-    fn photos_of(&self, w: &Wish) -> &[WishPhoto] {
-        self.photos.get(&w.id).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -282,8 +274,6 @@ async fn staff_view(
     let page = StaffPage {
         ui: Ui::for_actor(headers, current),
         wishes,
-        photos,
-        max_photos: WISH_PHOTOS,
         figures: state.store.wish_figures(actor).await?,
         shown: filter.map_or("", WishState::code).to_owned(),
         states: WishState::ALL.iter().map(|s| (s.code(), s.zh())).collect(),
@@ -291,7 +281,7 @@ async fn staff_view(
         kinds: WishKind::ALL.iter().map(|k| (k.code(), k.zh())).collect(),
         me: actor.account_id,
         may_help: actor.permits(pingan_domain::access::Action::Update, pingan_domain::access::Resource::Forces),
-        form,
+        cards: Cards::new(photos, form),
         error,
     };
     Ok(page.render().map_err(AppError::from)?)
