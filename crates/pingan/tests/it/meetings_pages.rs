@@ -1,7 +1,7 @@
 //! The joint meetings' pages (联席会议) on both engines: staff record a meeting through the form
 //! and its resolutions become tasks with their unit and deadline; a refused form keeps what was
 //! typed, names each bad field on the row it was typed in and writes nothing; another county's
-//! staff do not find the meeting; the pages read in English.
+//! staff do not find the meeting; the pages read in English; the demo's meetings fill the list.
 
 use crate::common;
 
@@ -189,4 +189,17 @@ on_both_engines!(a_three_in_one_meeting_is_held_in_a_community_with_its_property
     let (status, html) = page(&leader, "/meetings").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("三方联席会议") && !html.contains("meeting-form"), "{html}");
+});
+
+on_both_engines!(the_demo_holds_a_city_a_county_and_a_community_meeting, |app: TestApp| async move {
+    let (meetings, resolutions) = pingan::demo_forces::load_meeting_demo(&app.store).await.unwrap();
+    assert_eq!((meetings, resolutions), (3, 8));
+    let admin = app.login("admin").await;
+    let (_, html) = page(&admin, "/meetings").await;
+    for kind in ["joint", "special_group", "three_in_one"] {
+        assert!(html.contains(&format!("data-kind=\"{kind}\"")), "{kind} listed: {html}");
+    }
+    assert!(html.contains("1/3"), "one of the city's resolutions is done: {html}");
+    let (_, closed) = admin.get("/api/v1/tasks?source=meeting&state=closed").await;
+    assert_eq!(closed["total"], 2, "{closed}");
 });
