@@ -43,6 +43,8 @@ pub struct DemoData {
     pub volunteers: Option<(usize, usize)>,
     /// 红色驿站: stations given services, staff and visits, and the visits recorded.
     pub stations: Option<(usize, usize)>,
+    /// 联席会议: meetings recorded and the resolutions they assigned as tasks.
+    pub meetings: Option<(usize, usize)>,
 }
 
 /// The demo's data: on an empty database the city and a year of appeal history; otherwise
@@ -59,6 +61,7 @@ pub async fn ensure_demo(store: &Store, scale: Scale, show_progress: bool) -> an
             party: None,
             volunteers: None,
             stations: None,
+            meetings: None,
         });
     };
     let unit_contacts: Vec<String> =
@@ -71,6 +74,7 @@ pub async fn ensure_demo(store: &Store, scale: Scale, show_progress: bool) -> an
     let party = crate::demo_forces::load_party_demo(store, DEMO_SEED).await.context("the party members' demo")?;
     let volunteers = crate::demo_forces::load_volunteer_demo(store, DEMO_SEED).await.context("the volunteers' demo")?;
     let stations = crate::demo_forces::load_station_demo(store, DEMO_SEED).await.context("the red stations' demo")?;
+    let meetings = crate::demo_forces::load_meeting_demo(store).await.context("the joint meetings' demo")?;
     Ok(DemoData {
         city: Some(took),
         history: Some(history),
@@ -81,6 +85,7 @@ pub async fn ensure_demo(store: &Store, scale: Scale, show_progress: bool) -> an
         party: Some(party),
         volunteers: Some(volunteers),
         stations: Some(stations),
+        meetings: Some(meetings),
     })
 }
 
@@ -312,6 +317,11 @@ pub async fn run(scale: Scale, port: u16, db_path: &Path) -> anyhow::Result<()> 
     if let Some((stations, visits)) = data.stations {
         println!(
             "红色驿站: {stations} 个驿站已登记服务项目、工作人员和今年的来访 {visits} 次 / red stations: {stations} with services, staff and {visits} visits this year"
+        );
+    }
+    if let Some((meetings, resolutions)) = data.meetings {
+        println!(
+            "联席会议: {meetings} 次会议, {resolutions} 项决议已作为任务交办, 见 /meetings / joint meetings: {meetings}, their {resolutions} resolutions assigned as tasks"
         );
     }
     let server = Server::build(store.clone(), WebConfig::default(), &format!("127.0.0.1:{port}")).await?;

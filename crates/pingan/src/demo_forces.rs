@@ -422,3 +422,138 @@ pub async fn load_station_demo(store: &Store, seed: u64) -> anyhow::Result<(usiz
     }
     Ok((stations, visits))
 }
+
+/// Meetings whose resolutions are tracked as tasks (联席会议): the city's joint meeting on
+/// 平安建设 two weeks ago, the first county's special group on telecom fraud last week, and a
+/// red-property three-in-one meeting in a community of the first county that has a property
+/// company, three days ago. Recorded by the city's administrator, the county's supervisor and
+/// the community's cadre; one resolution of the city's and one of the community's already
+/// reported done and verified. Returns (meetings, resolutions).
+pub async fn load_meeting_demo(store: &Store) -> anyhow::Result<(usize, usize)> {
+    use pingan_domain::forces::meeting::{MeetingKind, NewMeeting};
+    let admin = store.login_account("admin").await?.context("the demo city has an administrator")?.actor;
+    let supervisor = store.login_account("supervisor").await?.context("the demo city has a supervisor")?.actor;
+    let calendar = store.work_calendar().await?;
+    let now = to_china(chrono::Utc::now().timestamp_millis());
+    let days_ago = |n: u64| now.date() - chrono::Days::new(n);
+    let task = |title: &str, owner: i64, working_days: u32| NewTask {
+        title: title.to_owned(),
+        detail: String::new(),
+        owner_org_id: owner,
+        due: calendar.add_working_days(now, working_days),
+    };
+    // A department of exactly `region` (not of a county below it), by its code.
+    let department = async |region: i64, code: &str| -> anyhow::Result<i64> {
+        let f =
+            OrgFilter { kind: Some(OrgKind::Department), region_id: Some(region), limit: 1000, ..Default::default() };
+        let (depts, _) = store.orgs(&admin.scope, &f).await?;
+        depts
+            .into_iter()
+            .find(|d| d.region_id == region && d.dept.as_deref() == Some(code))
+            .map(|d| d.id)
+            .with_context(|| format!("the demo region {region} has a department {code}"))
+    };
+    let (mut meetings, mut resolutions) = (0, 0);
+
+    let city = store.scope_root(&admin.scope).await?;
+    let (gongan, zhujian, shichang) = (
+        department(city.id, "gongan").await?,
+        department(city.id, "zhujian").await?,
+        department(city.id, "shichang").await?,
+    );
+    let joint = NewMeeting {
+        kind: MeetingKind::Joint,
+        title: format!("{}平安建设领导小组联席会议", city.name),
+        held_on: days_ago(14),
+        region_id: city.id,
+        attendees: ["市委政法委", "市公安局", "市住房和城乡建设局", "市市场监督管理局", "各县(市、区)平安办"]
+            .map(str::to_owned)
+            .to_vec(),
+        agenda: "通报上半年平安建设考核情况;研究电动车集中充电、燃气安全和预付卡风险防范工作。".into(),
+        property_org_id: None,
+        committee_org_id: None,
+        resolutions: vec![
+            task("开展电信网络诈骗集中宣传月活动", gongan, 10),
+            task("完成老旧小区燃气管道安全排查", zhujian, 20),
+            task("对预付卡高风险商户开展专项检查", shichang, 15),
+        ],
+    };
+    let (_, city_tasks) = store.record_meeting(&admin, &joint).await?;
+    meetings += 1;
+    resolutions += city_tasks.len();
+    // The police have reported the campaign done; the administrator who assigned it verified it.
+    if let Some(police) = store.login_account("dept.gongan").await? {
+        let (t, _) = store.task(&admin, city_tasks[0]).await?;
+        let report = TaskCommand::Report { note: "宣传月活动已开展,覆盖全部乡镇(街道)".into() };
+        let t = store.act_on_task(&police.actor, t.id, t.version, &report, &calendar).await?;
+        let confirm = TaskCommand::Confirm { note: "经核验,活动开展到位".into() };
+        store.act_on_task(&admin, t.id, t.version, &confirm, &calendar).await?;
+    }
+
+    let county = store.regions_at_level(&admin.scope, RegionLevel::County).await?;
+    let county = county.first().context("the demo city has counties")?;
+    if let Some(county_supervisor) = store.login_account(&format!("supervisor.{}", county.code)).await? {
+        let special = NewMeeting {
+            kind: MeetingKind::SpecialGroup,
+            title: "打击治理电信网络诈骗专项组会议".into(),
+            held_on: days_ago(7),
+            region_id: county.id,
+            attendees: ["县委政法委", "公安局", "市场监督管理局", "地方金融管理局"].map(str::to_owned).to_vec(),
+            agenda: "分析近期电信网络诈骗警情特点,部署涉诈重点人员劝导和老年群体反诈宣传。".into(),
+            property_org_id: None,
+            committee_org_id: None,
+            resolutions: vec![
+                task("建立涉诈高风险人员劝导台账", department(county.id, "gongan").await?, 10),
+                task("进社区开展老年人反诈讲座", department(county.id, "jinrong").await?, 15),
+            ],
+        };
+        let (_, ids) = store.record_meeting(&county_supervisor.actor, &special).await?;
+        meetings += 1;
+        resolutions += ids.len();
+    }
+
+    let companies =
+        OrgFilter { kind: Some(OrgKind::PropertyCompany), region_id: Some(county.id), limit: 1, ..Default::default() };
+    let (companies, _) = store.orgs(&admin.scope, &companies).await?;
+    let company = companies.first().context("the first county has a property company")?;
+    let community = store.region(&admin.scope, company.region_id).await?;
+    let in_community =
+        |kind: OrgKind| OrgFilter { kind: Some(kind), region_id: Some(community.id), limit: 20, ..Default::default() };
+    let (committees, _) = store.orgs(&admin.scope, &in_community(OrgKind::OwnersCommittee)).await?;
+    // The committee of one of the company's own estates, where there is one.
+    let committee = committees.iter().find(|c| c.parent_org_id == Some(company.id)).or(committees.first());
+    let (village_committees, _) = store.orgs(&admin.scope, &in_community(OrgKind::VillageCommittee)).await?;
+    let village_committee = village_committees.first().context("a community has its residents' committee")?;
+    let cadre =
+        store.login_account(&format!("cadre.{}", community.code)).await?.context("the community's cadre")?.actor;
+    let mut resolved = vec![
+        task("更换 3 号楼电梯钢丝绳并公示维修资金使用", company.id, 10),
+        task("车棚改造方案在公告栏公示征求意见", village_committee.id, 5),
+    ];
+    if let Some(c) = committee {
+        resolved.push(task("组织业主代表监督电梯维修验收", c.id, 15));
+    }
+    let three = NewMeeting {
+        kind: MeetingKind::ThreeInOne,
+        title: format!("{}红色物业三方联席会议", community.name),
+        held_on: days_ago(3),
+        region_id: community.id,
+        attendees: ["社区党委", company.name.as_str(), committee.map_or("业主代表", |c| c.name.as_str())]
+            .map(str::to_owned)
+            .to_vec(),
+        agenda: "电梯维修资金使用、车棚改造和楼道堆物清理。".into(),
+        property_org_id: Some(company.id),
+        committee_org_id: committee.map(|c| c.id),
+        resolutions: resolved,
+    };
+    let (_, ids) = store.record_meeting(&cadre, &three).await?;
+    meetings += 1;
+    resolutions += ids.len();
+    // The community's own committee has published the plan; the supervisor verified it.
+    let (t, _) = store.task(&cadre, ids[1]).await?;
+    let report = TaskCommand::Report { note: "方案已在各单元公告栏公示".into() };
+    let t = store.act_on_task(&cadre, t.id, t.version, &report, &calendar).await?;
+    let confirm = TaskCommand::Confirm { note: "已现场核实".into() };
+    store.act_on_task(&supervisor, t.id, t.version, &confirm, &calendar).await?;
+    Ok((meetings, resolutions))
+}

@@ -30,7 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/liaison/points/{id}/visits", post(visit_submit))
 }
 
-fn day(ms: i64) -> String {
+pub(super) fn day(ms: i64) -> String {
     to_china(ms).format("%Y-%m-%d").to_string()
 }
 
@@ -149,6 +149,9 @@ async fn task_view(
         (Some(TaskSource::Liaison), Some(visit)) => {
             let point = state.store.liaison_point_of_visit(&current.actor, visit).await?;
             point.map(|p| (format!("/liaison/points/{p}"), "联系点走访".to_owned()))
+        }
+        (Some(TaskSource::Meeting), Some(meeting)) => {
+            Some((format!("/meetings/{meeting}"), crate::i18n::Lang::from_headers(headers).t("meetings.origin").into()))
         }
         _ => None,
     };

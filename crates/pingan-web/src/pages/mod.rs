@@ -10,6 +10,7 @@ mod inbox;
 mod map;
 mod mediation;
 mod mediation_brands;
+mod meetings;
 mod party;
 mod prepaid;
 mod safety;
@@ -62,6 +63,7 @@ pub fn router() -> Router<AppState> {
         .merge(safety::router())
         .merge(prepaid::router())
         .merge(forces::router())
+        .merge(meetings::router())
         .merge(party::router())
         .merge(stations::router())
         .merge(wishes::router())
@@ -334,6 +336,9 @@ async fn home(
         ("/orgs".to_owned(), ui.t("nav.orgs")),
         ("/orgs?kind=red_station".to_owned(), if ui.lang == Lang::Zh { "红色驿站" } else { "Red stations" }),
     ];
+    if ui.can_forces() {
+        tasks.push(("/meetings".into(), ui.t("nav.meetings")));
+    }
     if ui.can_audit() {
         tasks.push(("/audit".into(), ui.t("nav.audit")));
     }

@@ -22,6 +22,7 @@ mod forces;
 mod instances;
 mod ledger;
 mod mediation;
+mod meetings_pages;
 mod notifications;
 mod otp;
 mod pages;
