@@ -282,7 +282,7 @@ impl Store {
         community_staff(actor, Action::Read)?;
         let year_start = {
             use chrono::Datelike;
-            let today = crate::mediation::china_today();
+            let today = crate::china_today();
             chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0))
         };
         let since = year_start.map(from_china).unwrap_or(0);

@@ -4,6 +4,7 @@
 //! is an organisation of kind `red_station`; reads and writes take the actor's scope through the
 //! station's region. Rules are [`pingan_domain::forces::station`]'s.
 
+use crate::appeals::AppealFilter;
 use crate::orgs::Org;
 use crate::{BeginWrite, Result, Store, StoreError, now_ms, on_pool, write_audit};
 use chrono::NaiveTime;
@@ -196,7 +197,7 @@ fn bounds(p: &Period) -> (String, String, i64, i64) {
     (p.from.format("%Y-%m-%d").to_string(), p.to.format("%Y-%m-%d").to_string(), start, end)
 }
 
-pub use crate::china_today;
+use crate::china_today;
 
 const VISIT_SELECT: &str = "SELECT v.id, v.org_id, v.day, v.service, v.people, v.note,
         a.display_name AS recorded_by_name, v.recorded_ms
@@ -447,14 +448,20 @@ impl Store {
         let year_usage = usage(year).await?;
         let mut recent_visits = self.station_visits(actor, id, &year).await?;
         recent_visits.truncate(20);
+        // Walk-ins through the appeals' own read rules: a department sees its unit's cases, a
+        // cadre those placed in their village, whichever station filed them.
         let recent_appeals = if actor.permits(Action::Read, Resource::Appeal) {
-            on_pool!(&self.db, |pool| sqlx::query_as(
-                "SELECT id, category, state, received_ms FROM appeals WHERE station_org_id = $1
-                  ORDER BY received_ms DESC LIMIT 20"
-            )
-            .bind(id)
-            .fetch_all(pool)
-            .await)?
+            let filter = AppealFilter { station: Some(id), limit: 20, ..Default::default() };
+            let (items, _) = self.appeals(actor, &filter).await?;
+            items
+                .into_iter()
+                .map(|a| WalkIn {
+                    id: a.id,
+                    category: a.category,
+                    state: a.state.as_str().to_owned(),
+                    received_ms: a.received_ms,
+                })
+                .collect()
         } else {
             vec![]
         };

@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::error::AppError;
 use askama::Template;
 use axum::response::{IntoResponse, Response};
-use pingan_store::mediation::china_today;
+use pingan_store::china_today;
 
 #[derive(Template, serde::Serialize)]
 #[template(path = "mediation_agreement.html")]

@@ -96,7 +96,7 @@ pub async fn ensure_demo(store: &Store, scale: Scale, show_progress: bool) -> an
 pub async fn open_safety_campaigns(store: &Store, unit_contacts: &[String]) -> anyhow::Result<(usize, usize)> {
     use chrono::Datelike;
     use pingan_domain::safety::{CampaignKind, RawCampaign};
-    let today = pingan_store::mediation::china_today();
+    let today = pingan_store::china_today();
     let year = today.year();
     let admin = store.login_account("admin").await?.context("the demo city has an administrator")?.actor;
     let mut campaigns = Vec::new();

@@ -358,7 +358,7 @@ pub async fn load_station_demo(store: &Store, seed: u64) -> anyhow::Result<(usiz
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x5a7_1015);
     let admin = store.login_account("admin").await?.context("the demo city has an administrator")?.actor;
     let villages = store.regions_at_level(&admin.scope, RegionLevel::Village).await?;
-    let today = pingan_store::stations::china_today();
+    let today = pingan_store::china_today();
     let year_start = pingan_domain::forces::station::Period::year_to_date(today).from;
     let names = ["李红梅", "王志刚", "张秀英", "刘建华", "陈玉兰", "杨国栋", "赵春燕", "孙德明"];
     // What a visit's note says, by service; most visits carry none.

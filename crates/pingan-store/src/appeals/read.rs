@@ -100,6 +100,8 @@ pub struct AppealFilter {
     pub q: Option<String>,
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
+    /// Only walk-ins filed at this red station.
+    pub station: Option<i64>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -312,6 +314,10 @@ impl Store {
         if let Some(to) = f.to_ms {
             let p = s.push(Param::I64(Some(to)));
             conds.push(format!("a.received_ms < {p}"));
+        }
+        if let Some(station) = f.station {
+            let p = s.push(Param::I64(Some(station)));
+            conds.push(format!("a.station_org_id = {p}"));
         }
         if f.mine {
             let me = s.push(Param::I64(Some(actor.account_id)));

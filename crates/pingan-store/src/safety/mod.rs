@@ -67,7 +67,7 @@ pub(crate) fn city_document_name<'a>(actor: &Actor, name: &'a str) -> Result<&'a
 }
 
 pub(crate) fn china_today() -> NaiveDate {
-    crate::mediation::china_today()
+    crate::china_today()
 }
 
 /// The `n`th working day after `today`: the last day of a 公示 of `n` working days.

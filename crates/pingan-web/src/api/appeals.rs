@@ -277,6 +277,8 @@ pub struct ListParams {
     pub mine: bool,
     /// Words in the text or address, or a tracking code.
     pub q: Option<String>,
+    /// Only walk-ins filed at this red station (its organisation id).
+    pub station: Option<i64>,
     /// Page number from 1.
     pub page: Option<i64>,
     /// Up to 200 (default 50).
@@ -364,6 +366,7 @@ pub fn list_filter(p: &ListParams) -> Result<AppealFilter, AppError> {
         q: p.q.clone(),
         from_ms: None,
         to_ms: None,
+        station: p.station,
         limit,
         offset,
     })

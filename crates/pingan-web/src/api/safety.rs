@@ -269,7 +269,7 @@ pub async fn create_campaign(
     })?;
     let raw =
         RawCampaign { name: req.name, year: req.year, apply_until: req.apply_until, notice_days: req.notice_days };
-    let draft = raw.parse(pingan_store::mediation::china_today()).map_err(AppError::Invalid)?;
+    let draft = raw.parse(pingan_store::china_today()).map_err(AppError::Invalid)?;
     let campaign = state.store.create_safety_campaign(&caller.actor, kind, &draft).await?;
     Ok((StatusCode::CREATED, Json(campaign)))
 }
@@ -499,7 +499,7 @@ pub async fn five_zero(
     caller: ApiCaller,
     ApiQuery(p): ApiQuery<FiveZeroParams>,
 ) -> ApiResult<Json<FiveZeroReport>> {
-    let year = p.year.unwrap_or_else(|| chrono::Datelike::year(&pingan_store::mediation::china_today()));
+    let year = p.year.unwrap_or_else(|| chrono::Datelike::year(&pingan_store::china_today()));
     if !(2000..=2100).contains(&year) {
         return Err(AppError::Invalid(vec![FieldError::new(
             "year",
@@ -611,7 +611,7 @@ pub struct FiguresParams {
 }
 
 pub(crate) fn figures_request(p: &FiguresParams) -> Result<(i32, SafetyGroup), AppError> {
-    let year = p.year.unwrap_or_else(|| chrono::Datelike::year(&pingan_store::mediation::china_today()));
+    let year = p.year.unwrap_or_else(|| chrono::Datelike::year(&pingan_store::china_today()));
     let mut errors = Vec::new();
     if !(2000..=2100).contains(&year) {
         errors.push(FieldError::new("year", "年度须在 2000–2100 之间 / the year must be 2000–2100"));

@@ -13,7 +13,8 @@ use axum::http::{HeaderMap, StatusCode};
 use pingan_domain::forces::station::{
     NewStaff, NewVisit, Period, ServicesInput, StaffInput, StationService, VisitInput, parse_services,
 };
-use pingan_store::stations::{StationFigures, StationProfile, StationStaff, StationVisit, china_today};
+use pingan_store::china_today;
+use pingan_store::stations::{StationFigures, StationProfile, StationStaff, StationVisit};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;

@@ -819,6 +819,14 @@ async fn new_submit(
     let req = intake_request(&form);
     let rules = state.appeal_rules();
     let filed = async {
+        // The station comes from the station page's link as a number; anything else was
+        // changed on the way and must not file a walk-in without its station.
+        if form.get("station_org_id").is_some_and(|v| !v.trim().is_empty() && v.trim().parse::<i64>().is_err()) {
+            return Err(AppError::Invalid(vec![pingan_domain::FieldError::new(
+                "station_org_id",
+                "红色驿站无法识别,请从驿站页面重新登记 / unknown station: start again from the station's page",
+            )]));
+        }
         let intake = parse_intake(&state, &current.actor, false, &req, &rules).await?;
         state.store.file_appeal(&current.actor, &intake, &rules, None).await.map_err(AppError::from)
     }

@@ -410,7 +410,7 @@ async fn mediator_page(
         ..Default::default()
     };
     let subset = FiguresSubset { mediator_id: Some(id), ..FiguresSubset::default() };
-    let year_start = pingan_store::mediation::year_start_ms(pingan_store::mediation::china_today());
+    let year_start = pingan_store::mediation::year_start_ms(pingan_store::china_today());
     let now = chrono::Utc::now().timestamp_millis() + 1;
     let store = &state.store;
     let ((items, total), (_, this_year), (_, all_time)) = tokio::try_join!(

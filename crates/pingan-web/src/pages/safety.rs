@@ -138,7 +138,7 @@ async fn render_overview(
     let actor = &current.actor;
     actor.require(Action::Read, Resource::Safety)?;
     let ui = Ui::for_actor(headers, current);
-    let today = pingan_store::mediation::china_today();
+    let today = pingan_store::china_today();
     let campaigns = state.store.safety_campaigns(actor).await?;
     let state_filter = ApplicationState::parse(text(q, "state"));
     let industry = Some(text(q, "industry").to_owned()).filter(|i| !i.is_empty());
@@ -207,7 +207,7 @@ async fn campaign_submit(
             apply_until: text(&form, "apply_until").to_owned(),
             notice_days: text(&form, "notice_days").trim().parse().ok(),
         };
-        let draft = raw.parse(pingan_store::mediation::china_today()).map_err(AppError::Invalid)?;
+        let draft = raw.parse(pingan_store::china_today()).map_err(AppError::Invalid)?;
         let kind = CampaignKind::parse(text(&form, "kind")).unwrap_or(CampaignKind::SafeUnit);
         Ok::<_, AppError>(state.store.create_safety_campaign(&current.actor, kind, &draft).await?)
     }
@@ -710,7 +710,7 @@ async fn render_incidents(
         townships,
         appeal_id: q.get("appeal_id").and_then(|a| a.trim().parse().ok()),
         records: actor.permits(Action::Create, Resource::Safety) && actor.role != Role::UnitContact,
-        today: pingan_store::mediation::china_today().to_string(),
+        today: pingan_store::china_today().to_string(),
         error,
         ui,
     };
@@ -790,7 +790,7 @@ async fn render_five_zero(
     error: Option<String>,
 ) -> PageResult<String> {
     let ui = Ui::for_actor(headers, current);
-    let today = pingan_store::mediation::china_today();
+    let today = pingan_store::china_today();
     let this_year = chrono::Datelike::year(&today);
     let year = text(q, "year").parse().ok().filter(|y| (2000..=2100).contains(y)).unwrap_or(this_year);
     let region_id = text(q, "region_id").parse().ok();
@@ -1054,7 +1054,7 @@ async fn figures_page(
     let f = state.store.safety_figures(&current.actor, year, group).await?;
     let cells = |this, last| figure_columns(this, last).into_iter().map(|(_, v)| v.text()).collect::<Vec<_>>();
     let group = params.group.unwrap_or_default();
-    let this_year = chrono::Datelike::year(&pingan_store::mediation::china_today());
+    let this_year = chrono::Datelike::year(&pingan_store::china_today());
     super::render(FiguresPage {
         headers: figure_columns(&f.total, &f.last_year_total).into_iter().map(|(h, _)| h).collect(),
         rows: f.rows.iter().map(|r| (r.name.clone(), cells(&r.figures, &r.last_year))).collect(),
@@ -1098,7 +1098,7 @@ async fn scores_page(
     };
     let (year, level) = scores_request(&params)?;
     let s = state.store.county_scores(&current.actor, year, level).await?;
-    let this_year = chrono::Datelike::year(&pingan_store::mediation::china_today());
+    let this_year = chrono::Datelike::year(&pingan_store::china_today());
     let level = params.level.unwrap_or_default();
     super::render(ScoresPage {
         headers: s.formula.formula.weights.iter().map(|w| format!("{}({}分)", w.indicator.zh(), w.weight)).collect(),
@@ -1153,7 +1153,7 @@ async fn public_page(
     headers: HeaderMap,
     Query(q): Query<Form>,
 ) -> PageResult<Html<String>> {
-    let this_year = chrono::Datelike::year(&pingan_store::mediation::china_today());
+    let this_year = chrono::Datelike::year(&pingan_store::china_today());
     let year = text(&q, "year").parse().ok().filter(|y| (2000..=2100).contains(y)).unwrap_or(this_year);
     let entries = state.store.safety_public_list(year).await?;
     let ui = Ui { lang: crate::i18n::Lang::from_headers(&headers), actor: None, csrf: String::new() };

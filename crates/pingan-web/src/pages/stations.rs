@@ -18,7 +18,8 @@ use pingan_domain::Role;
 use pingan_domain::access::{Action, Resource};
 use pingan_domain::forces::station::parse_services;
 use pingan_domain::forces::station::{NewStaff, NewVisit, ServicesInput, StaffInput, StationService, VisitInput};
-use pingan_store::stations::{StationFigures, StationProfile, Usage, china_today};
+use pingan_store::china_today;
+use pingan_store::stations::{StationFigures, StationProfile, Usage};
 
 pub fn router() -> Router<AppState> {
     Router::new()

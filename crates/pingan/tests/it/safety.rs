@@ -6,6 +6,7 @@
 //! application after the deadline, a template whose scores do not sum.
 
 use crate::common;
+use pingan_store::china_today;
 
 use common::{Session, TestApp};
 use reqwest::StatusCode;
@@ -15,10 +16,6 @@ fn fields(err: &Value) -> Vec<String> {
     err["fields"]
         .as_array()
         .map_or_else(Vec::new, |f| f.iter().map(|x| x["field"].as_str().unwrap_or_default().to_owned()).collect())
-}
-
-fn china_today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
 /// The first county's first school (it has a contact's account), its county's code.

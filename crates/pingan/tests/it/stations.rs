@@ -195,6 +195,18 @@ on_both_engines!(a_walk_in_appeal_records_its_station_and_counts_in_the_figures,
     let (status, body) = cadre.post("/api/v1/appeals", &appeal("red_station", dept)).await;
     assert_eq!((status, fields(&body)), (StatusCode::BAD_REQUEST, vec!["station_org_id".to_owned()]), "{body}");
     assert_eq!(count(&app, "appeals").await, appeals_before, "nothing filed");
+    // The page's form: a station that is not a number (changed on the way) is named, not dropped.
+    let walk_in = [
+        ("text", "小区门口的路灯坏了一个多月,晚上出行很不方便"),
+        ("category", "D01"),
+        ("channel", "red_station"),
+        ("region_code", grid_code.as_str()),
+        ("station_org_id", "12x"),
+    ];
+    let (status, html, _) = common::form(&cadre, "/appeals/new", &walk_in).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("红色驿站无法识别"), "{html}");
+    assert_eq!(count(&app, "appeals").await, appeals_before, "nothing filed");
 
     let (status, filed) = cadre.post("/api/v1/appeals", &appeal("red_station", id)).await;
     assert_eq!(status, StatusCode::CREATED, "{filed}");
@@ -211,6 +223,14 @@ on_both_engines!(a_walk_in_appeal_records_its_station_and_counts_in_the_figures,
     let (_, p) = cadre.get(&format!("/api/v1/stations/{id}")).await;
     assert_eq!((p["month"]["appeals"].as_i64(), p["year"]["appeals"].as_i64()), (Some(1), Some(1)), "{p}");
     assert_eq!(p["recent_appeals"][0]["id"].as_i64(), Some(case));
+    let (_, listed) = cadre.get(&format!("/api/v1/appeals?station={id}")).await;
+    assert_eq!(listed["items"][0]["id"].as_i64(), Some(case), "{listed}");
+    // A department sees the station but only its own unit's cases among the walk-ins.
+    let gongan = app.login("dept.gongan").await;
+    let (status, seen) = gongan.get(&format!("/api/v1/stations/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{seen}");
+    assert_eq!(seen["recent_appeals"], json!([]), "a streetlight is not the police's case");
+    assert_eq!(gongan.get(&format!("/api/v1/appeals/{case}")).await.0, StatusCode::NOT_FOUND);
     let (status, f) = admin.get("/api/v1/stations/figures").await;
     assert_eq!(status, StatusCode::OK, "{f}");
     let row = f["stations"].as_array().unwrap().iter().find(|s| s["org_id"].as_i64() == Some(id)).unwrap().clone();
