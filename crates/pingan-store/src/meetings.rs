@@ -62,6 +62,18 @@ impl Store {
                     errors.push(FieldError::new(field, format!("请选择{} / pick the {}", kind.zh(), kind.en())));
                 }
             }
+        } else {
+            // Only a three-in-one meeting sits with a property company and an owners' committee.
+            for (field, id) in
+                [("property_org_id", meeting.property_org_id), ("committee_org_id", meeting.committee_org_id)]
+            {
+                if id.is_some() {
+                    errors.push(FieldError::new(
+                        field,
+                        "只有三方联席会议填写物业企业和业主委员会 / only a three-in-one meeting names these",
+                    ));
+                }
+            }
         }
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));

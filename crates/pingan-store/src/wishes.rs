@@ -229,7 +229,7 @@ impl Store {
             }
         } else {
             let in_scope = pingan_domain::region::RegionPath::parse(&wish.region_path)
-                .is_some_and(|p| wish_area(actor).contains(&p) || actor.scope.org_id.is_some());
+                .is_some_and(|p| wish_area(actor).contains(&p));
             let unit = match actor.scope.org_id {
                 Some(org) => self.org(&actor.scope, org).await.map(|o| o.name).unwrap_or_default(),
                 None => String::new(),

@@ -10,6 +10,7 @@ use crate::AppState;
 use crate::api::attachments::store_blobs;
 use crate::auth::CurrentActor;
 use crate::error::{AppError, PageResult};
+use crate::i18n::Lang;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, Request, State};
@@ -29,30 +30,35 @@ pub fn router() -> Router<AppState> {
         .route("/wishes/{id}", post(staff_action_submit))
 }
 
+fn state_name(lang: Lang, state: WishState) -> &'static str {
+    lang.t(&format!("wish.state.{}", state.code()))
+}
+
 /// What both pages need to draw wish cards and forms: the photos of the wishes shown, the
 /// photo limit, and the form sent back after a refusal. The pages deref to it, so their
 /// templates call these as their own.
 struct Cards {
+    lang: Lang,
     photos: HashMap<i64, Vec<WishPhoto>>,
     max_photos: usize,
     form: Form,
 }
 
 impl Cards {
-    fn new(photos: HashMap<i64, Vec<WishPhoto>>, form: Form) -> Cards {
-        Cards { photos, max_photos: WISH_PHOTOS, form }
+    fn new(lang: Lang, photos: HashMap<i64, Vec<WishPhoto>>, form: Form) -> Cards {
+        Cards { lang, photos, max_photos: WISH_PHOTOS, form }
     }
 
     fn value(&self, key: &str) -> &str {
         self.form.get(key).map_or("", String::as_str)
     }
 
-    fn state_zh(&self, w: &Wish) -> &'static str {
-        w.state().zh()
+    fn state_name(&self, w: &Wish) -> &'static str {
+        state_name(self.lang, w.state())
     }
 
-    fn kind_zh(&self, w: &Wish) -> &'static str {
-        WishKind::parse(&w.kind).map_or("", WishKind::zh)
+    fn kind_name(&self, w: &Wish) -> &'static str {
+        WishKind::parse(&w.kind).map_or("", |k| self.lang.t(&format!("wish.kind.{}", k.code())))
     }
 
     fn when(&self, ms: &i64) -> String {
@@ -107,16 +113,9 @@ async fn view(
             open.push(w);
         }
     }
-    let kinds = WishKind::ALL.iter().map(|k| (k.code(), k.zh())).collect();
-    let page = WishesPage {
-        ui: Ui::for_actor(headers, current),
-        mine,
-        claimed,
-        open,
-        kinds,
-        cards: Cards::new(photos, form),
-        error,
-    };
+    let ui = Ui::for_actor(headers, current);
+    let kinds = WishKind::ALL.iter().map(|k| (k.code(), ui.t(&format!("wish.kind.{}", k.code())))).collect();
+    let page = WishesPage { cards: Cards::new(ui.lang, photos, form), ui, mine, claimed, open, kinds, error };
     Ok(page.render().map_err(AppError::from)?)
 }
 
@@ -186,13 +185,18 @@ async fn act(
             "fulfil" => WishCommand::Fulfil { proof: form_text(&fields, "proof").to_owned() },
             "confirm" => WishCommand::Confirm,
             "withdraw" => WishCommand::Withdraw,
-            _ => return Err(AppError::BadRequest("未知操作 / unknown action".into())),
+            _ => return Err(AppError::Invalid(vec![FieldError::new("action", "未知操作 / unknown action")])),
         };
         if posted.photos.len() > WISH_PHOTOS {
             let message = format!("照片最多 {WISH_PHOTOS} 张 / at most {WISH_PHOTOS} photos");
             return Err(AppError::Invalid(vec![FieldError::new("photos", message)]));
         }
-        let version = form_text(&fields, "version").parse().unwrap_or(-1);
+        let Ok(version) = form_text(&fields, "version").parse() else {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "version",
+                "请刷新页面后重试 / reload the page and retry",
+            )]));
+        };
         let photos = store_blobs(&state.blobs, std::mem::take(&mut posted.photos)).await?;
         state.store.act_on_wish_with_photos(&current.actor, id, version, &command, &photos).await?;
         Ok(())
@@ -271,17 +275,18 @@ async fn staff_view(
     let wishes = state.store.wishes(actor, filter).await?;
     let photos = state.store.wish_photos(&wishes).await?;
     let communities = state.store.wish_communities(actor, COMMUNITY_CHOICES).await?;
+    let ui = Ui::for_actor(headers, current);
     let page = StaffPage {
-        ui: Ui::for_actor(headers, current),
+        cards: Cards::new(ui.lang, photos, form),
+        states: WishState::ALL.iter().map(|s| (s.code(), state_name(ui.lang, *s))).collect(),
+        kinds: WishKind::ALL.iter().map(|k| (k.code(), ui.t(&format!("wish.kind.{}", k.code())))).collect(),
+        ui,
         wishes,
         figures: state.store.wish_figures(actor).await?,
         shown: filter.map_or("", WishState::code).to_owned(),
-        states: WishState::ALL.iter().map(|s| (s.code(), s.zh())).collect(),
         communities,
-        kinds: WishKind::ALL.iter().map(|k| (k.code(), k.zh())).collect(),
         me: actor.account_id,
         may_help: actor.permits(pingan_domain::access::Action::Update, pingan_domain::access::Resource::Forces),
-        cards: Cards::new(photos, form),
         error,
     };
     Ok(page.render().map_err(AppError::from)?)

@@ -316,6 +316,13 @@ on_both_engines!(a_three_in_one_meetings_resolutions_are_tasks_like_any_other, |
         (StatusCode::BAD_REQUEST, Some("property_org_id")),
         "{body}"
     );
+    // Another kind of meeting names no property company (nor one that does not exist).
+    let mut joint =
+        meeting(Some(987_654), json!([{ "title": "维修 3 号楼电梯", "owner_org_id": property, "working_days": 10 }]));
+    joint["kind"] = json!("joint");
+    let (status, body) = admin.post("/api/v1/meetings", &joint).await;
+    let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!((status, fields), (StatusCode::BAD_REQUEST, vec!["property_org_id", "committee_org_id"]), "{body}");
     assert_eq!((count(&app, "meetings").await, count(&app, "tasks").await), (0, 0));
 
     let (status, recorded) = admin

@@ -63,7 +63,9 @@ on_both_engines!(staff_post_claim_and_fulfil_wishes_with_photos, |app: TestApp| 
     }
 
     // The report that it is done: a file that is not a photo, or four photos, refuse it whole.
-    let fulfil = [("action", "fulfil"), ("version", "1"), ("proof", "已将轮椅送到老人家中")];
+    let own_id = own.to_string();
+    let fulfil =
+        [("action", "fulfil"), ("wish_id", own_id.as_str()), ("version", "1"), ("proof", "已将轮椅送到老人家中")];
     let path = format!("/wishes/{own}");
     let (status, html, _) = form_with_files(&cadre, &path, &fulfil, &[("清单.txt", b"not a photo".as_slice())]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -99,8 +101,25 @@ on_both_engines!(staff_post_claim_and_fulfil_wishes_with_photos, |app: TestApp| 
     let other = villages.as_array().unwrap().iter().find(|v| v["code"] != code.as_str()).unwrap();
     let elsewhere = app.login(&format!("cadre.{}", other["code"].as_str().unwrap())).await;
     assert_eq!(elsewhere.client.get(elsewhere.url(&link)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
-    let (_, html) = page(&elsewhere, "/wishes").await;
+    let (status, html) = page(&elsewhere, "/wishes").await;
+    assert_eq!(status, StatusCode::OK);
     assert!(!html.contains("需要一台轮椅"), "not in another community's list");
+    // The grid worker's reach ends at the grid's community: the next village is not theirs.
+    let other_id = other["id"].as_i64().unwrap().to_string();
+    let (_, html) = page(&worker, "/wishes").await;
+    assert!(!html.contains(&format!("<option value=\"{other_id}\"")), "only the grid's community is offered");
+    let before = app.scalar("SELECT count(*) FROM wishes").await;
+    let next_door = [
+        ("community_id", other_id.as_str()),
+        ("for_name", "王桂芝"),
+        ("title", "帮忙换灯泡"),
+        ("kind", "repair"),
+        ("detail", ""),
+    ];
+    let (status, html, _) = form(&worker, "/wishes", &next_door).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("community_id:"), "{html}");
+    assert_eq!(app.scalar("SELECT count(*) FROM wishes").await, before, "nothing written");
 
     // The wish posted for 张秀兰: done without photos, confirmed by the worker for her.
     let path = format!("/wishes/{for_resident}");
@@ -110,12 +129,13 @@ on_both_engines!(staff_post_claim_and_fulfil_wishes_with_photos, |app: TestApp| 
     assert_eq!(form(&cadre, &path, &[("action", "confirm"), ("version", "2")]).await.0, StatusCode::FORBIDDEN);
     let (status, _, _) = form(&worker, &path, &[("action", "confirm"), ("version", "2")]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let (_, html) = page(&worker, "/wishes?state=confirmed").await;
+    let (status, html) = page(&worker, "/wishes?state=confirmed").await;
+    assert_eq!(status, StatusCode::OK);
     assert!(html.contains("帮忙修理水管") && !html.contains("需要一台轮椅"), "{html}");
     assert!(html.contains("id=\"wish-confirmed\">1<"), "{html}");
 
     // In English.
     worker.client.get(worker.url("/lang/en")).send().await.unwrap();
     let (_, html) = page(&worker, "/wishes").await;
-    assert!(html.contains("Post a wish for a resident") && html.contains("Small wishes"), "{html}");
+    assert!(html.contains("Post a wish for a resident") && html.contains("Confirmed"), "{html}");
 });
