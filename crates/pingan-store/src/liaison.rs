@@ -244,7 +244,7 @@ impl Store {
             .enumerate()
             .map(|(i, p)| (format!("problems[{i}].owner_org_id"), p.owner_org_id))
             .collect();
-        self.check_task_owners(&owners).await?;
+        self.check_task_owners(&owners, &point.region_path).await?;
         let now = now_ms();
         let people = visit.people.join("、");
         Ok(on_pool!(&self.db, |pool| {

@@ -84,7 +84,7 @@ impl Store {
             .enumerate()
             .map(|(i, r)| (format!("resolutions[{i}].owner_org_id"), r.owner_org_id))
             .collect();
-        self.check_task_owners(&owners).await?;
+        self.check_task_owners(&owners, region.path.as_str()).await?;
         let now = now_ms();
         let path = region.path.as_str().to_owned();
         let attendees = meeting.attendees.join("、");

@@ -194,18 +194,27 @@ fn refused(e: TaskError) -> StoreError {
 }
 
 impl Store {
-    /// Check that every responsible unit named exists and is live; errors name the field.
-    pub(crate) async fn check_task_owners(&self, owners: &[(String, i64)]) -> Result<()> {
+    /// Check that every responsible unit named exists, is live, and stands in the line of the
+    /// place the task concerns (`task_path`): a body of that place or of a place within it, or
+    /// one above it (a county's or the city's departments). A unit of another township or county
+    /// would never see the task, and naming one would tell the caller it exists. Errors name
+    /// the field.
+    pub(crate) async fn check_task_owners(&self, owners: &[(String, i64)], task_path: &str) -> Result<()> {
         let mut errors = Vec::new();
         for (field, id) in owners {
-            let live: Option<i64> = on_pool!(&self.db, |pool| sqlx::query_scalar(
-                "SELECT id FROM orgs WHERE id = $1 AND retired_at IS NULL"
+            let path: Option<String> = on_pool!(&self.db, |pool| {
+                sqlx::query_scalar(
+                "SELECT r.path FROM orgs o JOIN regions r ON r.id = o.region_id WHERE o.id = $1 AND o.retired_at IS NULL"
             )
             .bind(*id)
             .fetch_optional(pool)
-            .await)?;
-            if live.is_none() {
-                errors.push(FieldError::new(field.clone(), format!("责任单位 {id} 不存在 / no such unit")));
+            .await
+            })?;
+            if !path.is_some_and(|p| task_path.starts_with(&p) || p.starts_with(task_path)) {
+                errors.push(FieldError::new(
+                    field.clone(),
+                    format!("责任单位 {id} 不在本地区或其上级 / no such unit here or above"),
+                ));
             }
         }
         if errors.is_empty() { Ok(()) } else { Err(StoreError::Invalid(errors)) }
@@ -216,7 +225,7 @@ impl Store {
         actor.require(Action::Create, Resource::Task)?;
         let region = self.region(&actor.scope, region_id).await?;
         region.require_live()?;
-        self.check_task_owners(&[("owner_org_id".into(), task.owner_org_id)]).await?;
+        self.check_task_owners(&[("owner_org_id".into(), task.owner_org_id)], region.path.as_str()).await?;
         let now = now_ms();
         let path = region.path.as_str().to_owned();
         let id = on_pool!(&self.db, |pool| {

@@ -245,6 +245,21 @@ on_both_engines!(pairings_are_the_administrators_and_never_twice, |app: TestApp|
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     let fields: Vec<&str> = body["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["owner_org_id", "due_date", "region_id"]);
+    // Nor to a unit of another county, which would never see it.
+    let far = region(&admin, 1, Some("371403")).await["id"].as_i64().unwrap();
+    let far_unit = org(&admin, "township_body", region(&admin, far, None).await["id"].as_i64().unwrap(), "").await;
+    let (status, body) = admin
+        .post(
+            "/api/v1/tasks",
+            &json!({ "title": "排查出租屋消防隐患", "owner_org_id": far_unit, "working_days": 5, "region_id": s.township }),
+        )
+        .await;
+    assert_eq!(
+        (status, body["fields"][0]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("owner_org_id")),
+        "{body}"
+    );
+    assert_eq!(count(&app, "tasks WHERE source = 'direct'").await, 0);
     let (status, t) = admin
         .post(
             "/api/v1/tasks",
