@@ -48,15 +48,32 @@ struct TaskRow {
     supervisions: i64,
 }
 
-fn task_row(t: &Task, now: i64) -> TaskRow {
+/// The i18n key of a task's state.
+pub(super) fn task_state_key(state: TaskState) -> &'static str {
+    match state {
+        TaskState::Open => "tasks.state_open",
+        TaskState::Reported => "tasks.state_reported",
+        TaskState::Closed => "tasks.state_closed",
+    }
+}
+
+fn task_source_key(source: TaskSource) -> &'static str {
+    match source {
+        TaskSource::Liaison => "tasks.source_liaison",
+        TaskSource::Meeting => "tasks.source_meeting",
+        TaskSource::Direct => "tasks.source_direct",
+    }
+}
+
+fn task_row(ui: &Ui, t: &Task, now: i64) -> TaskRow {
     TaskRow {
         id: t.id,
         title: t.title.clone(),
-        source: TaskSource::parse(&t.source).map_or("", TaskSource::zh),
+        source: TaskSource::parse(&t.source).map_or("", |s| ui.t(task_source_key(s))),
         owner: t.owner_name.clone(),
         region: t.region_name.clone(),
         due: day(t.due_ms),
-        state: t.state().zh(),
+        state: ui.t(task_state_key(t.state())),
         state_code: t.state.clone(),
         overdue: t.is_overdue(now),
         supervisions: t.supervisions,
@@ -95,12 +112,8 @@ async fn tasks_page(
     };
     let now = now();
     let (tasks, total) = state.store.tasks(&current.actor, &filter, now).await?;
-    render(TasksPage {
-        ui: Ui::for_actor(&headers, &current),
-        tab: tab.to_owned(),
-        rows: tasks.iter().map(|t| task_row(t, now)).collect(),
-        total,
-    })
+    let ui = Ui::for_actor(&headers, &current);
+    render(TasksPage { rows: tasks.iter().map(|t| task_row(&ui, t, now)).collect(), ui, tab: tab.to_owned(), total })
 }
 
 #[derive(Template)]
@@ -123,17 +136,18 @@ struct TaskPage {
     error: Option<String>,
 }
 
-fn event_label(kind: &str) -> &'static str {
+/// The i18n key of a task event's kind.
+fn event_key(kind: &str) -> &'static str {
     match kind {
-        "created" => "交办",
-        "progress" => "进展反馈",
-        "reported" => "报结",
-        "closed" => "核验办结",
-        "rejected" => "退回重办",
-        "supervised" => "督办",
-        "overdue" => "逾期",
-        "helper" => "五老协助",
-        _ => "处理",
+        "created" => "tasks.event_created",
+        "progress" => "tasks.event_progress",
+        "reported" => "tasks.event_reported",
+        "closed" => "tasks.event_closed",
+        "rejected" => "tasks.event_rejected",
+        "supervised" => "tasks.event_supervised",
+        "overdue" => "tasks.event_overdue",
+        "helper" => "tasks.event_helper",
+        _ => "tasks.event_other",
     }
 }
 
@@ -145,13 +159,15 @@ async fn task_view(
     error: Option<String>,
 ) -> PageResult<String> {
     let (task, events) = state.store.task(&current.actor, id).await?;
+    let ui = Ui::for_actor(headers, current);
+    let lang = ui.lang;
     let origin = match (TaskSource::parse(&task.source), task.source_id) {
         (Some(TaskSource::Liaison), Some(visit)) => {
             let point = state.store.liaison_point_of_visit(&current.actor, visit).await?;
-            point.map(|p| (format!("/liaison/points/{p}"), "联系点走访".to_owned()))
+            point.map(|p| (format!("/liaison/points/{p}"), ui.t("liaison.origin").to_owned()))
         }
         (Some(TaskSource::Meeting), Some(meeting)) => {
-            Some((format!("/meetings/{meeting}"), crate::i18n::Lang::from_headers(headers).t("meetings.origin").into()))
+            Some((format!("/meetings/{meeting}"), ui.t("meetings.origin").into()))
         }
         _ => None,
     };
@@ -164,8 +180,8 @@ async fn task_view(
         .collect();
     let page = TaskPage {
         helpers,
-        ui: Ui::for_actor(headers, current),
-        t: task_row(&task, now()),
+        t: task_row(&ui, &task, now()),
+        ui,
         detail: task.detail.clone(),
         assigner: task.assigner_name.clone(),
         created: china_minute(task.created_ms),
@@ -176,7 +192,7 @@ async fn task_view(
                 let note = match e.due_ms {
                     Some(due) if e.kind != "created" || !e.note.is_empty() => {
                         if e.kind == "supervised" || e.kind == "created" {
-                            format!("{}(期限 {})", e.note, day(due))
+                            format!("{}({} {})", e.note, lang.t("tasks.due"), day(due))
                         } else {
                             e.note.clone()
                         }
@@ -185,8 +201,8 @@ async fn task_view(
                 };
                 (
                     china_minute(e.at_ms),
-                    e.actor_name.clone().unwrap_or_else(|| "系统".into()),
-                    event_label(&e.kind).into(),
+                    e.actor_name.clone().unwrap_or_else(|| lang.t("tasks.system").into()),
+                    lang.t(event_key(&e.kind)).into(),
                     note,
                 )
             })
@@ -299,10 +315,11 @@ async fn point_view(
     let year = year_of(form_text(&form, "year").parse().ok())?;
     let (p, visits) = state.store.liaison_point(actor, id, year).await?;
     let filter = TaskFilter { source: Some("liaison".into()), per_page: Some(500), ..Default::default() };
+    let ui = Ui::for_actor(headers, current);
     let mut tasks = Vec::new();
     for v in &visits {
         let (ts, _) = state.store.tasks(actor, &TaskFilter { source_id: Some(v.id), ..filter.clone() }, now()).await?;
-        tasks.extend(ts.iter().map(|t| (v.id, task_row(t, now()))));
+        tasks.extend(ts.iter().map(|t| (v.id, task_row(&ui, t, now()))));
     }
     let can_record = actor.permits(pingan_domain::Action::Create, pingan_domain::Resource::Forces)
         && (actor.scope.org_id == Some(p.org_id)
@@ -323,17 +340,7 @@ async fn point_view(
             }
         }
     }
-    let page = PointPage {
-        ui: Ui::for_actor(headers, current),
-        p,
-        visits,
-        tasks,
-        can_record,
-        owners,
-        today: today.to_string(),
-        form,
-        error,
-    };
+    let page = PointPage { ui, p, visits, tasks, can_record, owners, today: today.to_string(), form, error };
     Ok(page.render().map_err(AppError::from)?)
 }
 

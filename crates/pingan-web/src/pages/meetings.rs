@@ -22,7 +22,7 @@ use pingan_domain::calendar::to_china;
 use pingan_domain::forces::meeting::{MeetingInput, MeetingKind, NewMeeting};
 use pingan_domain::org::OrgKind;
 use pingan_domain::region::RegionLevel;
-use pingan_domain::task::{TaskInput, TaskSource, TaskState};
+use pingan_domain::task::{TaskInput, TaskSource};
 use pingan_domain::{Action, Actor, FieldError, Resource};
 use pingan_store::StoreError;
 use pingan_store::meetings::Meeting;
@@ -54,14 +54,6 @@ fn kind_key(kind: MeetingKind) -> &'static str {
         MeetingKind::Joint => "meetings.kind_joint",
         MeetingKind::SpecialGroup => "meetings.kind_special_group",
         MeetingKind::ThreeInOne => "meetings.kind_three_in_one",
-    }
-}
-
-fn state_key(state: TaskState) -> &'static str {
-    match state {
-        TaskState::Open => "tasks.state_open",
-        TaskState::Reported => "tasks.state_reported",
-        TaskState::Closed => "tasks.state_closed",
     }
 }
 
@@ -352,7 +344,7 @@ fn resolution_row(ui: &Ui, t: &Task, now: i64) -> ResolutionRow {
         detail: t.detail.clone(),
         owner: t.owner_name.clone(),
         due: day(t.due_ms),
-        state: ui.t(state_key(t.state())),
+        state: ui.t(super::forces::task_state_key(t.state())),
         state_code: t.state.clone(),
         overdue: t.is_overdue(now),
         supervisions: t.supervisions,

@@ -147,6 +147,15 @@ on_both_engines!(a_meeting_recorded_on_the_page_assigns_its_resolutions_as_tasks
     }
     let (_, html) = page(&staff, "/meetings").await;
     assert!(html.contains("Record a meeting") && html.contains("Joint meetings"), "{html}");
+    // The resolution's task page and the task list speak English too.
+    let (status, html) = page(&staff, &format!("/tasks/{}", tasks[0]["id"])).await;
+    assert_eq!(status, StatusCode::OK);
+    for shown in ["Meeting resolution", "In progress", "Assigned", "Joint meeting"] {
+        assert!(html.contains(shown), "{shown} in English: {html}");
+    }
+    assert!(!html.contains("联席会议决议") && !html.contains("办理中"), "{html}");
+    let (_, html) = page(&staff, "/tasks").await;
+    assert!(html.contains("Meeting resolution") && html.contains("In progress"), "{html}");
 });
 
 on_both_engines!(a_three_in_one_meeting_is_held_in_a_community_with_its_property_company, |app: TestApp| async move {
