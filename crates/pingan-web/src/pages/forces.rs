@@ -2,7 +2,7 @@
 //! actions the rule allows the viewer; the liaison points with the year's figures, a point's
 //! page with its visits and the form that records a visit and its problems as tasks.
 
-use super::{Form, PageActor, Ui, china_minute, form_refusal, form_text, render};
+use super::{Form, PageActor, Ui, china_minute, form_answer, form_text, render};
 use crate::AppState;
 use crate::api::liaison::year_of;
 use crate::api::tasks::{allowed_actions, now};
@@ -11,7 +11,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, Response};
 use axum::routing::{get, post};
 use pingan_domain::calendar::to_china;
 use pingan_domain::forces::liaison::{NewVisit, VisitInput};
@@ -257,13 +257,12 @@ async fn task_submit(
     };
     let version = form_text(&form, "version").parse().unwrap_or(-1);
     let rules = state.appeal_rules();
-    match state.store.act_on_task(&current.actor, id, version, &command, &rules.calendar).await {
-        Ok(_) => Ok(Redirect::to(&format!("/tasks/{id}")).into_response()),
-        Err(e) => {
-            let (status, message) = form_refusal(e.into())?;
-            Ok((status, Html(task_view(&state, &headers, &current, id, Some(message)).await?)).into_response())
-        }
-    }
+    let result = state.store.act_on_task(&current.actor, id, version, &command, &rules.calendar).await;
+    // The task page keeps no typed text: its forms are short notes asked for again.
+    form_answer(result.map(|_| ()).map_err(AppError::from), &format!("/tasks/{id}"), form, async |_, message| {
+        task_view(&state, &headers, &current, id, Some(message)).await
+    })
+    .await
 }
 
 #[derive(Template)]
@@ -387,15 +386,10 @@ async fn visit_submit(
         Ok(visit) => state.store.record_liaison_visit(&current.actor, id, &visit).await.map_err(AppError::from),
         Err(errors) => Err(AppError::Invalid(errors)),
     };
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("/liaison/points/{id}")).into_response()),
-        Err(e) => {
-            let (status, message) = form_refusal(e)?;
-            let mut kept = form.clone();
-            kept.remove("_csrf");
-            Ok((status, Html(point_view(&state, &headers, &current, id, kept, Some(message)).await?)).into_response())
-        }
-    }
+    form_answer(result.map(|_| ()), &format!("/liaison/points/{id}"), form, async |kept, message| {
+        point_view(&state, &headers, &current, id, kept, Some(message)).await
+    })
+    .await
 }
 
 impl PointPage {
